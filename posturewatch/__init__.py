@@ -1,0 +1,3 @@
+"""posturewatch: a private, light webcam posture and sitting-time monitor."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from posturewatch.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,24 @@
+"""What the pipeline hands to the core: one judged moment of the person at the desk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Posture(str, Enum):
+    UPRIGHT = "upright"
+    SLOUCHED = "slouched"
+    AWAY = "away"  # nobody in the frame
+    UNKNOWN = "unknown"  # someone there, landmarks too uncertain to judge
+
+    @property
+    def present(self) -> bool:
+        return self is not Posture.AWAY
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    t: float  # seconds on the source's own clock (video time, or monotonic for a camera)
+    state: Posture
+    closeness: float | None = None  # face size / baseline face size; above 1 = nearer the screen
