@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from posturewatch.commands import config_cmd
+from posturewatch.commands import analyze_cmd, calibrate_cmd, config_cmd, model_cmd
 
-COMMANDS: tuple[ModuleType, ...] = (config_cmd,)
+COMMANDS: tuple[ModuleType, ...] = (analyze_cmd, calibrate_cmd, config_cmd, model_cmd)

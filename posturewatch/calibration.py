@@ -1,0 +1,115 @@
+"""The user's upright baseline: robust statistics of their metrics while sitting tall.
+
+Posture is judged against the same person's own upright posture, because the raw numbers
+vary widely between people and camera placements. Without a calibration the population
+defaults below apply, measured on the project's real test footage (docs/ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posturewatch.errors import PostureWatchError
+from posturewatch.files import write_atomic
+from posturewatch.metrics import PostureMetrics
+from posturewatch.paths import user_data_dir
+
+VERSION = 1
+_FIELDS = ("head_height", "face_scale", "neck_forward_deg", "torso_forward_deg", "head_size")
+
+
+class CalibrationError(PostureWatchError):
+    exit_code = 6
+
+
+@dataclass(frozen=True)
+class Baseline:
+    view: str  # "front" | "side": the view the baseline was recorded in
+    head_height: float | None = None
+    face_scale: float | None = None
+    neck_forward_deg: float | None = None
+    torso_forward_deg: float | None = None
+    head_size: float | None = None  # None for population defaults: distance needs the person
+    frames: int = 0
+    spread: dict[str, float] = field(default_factory=dict)  # median absolute deviations
+    calibrated: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": VERSION, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Baseline:
+        if data.get("version") != VERSION:
+            raise ValueError(f"version {data.get('version')!r}, expected {VERSION}")
+        known = {k: v for k, v in data.items() if k != "version"}
+        return cls(**known)
+
+
+# Front: medians of the upright frames of shared/testdata/frontal-webcam-1.
+# Side: medians of the upright photos of shared/testdata/side-view.
+POPULATION = {
+    "front": Baseline(view="front", head_height=0.60, face_scale=0.43, calibrated=False),
+    "side": Baseline(view="side", neck_forward_deg=14.0, torso_forward_deg=-10.0, calibrated=False),
+}
+
+
+def default_path() -> Path:
+    return user_data_dir() / "baseline.json"
+
+
+def build_baseline(samples: Sequence[PostureMetrics], min_frames: int) -> Baseline:
+    """Medians (robust to the odd bad frame) over the frames of the most common view."""
+    if not samples:
+        raise CalibrationError(
+            "calibration found no person with clearly visible head and shoulders",
+            "sit tall facing the camera, in good light, and run calibrate again",
+        )
+    view = statistics.mode(m.view for m in samples)
+    chosen = [m for m in samples if m.view == view]
+    if len(chosen) < min_frames:
+        raise CalibrationError(
+            f"calibration got only {len(chosen)} usable frames, needs {min_frames}",
+            "sit tall facing the camera in good light, or record longer with --seconds",
+        )
+    values: dict[str, float | None] = {}
+    spread: dict[str, float] = {}
+    for name in _FIELDS:
+        series = [v for m in chosen if (v := getattr(m, name)) is not None]
+        if len(series) * 2 < len(chosen):
+            values[name] = None
+            continue
+        median = statistics.median(series)
+        values[name] = round(median, 5)
+        spread[name] = round(statistics.median(abs(v - median) for v in series), 5)
+    return Baseline(view=view, frames=len(chosen), spread=spread, **values)
+
+
+def save_baseline(baseline: Baseline, path: Path) -> None:
+    write_atomic(path, json.dumps(baseline.to_json(), indent=2) + "\n")
+
+
+def load_baseline(path: Path) -> Baseline:
+    try:
+        return Baseline.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise CalibrationError(
+            f"no baseline file at {path}", "run `posturewatch calibrate` or fix --baseline"
+        ) from None
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise CalibrationError(
+            f"baseline {path} is not a posturewatch baseline ({exc})",
+            "run `posturewatch calibrate` to record a new one",
+        ) from None
+
+
+def find_baseline(explicit: Path | None) -> Baseline | None:
+    """``--baseline FILE``, else the saved calibration, else None (population defaults)."""
+    if explicit is not None:
+        return load_baseline(explicit)
+    saved = default_path()
+    return load_baseline(saved) if saved.is_file() else None

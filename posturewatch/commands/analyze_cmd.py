@@ -1,0 +1,127 @@
+"""``posturewatch analyze``: judge footage or the live webcam and summarise the states."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from posturewatch.calibration import find_baseline
+from posturewatch.classifier import ClassifierSettings
+from posturewatch.commands import common
+from posturewatch.config import Config, settings
+from posturewatch.errors import SourceError
+from posturewatch.observation import Posture
+from posturewatch.pipeline import FrameResult, judge_source, totals
+from posturewatch.sources import FrameSource
+
+EPILOG = """examples:
+  posturewatch analyze meeting.mp4                  summary of a recording
+  posturewatch analyze photos/ --json -             each photo judged, JSON to stdout
+  posturewatch analyze frames/ --sequence --fps 5   a folder of frames as a 5 fps video
+  posturewatch analyze --camera 0 --seconds 60      one minute of the live webcam
+  posturewatch analyze clip.mp4 --baseline me.json --json out.json
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "analyze",
+        help="judge posture in videos, images or the webcam",
+        description="Judge each sampled frame as upright, slouched, away or unknown "
+        "against your calibrated baseline (population defaults if you have none).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("sources", nargs="*", metavar="SOURCE", help="video, image or folder")
+    parser.add_argument("--camera", type=int, metavar="N", help="also watch webcam N")
+    parser.add_argument(
+        "--seconds", type=float, metavar="S", help="stop the webcam after S seconds (else Ctrl-C)"
+    )
+    parser.add_argument("--sequence", action="store_true", help="a folder is video frames at --fps")
+    parser.add_argument("--baseline", type=common.path_arg, metavar="FILE",
+                        help="a calibration file (default: your saved calibration)")
+    parser.add_argument("--json", metavar="PATH|-", help="write JSON to PATH, or - for stdout")
+    common.add_frame_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.sources and args.camera is None:
+        raise SourceError("nothing to analyze", "name a video, image or folder, or use --camera N")
+    config = common.load(args)
+    classifier = settings(ClassifierSettings, config.section("classifier"))
+    baseline = find_baseline(args.baseline)
+    model = common.model_path(args, config)
+    reports = []
+    for source in common.sources(args, config, args.sources):
+        try:
+            results = _judge(source, args, model, config, classifier, baseline)
+        finally:
+            source.close()
+        reports.append(_report(source, str(model), baseline, results))
+    if args.json:
+        common.write_json(reports[0] if len(reports) == 1 else reports, args.json)
+    if args.json != "-":
+        for report in reports:
+            print(_summary(report))
+        if baseline is None:
+            print("baseline: population defaults (run `posturewatch calibrate` for accuracy)")
+    return 0
+
+
+def _judge(
+    source: FrameSource,
+    args: argparse.Namespace,
+    model: Path,
+    config: Config,
+    classifier: ClassifierSettings,
+    baseline: Any,
+) -> list[FrameResult]:
+    results: list[FrameResult] = []
+    bar = tqdm(total=source.total, unit="frame", desc=source.name, leave=False,
+               file=sys.stderr, disable=None)
+    with common.estimator(model, config, video=not source.still) as estimator:
+        try:
+            for result in judge_source(source, estimator, baseline, classifier):
+                results.append(result)
+                bar.update()
+                if args.seconds is not None and source.total is None and result.t >= args.seconds:
+                    break
+        except KeyboardInterrupt:
+            if source.total is not None:
+                raise  # a file was cut short: no partial report
+        finally:
+            bar.close()
+    return results
+
+
+def _report(source: FrameSource, model: str, baseline: Any, results: list[FrameResult]) -> dict:
+    return {
+        "source": source.name,
+        "model": model,
+        "baseline": baseline.to_json() if baseline else None,
+        "still": source.still,
+        "interval_s": round(source.interval, 4),
+        "frames": [r.to_json() for r in results],
+        "totals": totals(results, source.interval, still=source.still),
+    }
+
+
+def _summary(report: dict) -> str:
+    t = report["totals"]
+    counts = t["frames"]
+    if report["still"]:
+        lines = [f"{report['source']}: {sum(counts.values())} images — "
+                 + ", ".join(f"{s.value} {counts[s.value]}" for s in Posture)]
+        lines += [f"  {f['path']}: {f['state']}" for f in report["frames"]]
+        return "\n".join(lines)
+    total = sum(t[f"{s.value}_s"] for s in Posture) or 1.0
+    parts = ", ".join(
+        f"{s.value} {t[f'{s.value}_s']:.1f} s ({100 * t[f'{s.value}_s'] / total:.0f}%)"
+        for s in Posture
+    )
+    return f"{report['source']}: {total:.1f} s judged — {parts}"

@@ -1,0 +1,80 @@
+"""``posturewatch calibrate``: record the user's upright baseline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tqdm import tqdm
+
+from posturewatch.calibration import build_baseline, default_path, save_baseline
+from posturewatch.classifier import ClassifierSettings
+from posturewatch.commands import common
+from posturewatch.config import settings
+from posturewatch.errors import SourceError
+from posturewatch.metrics import PostureMetrics
+from posturewatch.pipeline import judge_source
+
+EPILOG = """examples:
+  posturewatch calibrate --camera 0                sit tall for 10 seconds
+  posturewatch calibrate --source upright.mp4 --seconds 5
+  posturewatch calibrate --source upright-photos/ --out me.json
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "calibrate",
+        help="record your upright posture as the baseline",
+        description="Sit tall, facing the screen as you work, while posturewatch records "
+        "your upright posture. Saved in your data folder unless --out is given.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--camera", type=int, metavar="N", help="record from webcam N")
+    where.add_argument("--source", metavar="PATH", help="a video, image or folder of you upright")
+    parser.add_argument("--seconds", type=float, metavar="S",
+                        help="how long to record (default: calibration.seconds in the config)")
+    parser.add_argument("--out", type=common.path_arg, metavar="FILE",
+                        help=f"where to save (default: {default_path()})")
+    parser.add_argument("--json", action="store_true", help="print the baseline as JSON")
+    common.add_frame_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = common.load(args)
+    section = config.section("calibration")
+    seconds = args.seconds if args.seconds is not None else section["seconds"]
+    if seconds <= 0:
+        raise SourceError("--seconds must be above 0", "e.g. --seconds 10")
+    classifier = settings(ClassifierSettings, config.section("classifier"))
+    model = common.model_path(args, config)
+    (source,) = common.sources(args, config, [args.source] if args.source else [])
+    samples: list[PostureMetrics] = []
+    if args.camera is not None:
+        print(f"Sit tall and look at the screen for {seconds:g} seconds…", file=sys.stderr)
+    bar = tqdm(total=source.total, unit="frame", desc="calibrating", leave=False,
+               file=sys.stderr, disable=None)
+    try:
+        with common.estimator(model, config, video=not source.still) as estimator:
+            for result in judge_source(source, estimator, None, classifier):
+                bar.update()
+                if not source.still and result.t > seconds:
+                    break
+                m = result.metrics
+                if m is not None and m.visibility >= classifier.min_visibility:
+                    samples.append(m)
+    finally:
+        bar.close()
+        source.close()
+    baseline = build_baseline(samples, section["min_frames"])
+    out = args.out or default_path()
+    save_baseline(baseline, out)
+    if args.json:
+        print(json.dumps({"path": str(out), "baseline": baseline.to_json()}, indent=2))
+    else:
+        print(f"baseline saved to {out} ({baseline.frames} frames, {baseline.view} view)")
+    return 0

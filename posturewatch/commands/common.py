@@ -1,0 +1,72 @@
+"""Pieces the frame-judging commands share: options, config, model, sources, output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from posturewatch.files import write_atomic
+from posturewatch.config import Config, load_config, settings
+from posturewatch.models import resolve_model
+from posturewatch.pose import PoseEstimator, PoseSettings
+from posturewatch.sources import Camera, FrameSource, open_source
+
+
+def path_arg(text: str) -> Path:
+    return Path(text).expanduser()
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=path_arg, metavar="FILE", help="settings that override your config file"
+    )
+
+
+def add_frame_options(parser: argparse.ArgumentParser) -> None:
+    add_config_option(parser)
+    parser.add_argument("--model", type=path_arg, metavar="FILE", help="a pose .task file to use")
+    parser.add_argument(
+        "--fps", type=float, metavar="N", help="frames per second to judge, 0 = every frame "
+        "(default: source.fps in the config)"
+    )
+
+
+def fps_of(args: argparse.Namespace, config: Config) -> float:
+    return args.fps if args.fps is not None else float(config.section("source")["fps"])
+
+
+def load(args: argparse.Namespace) -> Config:
+    return load_config(args.config)
+
+
+def camera(index: int, config: Config, fps: float) -> Camera:
+    source = config.section("source")
+    return Camera(index, fps, source["camera_width"], source["camera_height"])
+
+
+def sources(args: argparse.Namespace, config: Config, specs: list[str]) -> list[FrameSource]:
+    fps = fps_of(args, config)
+    opened = [camera(args.camera, config, fps)] if args.camera is not None else []
+    opened += [open_source(s, fps=fps, sequence=getattr(args, "sequence", False)) for s in specs]
+    return opened
+
+
+def estimator(model: Path, config: Config, *, video: bool) -> PoseEstimator:
+    return PoseEstimator(model, settings(PoseSettings, config.section("pose")), video=video)
+
+
+def model_path(args: argparse.Namespace, config: Config) -> Path:
+    """Resolved once per command (downloading if needed), before any frame is read."""
+    return resolve_model(config, args.model)
+
+
+def write_json(data: Any, target: str) -> None:
+    """``-`` is stdout; a file is written whole or not at all."""
+    text = json.dumps(data, indent=2) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+    else:
+        write_atomic(Path(target).expanduser(), text)
