@@ -25,8 +25,8 @@ from posturewatch import models, paths
 from posturewatch.config import Config, load_config
 from posturewatch.errors import ModelError
 
-SHARED_FULL = Path(__file__).resolve().parents[2] / "shared" / "models" / "pose_landmarker_full.task"
 FILE = "pose_landmarker_full.task"
+SHARED_FULL = Path(__file__).resolve().parents[2] / "shared" / "models" / FILE
 PACKAGE_MODELS = paths.bundled_models_dir()  # the real one, before any test patches it
 
 
@@ -55,7 +55,7 @@ def server(full_bytes: bytes) -> Iterator[str]:
     }
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             route, _, name = self.path.strip("/").partition("/")
             if route not in routes or name != FILE:
                 self.send_error(404)
@@ -65,8 +65,11 @@ def server(full_bytes: bytes) -> Iterator[str]:
             if length is not None:
                 self.send_header("Content-Length", str(length))
             self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
+            try:
+                self.wfile.write(body)
+                self.wfile.flush()
+            except ConnectionError:  # the client rightly hung up on a wrong file
+                return
             stop.wait(stall)
 
         def log_message(self, *args: object) -> None:
@@ -97,7 +100,7 @@ def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
 
 
 @pytest.fixture()
-def make_config(tmp_path: Path) -> Callable[[str], Config]:
+def make_config(tmp_path: Path) -> Callable[..., Config]:
     """A Config with ``model.path`` set as given, ignoring the real user's config file."""
 
     def make(model_path: str = "") -> Config:
@@ -202,7 +205,7 @@ def test_http_404_and_refused_connection_are_one_line(
 
 
 def test_resolution_order_each_level_wins_over_the_later_ones(
-    server: str, dirs: dict[str, Path], make_config: Callable[[str], Config],
+    server: str, dirs: dict[str, Path], make_config: Callable[..., Config],
     monkeypatch: pytest.MonkeyPatch, full_bytes: bytes,
 ) -> None:
     tmp = dirs["tmp"]
@@ -231,7 +234,7 @@ def test_resolution_order_each_level_wins_over_the_later_ones(
 
 
 def test_corrupt_file_in_model_dir_is_refused_not_skipped(
-    dirs: dict[str, Path], make_config: Callable[[str], Config],
+    dirs: dict[str, Path], make_config: Callable[..., Config],
     monkeypatch: pytest.MonkeyPatch, full_bytes: bytes, full: models.ModelSpec,
 ) -> None:
     bad = _place(dirs["tmp"] / "env", full_bytes[:-10] + b"0123456789")
@@ -244,12 +247,12 @@ def test_corrupt_file_in_model_dir_is_refused_not_skipped(
 
 
 def test_explicit_paths(
-    dirs: dict[str, Path], make_config: Callable[[str], Config], full_bytes: bytes
+    dirs: dict[str, Path], make_config: Callable[..., Config], full_bytes: bytes
 ) -> None:
     missing = dirs["tmp"] / "nope.task"
-    with pytest.raises(ModelError, match="no model file at .*nope.task \\(from --model\\)"):
+    with pytest.raises(ModelError, match=r"no model file at .*nope\.task \(from --model\)"):
         models.resolve_model(make_config(), missing)
-    with pytest.raises(ModelError, match="from model.path in the config"):
+    with pytest.raises(ModelError, match=r"from model\.path in the config"):
         models.resolve_model(make_config(str(missing)))
     damaged = _place(dirs["tmp"] / "mine", full_bytes[:100])  # named like ours: verified
     with pytest.raises(ModelError, match="has 100 bytes"):
@@ -264,19 +267,28 @@ def test_explicit_paths(
 
 
 @pytest.fixture()
-def cli(tmp_path: Path, server: str) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run ``python -m posturewatch model ...`` with home, cache and config in tmp."""
+def cli_env(tmp_path: Path, server: str) -> dict[str, str]:
+    """The environment for ``python -m posturewatch``: home, cache and config in tmp."""
     if (PACKAGE_MODELS / FILE).exists():
         pytest.skip(f"{PACKAGE_MODELS / FILE} exists, so nothing is ever downloaded here")
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTUREWATCH_")}
     for var in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
         env[var] = str(tmp_path / var.lower())
     env.update(no_proxy="*", POSTUREWATCH_MODEL_URL_BASE=f"{server}/good")
+    return env
+
+
+@pytest.fixture()
+def cli(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``python -m posturewatch model ARGS`` (keyword arguments add to the env)."""
 
     def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "posturewatch", "model", *args],
-            env={**env, **extra_env}, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+            env={**cli_env, **extra_env}, cwd=tmp_path, capture_output=True, text=True,
+            timeout=60,
         )
 
     return run
@@ -312,17 +324,20 @@ def test_cli_fetch_verify_path_list(
 
     listed = cli("list", "--json")
     assert listed.returncode == 0, listed.stderr
-    rows = {row["name"]: row for row in json.loads(listed.stdout)["models"]}
-    assert rows["full"] | {"present": True, "ok": True, "path": str(path), "selected": True} \
-        == rows["full"]
+    report = json.loads(listed.stdout)
+    assert report["download_dir"] == str(path.parent)
+    rows = {row["name"]: row for row in report["models"]}
+    assert rows["full"]["present"] and rows["full"]["ok"] and rows["full"]["selected"]
+    assert rows["full"]["path"] == str(path)
     assert not rows["lite"]["present"] and rows["lite"]["path"] is None
 
 
 def test_cli_errors_are_one_line_and_fetch_repairs(
-    cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path, full_bytes: bytes
+    cli: Callable[..., subprocess.CompletedProcess[str]], server: str, tmp_path: Path,
+    full_bytes: bytes,
 ) -> None:
     missing = tmp_path / "missing"
-    _assert_one_line_error(cli("fetch", POSTUREWATCH_MODEL_URL_BASE=f"{cli_base(cli)}/nowhere"),
+    _assert_one_line_error(cli("fetch", POSTUREWATCH_MODEL_URL_BASE=f"{server}/nowhere"),
                            "HTTP 404")
     _assert_one_line_error(cli("verify", "--model", str(missing)), str(missing))
     _assert_one_line_error(cli("fetch", "huge"), "unknown model variant 'huge'")
@@ -336,19 +351,17 @@ def test_cli_errors_are_one_line_and_fetch_repairs(
     assert os.listdir(damaged.parent) == [FILE]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
 def test_cli_ctrl_c_during_download_leaves_nothing(
-    cli: Callable[..., subprocess.CompletedProcess[str]], server: str, tmp_path: Path
+    cli: Callable[..., subprocess.CompletedProcess[str]], cli_env: dict[str, str],
+    server: str, tmp_path: Path,
 ) -> None:
-    target = tmp_path / "models"
-    env = {**os.environ, "POSTUREWATCH_MODEL_DIR": "", "no_proxy": "*",
-           "XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path / "home"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "POSTUREWATCH_MODEL_URL_BASE": f"{server}/slow"}
+    downloads = Path(json.loads(cli("list", "--json").stdout)["download_dir"])
     child = subprocess.Popen(
         [sys.executable, "-m", "posturewatch", "model", "fetch"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**cli_env, "POSTUREWATCH_MODEL_URL_BASE": f"{server}/slow"}, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    downloads = tmp_path / "cache" / "posturewatch" / "models"
     deadline = time.monotonic() + 20
     while not any(downloads.glob(".*.part")) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -358,4 +371,4 @@ def test_cli_ctrl_c_during_download_leaves_nothing(
     assert child.returncode == 4 and stdout == "" and "Traceback" not in stderr
     (line,) = stderr.splitlines()
     assert "interrupted; nothing was kept" in line
-    assert list(downloads.iterdir()) == [] and not target.exists()
+    assert list(downloads.iterdir()) == []

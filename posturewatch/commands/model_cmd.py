@@ -27,7 +27,7 @@ environment:
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "model",
         help="list, download, verify and locate the pose model",
@@ -37,7 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=_path, metavar="PATH", help="a config file that overrides the others")
+    common.add_argument(
+        "--config", type=_path, metavar="PATH", help="a config file that overrides the others"
+    )
     common.add_argument("--json", action="store_true", help="machine-readable output")
     named = argparse.ArgumentParser(add_help=False)
     named.add_argument(
@@ -56,7 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         ("path", [named, explicit, common], "print the resolved file, never downloading",
          _print_path),
     ):
-        command = actions.add_parser(action, parents=parents, help=summary, description=summary)
+        command = actions.add_parser(action, parents=parents, help=summary,
+                                     description=summary)
         command.set_defaults(func=handler)
 
 
@@ -90,8 +93,8 @@ def _list(args: argparse.Namespace) -> int:
     search = [str(d) for d in models.search_dirs()]
     override = config.section("model")["path"] or None
     if args.json:
-        print(json.dumps({"models": rows, "search_dirs": search, "model_path": override},
-                         indent=2))
+        print(json.dumps({"models": rows, "search_dirs": search, "model_path": override,
+                          "download_dir": str(models.download_dir())}, indent=2))
         return 0
     for row in rows:
         status = "missing" if not row["present"] else "ok" if row["ok"] else "DAMAGED"
