@@ -53,7 +53,7 @@ class Baseline:
 # Front: medians of the upright frames of shared/testdata/frontal-webcam-1.
 # Side: medians of the upright photos of shared/testdata/side-view.
 POPULATION = {
-    "front": Baseline(view="front", head_height=0.60, face_scale=0.43, calibrated=False),
+    "front": Baseline(view="front", head_height=0.66, face_scale=0.43, calibrated=False),
     "side": Baseline(view="side", neck_forward_deg=14.0, torso_forward_deg=-10.0, calibrated=False),
 }
 

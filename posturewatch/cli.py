@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from posturewatch import __version__
+from posturewatch import __version__, quiet
 from posturewatch.commands import COMMANDS
 from posturewatch.errors import PostureWatchError
 
@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.log_level != "debug":
+        quiet.silence_native_stderr()
     logging.basicConfig(
         level=args.log_level.upper(), format="posturewatch: %(levelname)s: %(message)s"
     )

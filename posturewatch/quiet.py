@@ -1,11 +1,14 @@
-"""Keep native libraries' log lines (MediaPipe, TFLite, OpenCV) off the user's terminal."""
+"""Keep native libraries' log lines (MediaPipe, TFLite, OpenCV) off the user's terminal.
+
+They write straight to file descriptor 2, at load time and now and then while running,
+so the CLI points descriptor 2 at /dev/null for the whole run and gives Python's own
+``sys.stderr`` (our messages, logging, progress bars) a private copy of the terminal.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Iterator
 
 # Read by the native libraries when they load, so set before cv2 or mediapipe is imported.
 os.environ.setdefault("GLOG_minloglevel", "2")
@@ -13,16 +16,13 @@ os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 
-@contextlib.contextmanager
-def quiet_stderr() -> Iterator[None]:
-    """Point file descriptor 2 at /dev/null: native code writes there, not to sys.stderr."""
+def silence_native_stderr() -> None:
+    """Native writes to fd 2 go nowhere; ``sys.stderr`` keeps reaching the terminal."""
     sys.stderr.flush()
-    saved = os.dup(2)
+    private = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(devnull)
-        os.close(saved)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = open(  # noqa: SIM115 - lives as long as the process
+        private, "w", buffering=1, encoding="utf-8", errors="backslashreplace"
+    )

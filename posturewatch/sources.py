@@ -17,7 +17,6 @@ import numpy as np
 
 from posturewatch import quiet  # noqa: F401  (silences OpenCV before cv2 loads)
 from posturewatch.errors import SourceError
-from posturewatch.quiet import quiet_stderr
 
 import cv2  # noqa: E402
 
@@ -105,8 +104,7 @@ class VideoFile(FrameSource):
         self.name = str(path)
         if not path.is_file():
             raise SourceError(f"no such video file: {path}", "check the path")
-        with quiet_stderr():
-            self._capture = cv2.VideoCapture(str(path))
+        self._capture = cv2.VideoCapture(str(path))
         if not self._capture.isOpened():
             raise SourceError(
                 f"cannot read video {path}: not a format OpenCV can decode",
@@ -152,8 +150,7 @@ class Camera(FrameSource):
     ) -> None:
         self.name = f"camera {index}"
         self._index, self._clock = index, clock
-        with quiet_stderr():
-            self._capture = cv2.VideoCapture(index)
+        self._capture = cv2.VideoCapture(index)
         if not self._capture.isOpened():
             raise SourceError(
                 f"no camera at index {index}, or it is in use",
