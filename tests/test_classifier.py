@@ -1,0 +1,101 @@
+"""Classifier and settling, pure: no model, no clock."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from posturewatch.calibration import POPULATION, Baseline
+from posturewatch.classifier import ClassifierSettings, Settler, closeness, judge, reference, slouch_score
+from posturewatch.metrics import PostureMetrics
+from posturewatch.observation import Posture
+
+SETTINGS = ClassifierSettings(
+    min_visibility=0.5, head_drop=0.08, forward_weight=0.5, neck_forward_deg=12.0,
+    torso_forward_deg=15.0, release_ratio=0.8, settle_s=1.5,
+)
+BASE = Baseline(view="front", head_height=0.6, face_scale=0.4, head_size=0.25, frames=5)
+
+
+def front(head_height: float = 0.6, face_scale: float = 0.4, visibility: float = 0.99,
+          head_size: float = 0.25) -> PostureMetrics:
+    return PostureMetrics(view="front", visibility=visibility, head_size=head_size,
+                          head_pitch=0.0, shoulder_tilt_deg=0.0, head_tilt_deg=0.0,
+                          head_height=head_height, face_scale=face_scale, lean_deg=0.0)
+
+
+def test_head_drop_at_threshold_scores_one() -> None:
+    assert slouch_score(front(head_height=0.6 * 0.92), BASE, SETTINGS) == pytest.approx(1.0)
+
+
+def test_forward_growth_adds_with_its_weight() -> None:
+    # 16 % growth x 0.5 = 0.08 = one threshold
+    assert slouch_score(front(face_scale=0.4 * 1.16), BASE, SETTINGS) == pytest.approx(1.0)
+    # a smaller face (leaning back) never lowers the score below the head-drop part
+    assert slouch_score(front(face_scale=0.3), BASE, SETTINGS) == pytest.approx(0.0)
+
+
+def test_judge_away_unknown_and_hysteresis() -> None:
+    assert judge(None, BASE, SETTINGS) == (Posture.AWAY, None)
+    assert judge(front(visibility=0.2), BASE, SETTINGS)[0] is Posture.UNKNOWN
+    near = front(head_height=0.6 * (1 - 0.07))  # score 0.875: between release and threshold
+    assert judge(near, BASE, SETTINGS)[0] is Posture.UPRIGHT
+    assert judge(near, BASE, SETTINGS, was_slouched=True)[0] is Posture.SLOUCHED
+
+
+def test_population_defaults_apply_without_baseline_or_in_another_view() -> None:
+    m = front(head_height=POPULATION["front"].head_height)
+    assert reference(m, None) is POPULATION["front"]
+    assert slouch_score(m, reference(m, None), SETTINGS) == pytest.approx(0.0)
+    side_base = Baseline(view="side", neck_forward_deg=10.0, torso_forward_deg=0.0)
+    assert reference(m, side_base) is POPULATION["front"]
+    assert judge(m, side_base, SETTINGS)[0] is Posture.UPRIGHT
+
+
+def test_side_view_scores_neck_and_torso() -> None:
+    side = dataclasses.replace(front(), view="side", head_height=None, face_scale=None,
+                               neck_forward_deg=38.0, torso_forward_deg=-10.0)
+    assert slouch_score(side, POPULATION["side"], SETTINGS) == pytest.approx((38 - 14) / 12)
+
+
+def test_closeness_needs_a_calibration() -> None:
+    assert closeness(front(head_size=0.3), BASE) == pytest.approx(1.2)
+    assert closeness(front(), None) is None
+    assert closeness(front(), POPULATION["front"]) is None
+
+
+def run(settler: Settler[int], states: list[Posture], dt: float = 0.2) -> list[Posture]:
+    out: list[tuple[int, Posture]] = []
+    for i, state in enumerate(states):
+        out += settler.push(i * dt, state, i)
+    out += settler.flush()
+    assert [i for i, _ in out] == list(range(len(states)))  # order kept, nothing lost
+    return [state for _, state in out]
+
+
+U, S, A = Posture.UPRIGHT, Posture.SLOUCHED, Posture.AWAY
+
+
+def test_one_noisy_frame_never_flips_the_state() -> None:
+    assert run(Settler(1.5), [U] * 5 + [S] + [U] * 5) == [U] * 11
+    assert run(Settler(1.5), [U] * 5 + [S, A, S] + [U] * 5) == [U] * 13
+
+
+def test_confirmed_change_is_backdated_to_its_first_frame() -> None:
+    states = [U] * 5 + [S] * 10
+    assert run(Settler(1.5), states) == states  # held frames relabelled, not lost
+
+
+def test_change_interrupted_by_other_state_restarts_the_wait() -> None:
+    states = [U] * 3 + [S] * 4 + [A] * 2 + [S] * 3
+    assert run(Settler(1.0), states) == [U] * 12
+
+
+def test_unconfirmed_change_at_the_end_is_noise() -> None:
+    assert run(Settler(1.5), [U] * 5 + [S] * 3) == [U] * 8
+
+
+def test_zero_settle_time_follows_every_frame() -> None:
+    states = [U, S, U, A, S]
+    assert run(Settler(0.0), states) == states

@@ -1,0 +1,103 @@
+"""The command as a user meets it: help with examples, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FRONTAL, MODEL, assert_one_line_error, run_cli
+
+
+@pytest.mark.parametrize("command", ["analyze", "calibrate", "config", "model", "rules", "guidance"])
+def test_help_has_examples(command: str) -> None:
+    out = run_cli(command, "--help").stdout
+    assert "examples:" in out and f"posturewatch {command}" in out
+
+
+def test_top_level_help_lists_commands() -> None:
+    out = run_cli("--help").stdout
+    for command in ("analyze", "calibrate", "config", "model"):
+        assert command in out
+
+
+def test_missing_video() -> None:
+    assert_one_line_error(run_cli("analyze", "no-such.mp4", check=False), "no such video file")
+
+
+def test_unreadable_video(tmp_path: Path) -> None:
+    fake = tmp_path / "clip.mp4"
+    fake.write_bytes(b"not a video at all" * 100)
+    assert_one_line_error(run_cli("analyze", fake, check=False), "cannot read video", "convert")
+
+
+def test_unreadable_image(tmp_path: Path) -> None:
+    fake = tmp_path / "photo.jpg"
+    fake.write_text("nope")
+    assert_one_line_error(run_cli("analyze", fake, check=False), "cannot read image")
+
+
+def test_empty_folder(tmp_path: Path) -> None:
+    assert_one_line_error(run_cli("analyze", tmp_path, check=False), "no images in folder")
+
+
+def test_missing_camera() -> None:
+    result = run_cli("analyze", "--camera", "7", check=False)
+    assert_one_line_error(result, "no camera at index 7", "--camera")
+
+
+def test_nothing_to_analyze() -> None:
+    assert_one_line_error(run_cli("analyze", check=False), "nothing to analyze")
+
+
+def test_corrupt_model_given_explicitly(tmp_path: Path) -> None:
+    broken = tmp_path / "mine.task"
+    broken.write_bytes(MODEL.read_bytes()[: 1 << 20])
+    result = run_cli("analyze", FRONTAL / "upright", "--model", broken, check=False)
+    assert_one_line_error(result, "cannot load pose model", "model fetch")
+
+
+def test_corrupt_managed_model_names_expected_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (folder / MODEL.name).write_bytes(MODEL.read_bytes()[:-10])
+    monkeypatch.setenv("POSTUREWATCH_MODEL_DIR", str(folder))
+    result = run_cli("analyze", FRONTAL / "upright", check=False)
+    assert_one_line_error(result, "5134a3aad27a58b93da0088d431f366da362b44e3ccfbe3462b3827a839011b1")
+
+
+def test_bad_baseline_file(tmp_path: Path) -> None:
+    bad = tmp_path / "baseline.json"
+    bad.write_text("{\"version\": 99}")
+    result = run_cli("analyze", FRONTAL / "upright", "--baseline", bad, check=False)
+    assert_one_line_error(result, "not a posturewatch baseline", "calibrate")
+
+
+def test_calibration_with_nobody_in_view_is_refused_and_saves_nothing(tmp_path: Path) -> None:
+    from conftest import nobody_frames
+    import cv2
+
+    for i, frame in enumerate(nobody_frames()):
+        cv2.imwrite(str(tmp_path / f"empty-{i}.png"), frame)
+    out = tmp_path / "baseline.json"
+    result = run_cli("calibrate", "--source", tmp_path, "--out", out, check=False)
+    assert_one_line_error(result, "calibration found no person")
+    assert not out.exists()
+
+
+def test_json_to_a_file_and_privacy(tmp_path: Path, isolated_home: Path) -> None:
+    """The JSON lands whole; no image is written anywhere (frames stay in memory)."""
+    folder = tmp_path / "in"
+    shutil.copytree(FRONTAL / "upright", folder)
+    before = {p for p in isolated_home.rglob("*") if p.is_file()}
+    out = tmp_path / "out" / "report.json"
+    run_cli("analyze", folder, "--json", out)
+    assert json.loads(out.read_text())["totals"]["frames"]["upright"] == 15
+    images = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+    new = {p for p in isolated_home.rglob("*") if p.is_file()} - before
+    assert not [p for p in new if p.suffix in images]
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and p.suffix in images) == \
+        sorted(p.name for p in (FRONTAL / "upright").iterdir())
+    assert not list(out.parent.glob(".*tmp"))

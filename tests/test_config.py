@@ -1,0 +1,86 @@
+"""config/default.toml is the documentation and the schema; overrides are checked against it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import assert_one_line_error, run_cli
+from posturewatch.classifier import ClassifierSettings
+from posturewatch.config import load_config, settings
+from posturewatch.errors import ConfigError
+from posturewatch.paths import bundled_config, user_config_file
+from posturewatch.pose import PoseSettings
+
+
+def test_every_default_key_is_documented_right_above() -> None:
+    lines = bundled_config("default.toml").read_text().splitlines()
+    for number, line in enumerate(lines):
+        if re.match(r"^\s*[a-z_]+\s*=", line):
+            assert lines[number - 1].lstrip().startswith("#"), f"line {number + 1}: {line}"
+
+
+def test_settings_dataclasses_match_their_sections() -> None:
+    config = load_config()
+    assert settings(ClassifierSettings, config.section("classifier")).head_drop == 0.08
+    assert settings(PoseSettings, config.section("pose")).min_detection_confidence == 0.5
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_user_file_then_explicit_file_override_defaults(tmp_path: Path) -> None:
+    user = write(tmp_path / "user.toml", "[source]\nfps = 2\n[classifier]\nsettle_s = 3\n")
+    explicit = write(tmp_path / "x.toml", "[source]\nfps = 1.5\n")
+    config = load_config(explicit, user_file=user)
+    assert config.section("source")["fps"] == 1.5
+    assert config.section("classifier")["settle_s"] == 3.0  # int accepted for a float
+    assert config.files[1:] == (user, explicit)
+
+
+def test_user_config_lives_in_the_platform_config_dir(isolated_home: Path) -> None:
+    assert user_config_file() == isolated_home / "config" / "posturewatch" / "config.toml"
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        ("[classifier]\n\nhed_drop = 0.2\n", [":3:", "unknown key classifier.hed_drop"]),
+        ("[clasifier]\nhead_drop = 0.2\n", [":1:", "unknown section [clasifier]"]),
+        ("[source]\nfps = \"fast\"\n", [":2:", "source.fps must be a float"]),
+        ("[classifier]\nhead_drop = 1.5\n", [":2:", "outside 0..1"]),
+        ("[model]\nvariant = \"huge\"\n", [":2:", "lite, full, heavy"]),
+        ("[source]\nfps = = 3\n", ["invalid TOML", "line 2"]),
+    ],
+)
+def test_bad_config_names_file_line_and_key(tmp_path: Path, text: str, needles: list[str]) -> None:
+    path = write(tmp_path / "bad.toml", text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path, user_file=tmp_path / "none.toml")
+    message = str(error.value)
+    assert str(path) in message and "\n" not in message
+    for needle in needles:
+        assert needle in message
+
+
+def test_config_check_command(tmp_path: Path) -> None:
+    good = write(tmp_path / "good.toml", "[source]\nfps = 2\n")
+    assert "config OK" in run_cli("config", "check", "--config", good).stdout
+    bad = write(tmp_path / "bad.toml", "[pose]\nmin_detection_confidence = 2\n")
+    assert_one_line_error(run_cli("config", "check", "--config", bad, check=False),
+                          f"{bad}:2", "pose.min_detection_confidence")
+    missing = run_cli("config", "check", "--config", tmp_path / "nope.toml", check=False)
+    assert_one_line_error(missing, "config file not found")
+
+
+def test_bad_user_file_stops_every_command(isolated_home: Path) -> None:
+    user = write(user_config_file(), "[source]\nfps = -1\n")
+    try:
+        assert_one_line_error(run_cli("analyze", "x.mp4", check=False), f"{user}:2", "source.fps")
+    finally:
+        user.unlink()
