@@ -17,6 +17,7 @@ from posturewatch.classifier import ClassifierSettings, Settler, closeness, judg
 from posturewatch.metrics import PostureMetrics, compute_metrics
 from posturewatch.observation import Observation, Posture
 from posturewatch.pose import PoseEstimator
+from posturewatch.prefetch import prefetch
 from posturewatch.sources import FrameSource
 
 # A frame stands for the time until the next one, but never more than this many sample
@@ -55,7 +56,7 @@ def judge_source(
 ) -> Iterator[FrameResult]:
     settler: Settler[FrameResult] = Settler(settings.settle_s)
     was_slouched = False
-    for frame in source.frames():
+    for frame in prefetch(source.frames()):
         landmarks = estimator.detect(frame.rgb, frame.t)
         metrics = compute_metrics(landmarks) if landmarks is not None else None
         raw, score = judge(metrics, baseline, settings, was_slouched=was_slouched)

@@ -1,0 +1,115 @@
+"""What the pipeline costs on top of the pose model, as a ratio measured in one run.
+
+Builds a 640x480 clip from the real frontal webcam frames, then times, on the very same
+frames: (a) the MediaPipe PoseLandmarker alone (VIDEO mode, frames already decoded in
+memory) and (b) the whole ``analyze`` path: decode, colour conversion, model, metrics,
+classifier and settling. Rounds alternate (a, b, a, b, …) so machine noise hits both;
+the figure is the ratio of the medians.
+
+    python bench/pipeline_overhead.py [--rounds 5] [--seconds 20] [--model PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from posturewatch.calibration import POPULATION
+from posturewatch.classifier import ClassifierSettings
+from posturewatch.config import load_config, settings
+from posturewatch.pipeline import judge_source
+from posturewatch.pose import PoseEstimator, PoseSettings
+from posturewatch.sources import VideoFile
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+FPS = 5.0
+
+
+def make_clip(folder: Path, seconds: float) -> Path:
+    frames = sorted((SHARED / "testdata" / "frontal-webcam-1").glob("*/*.jpg"))
+    clip = folder / "bench.mp4"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (640, 480))
+    for i in range(int(seconds * FPS)):
+        writer.write(cv2.resize(cv2.imread(str(frames[i % len(frames)])), (640, 480)))
+    writer.release()
+    return clip
+
+
+def decoded(clip: Path) -> list[np.ndarray]:
+    capture, out = cv2.VideoCapture(str(clip)), []
+    while True:
+        ok, bgr = capture.read()
+        if not ok:
+            return out
+        out.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+
+
+def time_model(model: Path, pose: PoseSettings, frames: list[np.ndarray]) -> float:
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model)),
+        running_mode=vision.RunningMode.VIDEO, num_poses=1,
+        min_pose_detection_confidence=pose.min_detection_confidence,
+        min_pose_presence_confidence=pose.min_presence_confidence,
+        min_tracking_confidence=pose.min_tracking_confidence,
+    )
+    with vision.PoseLandmarker.create_from_options(options) as landmarker:
+        start = time.perf_counter()
+        for i, frame in enumerate(frames):
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame)
+            landmarker.detect_for_video(image, int(i * 1000 / FPS))
+        return (time.perf_counter() - start) / len(frames)
+
+
+def time_pipeline(model: Path, pose: PoseSettings, classifier: ClassifierSettings,
+                  clip: Path) -> tuple[float, int]:
+    source = VideoFile(clip, fps=0)
+    with PoseEstimator(model, pose, video=True) as estimator:
+        start = time.perf_counter()
+        count = sum(1 for _ in judge_source(source, estimator, POPULATION["front"], classifier))
+        elapsed = time.perf_counter() - start
+    source.close()
+    return elapsed / count, count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=20.0, help="clip length at 5 fps")
+    parser.add_argument("--model", type=Path, default=SHARED / "models" / "pose_landmarker_full.task")
+    args = parser.parse_args()
+    config = load_config()
+    pose = settings(PoseSettings, config.section("pose"))
+    classifier = settings(ClassifierSettings, config.section("classifier"))
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = make_clip(Path(tmp), args.seconds)
+        frames = decoded(clip)
+        model_ms, pipeline_ms = [], []
+        for _ in range(args.rounds):
+            model_ms.append(1000 * time_model(args.model, pose, frames))
+            per_frame, count = time_pipeline(args.model, pose, classifier, clip)
+            pipeline_ms.append(1000 * per_frame)
+            assert count == len(frames), (count, len(frames))
+    model, pipeline = statistics.median(model_ms), statistics.median(pipeline_ms)
+    report = {
+        "frames": len(frames), "size": "640x480", "rounds": args.rounds,
+        "model_ms_per_frame": round(model, 2), "pipeline_ms_per_frame": round(pipeline, 2),
+        "ratio": round(pipeline / model, 3), "target_ratio": 1.10,
+    }
+    json.dump(report, sys.stdout, indent=2)
+    print()
+    return 0 if report["ratio"] <= report["target_ratio"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
