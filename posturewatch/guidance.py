@@ -108,10 +108,14 @@ def _entry(path: Path, number: int, raw: Any) -> Entry:
         raise GuidanceError(f"{where} lacks {', '.join(missing)}", "add the missing fields")
     unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL))
     if unknown:
-        raise GuidanceError(f"{where} has unknown field {unknown[0]!r}", "remove it or fix its spelling")
+        raise GuidanceError(
+            f"{where} has unknown field {unknown[0]!r}", "remove it or fix its spelling"
+        )
     kind = _text(where, "kind", raw["kind"])
     if kind not in KINDS:
-        raise GuidanceError(f"{where}: kind {kind!r} is not known", f"use one of: {', '.join(KINDS)}")
+        raise GuidanceError(
+            f"{where}: kind {kind!r} is not known", f"use one of: {', '.join(KINDS)}"
+        )
     sources = _texts(where, "sources", raw["sources"])
     for source in sources:
         if not SOURCE_NAME.match(source):
@@ -120,13 +124,19 @@ def _entry(path: Path, number: int, raw: Any) -> Entry:
                 "cite documents by file name, like 002_cfa01021598e5606.txt",
             )
     hold = raw.get("hold_s")
-    if hold is not None and (isinstance(hold, bool) or not isinstance(hold, (int, float)) or hold <= 0):
-        raise GuidanceError(f"{where}: hold_s must be a positive number of seconds", "fix hold_s")
+    if hold is not None and (
+        isinstance(hold, bool) or not isinstance(hold, (int, float)) or hold <= 0
+    ):
+        raise GuidanceError(
+            f"{where}: hold_s must be a positive number of seconds", "write e.g. hold_s = 30"
+        )
     if kind == "stretch" and hold is None:
         raise GuidanceError(f"{where}: a stretch needs hold_s", "add the hold time in seconds")
     from_documents = raw.get("from_documents", True)
     if not isinstance(from_documents, bool):
-        raise GuidanceError(f"{where}: from_documents must be true or false", "fix it")
+        raise GuidanceError(
+            f"{where}: from_documents must be true or false", "write true or false, unquoted"
+        )
     note = raw.get("note", "")
     return Entry(
         id=_text(where, "id", raw["id"]),
@@ -160,6 +170,8 @@ def load_catalog(path: Path | None = None) -> Catalog:
     seen: set[str] = set()
     for entry in entries:
         if entry.id in seen:
-            raise GuidanceError(f"{path}: id {entry.id!r} appears twice", "give each entry its own id")
+            raise GuidanceError(
+                f"{path}: id {entry.id!r} appears twice", "give each entry its own id"
+            )
         seen.add(entry.id)
     return Catalog(entries)

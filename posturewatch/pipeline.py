@@ -7,7 +7,7 @@ judged one by one for stills. ``totals`` turns results into time per state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,7 +108,3 @@ def totals(results: Sequence[FrameResult], interval: float, *, still: bool) -> d
     out["frames"] = {s.value: n for s, n in counts.items()}
     return out
 
-
-def observations(results: Iterable[FrameResult]) -> Iterator[Observation]:
-    for result in results:
-        yield result.observation()

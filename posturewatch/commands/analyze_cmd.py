@@ -9,13 +9,14 @@ from typing import Any
 
 from tqdm import tqdm
 
-from posturewatch.calibration import find_baseline
+from posturewatch.calibration import Baseline, find_baseline
 from posturewatch.classifier import ClassifierSettings
 from posturewatch.commands import common
 from posturewatch.config import Config, settings
 from posturewatch.errors import SourceError
 from posturewatch.observation import Posture
 from posturewatch.pipeline import FrameResult, judge_source, totals
+from posturewatch.replay import replay
 from posturewatch.sources import FrameSource
 
 EPILOG = """examples:
@@ -24,6 +25,7 @@ EPILOG = """examples:
   posturewatch analyze frames/ --sequence --fps 5   a folder of frames as a 5 fps video
   posturewatch analyze --camera 0 --seconds 60      one minute of the live webcam
   posturewatch analyze clip.mp4 --baseline me.json --json out.json
+  posturewatch analyze workday.mp4 --reminders     when reminders would have fired
 """
 
 
@@ -45,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--baseline", type=common.path_arg, metavar="FILE",
                         help="a calibration file (default: your saved calibration)")
     parser.add_argument("--json", metavar="PATH|-", help="write JSON to PATH, or - for stdout")
+    parser.add_argument("--reminders", action="store_true",
+                        help="replay sitting time and reminder rules over the footage's timeline")
     common.add_frame_options(parser)
     parser.set_defaults(func=run)
 
@@ -62,7 +66,15 @@ def run(args: argparse.Namespace) -> int:
             results = _judge(source, args, model, config, classifier, baseline)
         finally:
             source.close()
-        reports.append(_report(source, str(model), baseline, results))
+        report = _report(source, str(model), baseline, results)
+        if args.reminders:
+            if source.still:
+                raise SourceError(
+                    f"--reminders needs a timeline, and {source.name} is a set of stills",
+                    "use a video, --camera, or --sequence for a folder of frames",
+                )
+            report.update(replay((r.observation() for r in results), config))
+        reports.append(report)
     if args.json:
         common.write_json(reports[0] if len(reports) == 1 else reports, args.json)
     if args.json != "-":
@@ -79,7 +91,7 @@ def _judge(
     model: Path,
     config: Config,
     classifier: ClassifierSettings,
-    baseline: Any,
+    baseline: Baseline | None,
 ) -> list[FrameResult]:
     results: list[FrameResult] = []
     bar = tqdm(total=source.total, unit="frame", desc=source.name, leave=False,
@@ -99,7 +111,9 @@ def _judge(
     return results
 
 
-def _report(source: FrameSource, model: str, baseline: Any, results: list[FrameResult]) -> dict:
+def _report(
+    source: FrameSource, model: str, baseline: Baseline | None, results: list[FrameResult]
+) -> dict[str, Any]:
     return {
         "source": source.name,
         "model": model,
@@ -111,7 +125,7 @@ def _report(source: FrameSource, model: str, baseline: Any, results: list[FrameR
     }
 
 
-def _summary(report: dict) -> str:
+def _summary(report: dict[str, Any]) -> str:
     t = report["totals"]
     counts = t["frames"]
     if report["still"]:
@@ -124,4 +138,12 @@ def _summary(report: dict) -> str:
         f"{s.value} {t[f'{s.value}_s']:.1f} s ({100 * t[f'{s.value}_s'] / total:.0f}%)"
         for s in Posture
     )
-    return f"{report['source']}: {total:.1f} s judged — {parts}"
+    lines = [f"{report['source']}: {total:.1f} s judged — {parts}"]
+    if "sitting" in report:
+        sitting = report["sitting"]
+        lines.append(f"  sitting {sitting['sitting_s']:.0f} s, longest bout "
+                     f"{sitting['longest_bout_s']:.0f} s, {sitting['breaks']} breaks")
+        outcome = {True: "acted on", False: "not acted on", None: "open"}
+        lines += [f"  {r['t']:8.1f} s  {r['rule']}: {r['title']} ({outcome[r['acted']]})"
+                  for r in report["reminders"]]
+    return "\n".join(lines)

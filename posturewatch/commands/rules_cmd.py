@@ -1,0 +1,64 @@
+"""``posturewatch rules``: the active reminder rules, their thresholds and their sources."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from posturewatch.config import load_config
+from posturewatch.rules import RuleEngine
+
+EPILOG = """examples:
+  posturewatch rules                       what will remind you, when, and why
+  posturewatch rules --json                the same, machine-readable
+  posturewatch rules --config short.toml   check the thresholds a config file sets
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "rules",
+        help="list the reminder rules with their thresholds and sources",
+        description="The reminder rules, the thresholds your config gives them, and the "
+        "guidance documents each one rests on. Change thresholds in your config file.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", type=lambda text: Path(text).expanduser(),
+                        help="a config file that overrides the others")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(func=run)
+
+
+def _hour(value: float) -> str:
+    minutes = round(value * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = RuleEngine.from_config(load_config(args.config))
+    infos = engine.describe()
+    limits = engine.settings.reminders
+    if args.json:
+        print(json.dumps({
+            "rules": [info.to_dict() for info in infos],
+            "reminders": {
+                "min_gap_min": limits.min_gap_min,
+                "daily_cap": limits.daily_cap,
+                "active_from_h": limits.active_from_h,
+                "active_until_h": limits.active_until_h,
+            },
+        }, indent=2))
+        return 0
+    for info in infos:
+        state = "" if info.enabled else "  [off]"
+        print(f"{info.id} ({info.kind}): {info.title}{state}")
+        print(f"  when:     {info.when}")
+        print(f"  guidance: {', '.join(info.guidance)}")
+        print(f"  sources:  {', '.join(info.sources)}")
+        print()
+    print(f"all rules: at least {limits.min_gap_min:g} min apart, at most "
+          f"{limits.daily_cap} a day, active {_hour(limits.active_from_h)}-"
+          f"{_hour(limits.active_until_h)}, never while you are away")
+    return 0
