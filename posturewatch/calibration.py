@@ -86,7 +86,7 @@ def build_baseline(samples: Sequence[PostureMetrics], min_frames: int) -> Baseli
         median = statistics.median(series)
         values[name] = round(median, 5)
         spread[name] = round(statistics.median(abs(v - median) for v in series), 5)
-    return Baseline(view=view, frames=len(chosen), spread=spread, **values)
+    return Baseline(view=view, frames=len(chosen), spread=spread, **values)  # type: ignore[arg-type]
 
 
 def save_baseline(baseline: Baseline, path: Path) -> None:

@@ -82,7 +82,8 @@ def _parse(path: Path) -> tuple[dict[str, Any], str]:
 def _rules(text: str, values: dict[str, Any]) -> dict[tuple[str, str], Rule]:
     """Each default key's type, plus any ``# range:``/``# choices:`` comment just above it."""
     rules: dict[tuple[str, str], Rule] = {}
-    current, comments = "", []
+    current = ""
+    comments: list[str] = []
     for line in text.splitlines():
         header = _HEADER.match(line)
         key = _KEY.match(line)

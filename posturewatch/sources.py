@@ -39,7 +39,7 @@ class FrameSource(ABC):
     @abstractmethod
     def frames(self) -> Iterator[Frame]: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - sources without a handle need nothing
         """Release the device or file handle (idempotent)."""
 
 

@@ -95,7 +95,7 @@ def test_composite_clip_totals_within_one_sample(tmp_path: Path, frontal_baselin
 
 
 def test_sequence_folder_plays_as_video(tmp_path: Path, frontal_baseline: Path) -> None:
-    for i, (path, label) in enumerate(labelled(FRONTAL)):
+    for i, (path, _) in enumerate(labelled(FRONTAL)):
         shutil.copy(path, tmp_path / f"frame-{i}.jpg")
     report = json.loads(run_cli("analyze", tmp_path, "--sequence", "--fps", "2",
                                 "--baseline", frontal_baseline, "--json", "-").stdout)

@@ -7,7 +7,6 @@ next to the same shoulders) and lowered a little, then the real model judges the
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import cv2
 import numpy as np

@@ -9,6 +9,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from posturewatch.commands.parsing import add_command
 from posturewatch.calibration import Baseline, find_baseline
 from posturewatch.classifier import ClassifierSettings
 from posturewatch.commands import common
@@ -30,13 +31,13 @@ EPILOG = """examples:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "analyze",
         help="judge posture in videos, images or the webcam",
         description="Judge each sampled frame as upright, slouched, away or unknown "
         "against your calibrated baseline (population defaults if you have none).",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="video, image or folder")
     parser.add_argument("--camera", type=int, metavar="N", help="also watch webcam N")

@@ -8,6 +8,7 @@ import sys
 
 from tqdm import tqdm
 
+from posturewatch.commands.parsing import add_command
 from posturewatch.calibration import build_baseline, default_path, save_baseline
 from posturewatch.classifier import ClassifierSettings
 from posturewatch.commands import common
@@ -24,13 +25,13 @@ EPILOG = """examples:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "calibrate",
         help="record your upright posture as the baseline",
         description="Sit tall, facing the screen as you work, while posturewatch records "
         "your upright posture. Saved in your data folder unless --out is given.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--camera", type=int, metavar="N", help="record from webcam N")

@@ -9,20 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from posturewatch.files import write_atomic
+from posturewatch.commands.parsing import add_config_option, path_arg
 from posturewatch.config import Config, load_config, settings
 from posturewatch.models import resolve_model
 from posturewatch.pose import PoseEstimator, PoseSettings
 from posturewatch.sources import Camera, FrameSource, open_source
-
-
-def path_arg(text: str) -> Path:
-    return Path(text).expanduser()
-
-
-def add_config_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config", type=path_arg, metavar="FILE", help="settings that override your config file"
-    )
 
 
 def add_frame_options(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +40,7 @@ def camera(index: int, config: Config, fps: float) -> Camera:
 
 def sources(args: argparse.Namespace, config: Config, specs: list[str]) -> list[FrameSource]:
     fps = fps_of(args, config)
-    opened = [camera(args.camera, config, fps)] if args.camera is not None else []
+    opened: list[FrameSource] = [camera(args.camera, config, fps)] if args.camera is not None else []
     opened += [open_source(s, fps=fps, sequence=getattr(args, "sequence", False)) for s in specs]
     return opened
 

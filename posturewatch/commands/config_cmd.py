@@ -5,29 +5,24 @@ from __future__ import annotations
 import argparse
 import json
 
+from posturewatch.commands.parsing import add_command, add_config_option
 from posturewatch.config import load_config
 from posturewatch.paths import bundled_config, user_config_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "config",
         help="show where settings live, what they are, and check them",
         description="Settings come from config/default.toml, then your user file, then --config.",
         epilog="examples:\n  posturewatch config path\n  posturewatch config show --json\n"
         "  posturewatch config check --config my.toml",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("action", choices=["path", "show", "check"])
-    parser.add_argument("--config", type=_path, help="a config file that overrides the others")
+    add_config_option(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
-
-
-def _path(text: str):  # noqa: ANN202 - argparse type
-    from pathlib import Path
-
-    return Path(text).expanduser()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from posturewatch.commands.parsing import add_command
 from posturewatch.guidance import Entry, load_catalog
 
 EPILOG = """examples:
@@ -15,13 +16,13 @@ EPILOG = """examples:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "guidance",
         help="print the exercise and tip catalog, or one entry",
         description="The guidance catalog: every exercise and tip the reminders use, in "
         "our words, with the documents it comes from.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("id", nargs="?", help="one entry's id (omit for the list)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
+from posturewatch.commands.parsing import add_command, path_arg
 from posturewatch import models
 from posturewatch.config import Config, load_config
 
@@ -28,17 +28,17 @@ environment:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "model",
         help="list, download, verify and locate the pose model",
         description="The MediaPipe Pose Landmarker files posturewatch uses, pinned by "
         "version, size and SHA-256 in models/manifest.toml.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--config", type=_path, metavar="PATH", help="a config file that overrides the others"
+        "--config", type=path_arg, metavar="PATH", help="a config file that overrides the others"
     )
     common.add_argument("--json", action="store_true", help="machine-readable output")
     named = argparse.ArgumentParser(add_help=False)
@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     explicit = argparse.ArgumentParser(add_help=False)
     explicit.add_argument(
-        "--model", type=_path, metavar="PATH", help="a .task file that wins over all else"
+        "--model", type=path_arg, metavar="PATH", help="a .task file that wins over all else"
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     for action, parents, summary, handler in (
@@ -61,10 +61,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         command = actions.add_parser(action, parents=parents, help=summary,
                                      description=summary)
         command.set_defaults(func=handler)
-
-
-def _path(text: str) -> Path:
-    return Path(text).expanduser()
 
 
 def _spec(args: argparse.Namespace, config: Config) -> models.ModelSpec:
