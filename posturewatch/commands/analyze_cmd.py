@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from posturewatch.commands.parsing import add_command
 from posturewatch.calibration import Baseline, find_baseline
 from posturewatch.classifier import ClassifierSettings
 from posturewatch.commands import common
+from posturewatch.commands.parsing import add_command, path_arg
 from posturewatch.config import Config, settings
 from posturewatch.errors import SourceError
 from posturewatch.observation import Posture
 from posturewatch.pipeline import FrameResult, judge_source, totals
 from posturewatch.replay import replay
 from posturewatch.sources import FrameSource
+
+log = logging.getLogger(__name__)
 
 EPILOG = """examples:
   posturewatch analyze meeting.mp4                  summary of a recording
@@ -45,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--seconds", type=float, metavar="S", help="stop the webcam after S seconds (else Ctrl-C)"
     )
     parser.add_argument("--sequence", action="store_true", help="a folder is video frames at --fps")
-    parser.add_argument("--baseline", type=common.path_arg, metavar="FILE",
+    parser.add_argument("--baseline", type=path_arg, metavar="FILE",
                         help="a calibration file (default: your saved calibration)")
     parser.add_argument("--json", metavar="PATH|-", help="write JSON to PATH, or - for stdout")
     parser.add_argument("--reminders", action="store_true",
@@ -60,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     config = common.load(args)
     classifier = settings(ClassifierSettings, config.section("classifier"))
     baseline = find_baseline(args.baseline)
+    log.info("baseline: %s", "calibrated" if baseline else "population defaults")
     model = common.model_path(args, config)
     reports = []
     for source in common.sources(args, config, args.sources):

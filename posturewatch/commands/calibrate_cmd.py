@@ -8,10 +8,10 @@ import sys
 
 from tqdm import tqdm
 
-from posturewatch.commands.parsing import add_command
 from posturewatch.calibration import build_baseline, default_path, save_baseline
 from posturewatch.classifier import ClassifierSettings
 from posturewatch.commands import common
+from posturewatch.commands.parsing import add_command, path_arg
 from posturewatch.config import settings
 from posturewatch.errors import SourceError
 from posturewatch.metrics import PostureMetrics
@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     where.add_argument("--source", metavar="PATH", help="a video, image or folder of you upright")
     parser.add_argument("--seconds", type=float, metavar="S",
                         help="how long to record (default: calibration.seconds in the config)")
-    parser.add_argument("--out", type=common.path_arg, metavar="FILE",
+    parser.add_argument("--out", type=path_arg, metavar="FILE",
                         help=f"where to save (default: {default_path()})")
     parser.add_argument("--json", action="store_true", help="print the baseline as JSON")
     common.add_frame_options(parser)

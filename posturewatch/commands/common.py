@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
 
-from posturewatch.files import write_atomic
 from posturewatch.commands.parsing import add_config_option, path_arg
 from posturewatch.config import Config, load_config, settings
+from posturewatch.files import write_atomic
 from posturewatch.models import resolve_model
 from posturewatch.pose import PoseEstimator, PoseSettings
 from posturewatch.sources import Camera, FrameSource, open_source
+
+log = logging.getLogger(__name__)
 
 
 def add_frame_options(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +33,9 @@ def fps_of(args: argparse.Namespace, config: Config) -> float:
 
 
 def load(args: argparse.Namespace) -> Config:
-    return load_config(args.config)
+    config = load_config(args.config)
+    log.info("settings from: %s", ", ".join(map(str, config.files)))
+    return config
 
 
 def camera(index: int, config: Config, fps: float) -> Camera:
@@ -51,7 +56,9 @@ def estimator(model: Path, config: Config, *, video: bool) -> PoseEstimator:
 
 def model_path(args: argparse.Namespace, config: Config) -> Path:
     """Resolved once per command (downloading if needed), before any frame is read."""
-    return resolve_model(config, args.model)
+    model = resolve_model(config, args.model)
+    log.info("pose model: %s", model)
+    return model
 
 
 def write_json(data: Any, target: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from posturewatch.commands.parsing import add_command, path_arg
 from posturewatch import models
+from posturewatch.commands.parsing import add_command, path_arg
 from posturewatch.config import Config, load_config
 
 EPILOG = """examples:
