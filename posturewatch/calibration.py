@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from posturewatch.paths import user_data_dir
 
 VERSION = 1
 _FIELDS = ("head_height", "face_scale", "neck_forward_deg", "torso_forward_deg", "head_size")
+_VIEW_FIELD = {"front": "head_height", "side": "neck_forward_deg"}  # what each view needs
 
 
 class CalibrationError(PostureWatchError):
@@ -44,10 +45,21 @@ class Baseline:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Baseline:
+        """Checks every field, so a damaged file fails here and not mid-analysis."""
         if data.get("version") != VERSION:
             raise ValueError(f"version {data.get('version')!r}, expected {VERSION}")
-        known = {k: v for k, v in data.items() if k != "version"}
-        return cls(**known)
+        if data.get("view") not in POPULATION:
+            raise ValueError(f"view {data.get('view')!r}, expected front or side")
+        known = {f.name for f in fields(cls)}
+        if unknown := set(data) - known - {"version"}:
+            raise ValueError(f"unknown fields {sorted(unknown)}")
+        for name in _FIELDS:
+            value = data.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise ValueError(f"{name} is {value!r}, not a number")
+        if data.get(_VIEW_FIELD[data["view"]]) is None:
+            raise ValueError(f"a {data['view']}-view baseline without {_VIEW_FIELD[data['view']]}")
+        return cls(**{k: v for k, v in data.items() if k != "version"})
 
 
 # Front: medians of the upright frames of shared/testdata/frontal-webcam-1.

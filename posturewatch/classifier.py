@@ -8,9 +8,10 @@ stay exact. Time is an input: nothing here reads a clock.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from posturewatch.calibration import POPULATION, Baseline
 from posturewatch.metrics import PostureMetrics
@@ -60,27 +61,43 @@ def closeness(m: PostureMetrics, baseline: Baseline | None) -> float | None:
     return m.head_size / baseline.head_size
 
 
+class Judgement(NamedTuple):
+    state: Posture
+    score: float | None = None  # None when the frame could not be scored
+    calibrated: bool | None = None  # scored against the user's baseline, not the population's
+
+
 def judge(
     m: PostureMetrics | None,
     baseline: Baseline | None,
     s: ClassifierSettings,
     *,
     was_slouched: bool = False,
-) -> tuple[Posture, float | None]:
+) -> Judgement:
     """One frame's state and score. Once slouched, the score must fall below
-    ``release_ratio`` to count as upright again (hysteresis)."""
+    ``release_ratio`` to count as upright again (hysteresis). A front view with the face
+    at or below the shoulder line is not a sitting person but a stray detection."""
     if m is None:
-        return Posture.AWAY, None
-    if m.visibility < s.min_visibility:
-        return Posture.UNKNOWN, None
-    score = slouch_score(m, reference(m, baseline), s)
+        return Judgement(Posture.AWAY)
+    implausible = m.head_height is not None and m.head_height <= 0
+    if m.visibility < s.min_visibility or implausible:
+        return Judgement(Posture.UNKNOWN)
+    base = reference(m, baseline)
+    score = slouch_score(m, base, s)
     limit = s.release_ratio if was_slouched else 1.0
-    return (Posture.SLOUCHED if score >= limit else Posture.UPRIGHT), score
+    state = Posture.SLOUCHED if score >= limit else Posture.UPRIGHT
+    return Judgement(state, score, base.calibrated)
 
 
 class Settler(Generic[T]):
-    """Delays a change of state until it has held for ``settle_s``, then releases the held
-    items labelled with what they turned out to be. Items come back in input order."""
+    """Delays a change of state until it is clear, then releases the held items labelled
+    with what they turned out to be. Items come back in input order, at most ``settle_s``
+    (plus one frame) after they went in.
+
+    A change is clear when one new state has lasted ``settle_s``. If the held frames span
+    ``settle_s`` without that (say away and unknown alternating, or stray detections on an
+    empty chair), the old state is over all the same: the held frames take their most
+    common state (the latest one on a tie)."""
 
     def __init__(self, settle_s: float) -> None:
         self.settle_s = settle_s
@@ -91,7 +108,7 @@ class Settler(Generic[T]):
         if self.state is None:
             self.state = state
         if state == self.state:
-            yield from self._release_all()
+            yield from self._release(self.state)
             yield item, state
             return
         self._held.append((t, state, item))
@@ -101,16 +118,24 @@ class Settler(Generic[T]):
         if t - self._held[run_start][0] >= self.settle_s:
             for _, _, held in self._held[:run_start]:
                 yield held, self.state
-            for _, _, held in self._held[run_start:]:
-                yield held, state
-            self._held.clear()
-            self.state = state
+            del self._held[:run_start]
+            yield from self._release(state)
+        elif t - self._held[0][0] >= self.settle_s:
+            yield from self._release(self._most_common())
 
     def flush(self) -> Iterator[tuple[T, Posture]]:
         """At the end of a stream an unconfirmed change is taken as noise."""
-        yield from self._release_all()
+        if self.state is not None:
+            yield from self._release(self.state)
 
-    def _release_all(self) -> Iterator[tuple[T, Posture]]:
+    def _most_common(self) -> Posture:
+        counts = Counter(state for _, state, _ in self._held)
+        latest = {state: i for i, (_, state, _) in enumerate(self._held)}
+        return max(counts, key=lambda state: (counts[state], latest[state]))
+
+    def _release(self, state: Posture) -> Iterator[tuple[T, Posture]]:
+        """Release every held item as ``state``, which becomes the settled state."""
+        self.state = state
         for _, _, held in self._held:
-            yield held, self.state  # type: ignore[misc]  # held implies a state
+            yield held, state
         self._held.clear()

@@ -24,8 +24,8 @@ from posturewatch.paths import bundled_config, user_config_file
 
 T = TypeVar("T")
 
-_HEADER = re.compile(r"^\s*\[([A-Za-z0-9_.-]+)\]\s*(#.*)?$")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([^=#\[\s][^=#]*?)\s*=")
 _RANGE = re.compile(r"#\s*range:\s*(-?[\d.]+)\s*\.\.\s*(-?[\d.]+|inf)")
 _CHOICES = re.compile(r"#\s*choices:\s*(.+)$")
 
@@ -49,20 +49,34 @@ class Config:
         return self.values[name]
 
 
+def _dotted(raw: str) -> tuple[str, ...]:
+    """``a . "b.c"`` → ``("a", "b.c")``: a TOML key path, quotes and spaces removed."""
+    parts = re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', raw)
+    return tuple(part.strip().strip("\"'") for part in parts if part.strip())
+
+
 def _line_of(text: str, section: str, key: str | None) -> int:
-    """1-based line where ``[section]`` (or ``key`` inside it) is written; 0 if not found."""
-    current = ""
+    """1-based line where ``section.key`` (or the section) is written, however it is
+    spelled: under a ``[section]`` header, as a dotted key, or in an inline table.
+    Falls back to the section's header; 0 if nothing fits."""
+    wanted = (section,) if key is None else (section, key)
+    current: tuple[str, ...] = ()
+    fallback = 0
     for number, line in enumerate(text.splitlines(), 1):
-        header = _HEADER.match(line)
-        if header:
-            current = header.group(1)
-            if key is None and current == section:
-                return number
+        if header := _HEADER.match(line):
+            current = _dotted(header.group(1))
+            full, is_key = current, False
+        elif found := _KEY.match(line):
+            full, is_key = current + _dotted(found.group(1)), True
+        else:
             continue
-        found = _KEY.match(line)
-        if found and current == section and found.group(1) == key:
+        if full[: len(wanted)] == wanted:
             return number
-    return 0
+        if is_key and wanted[: len(full)] == full:
+            return number  # an inline table that holds it
+        if full == (section,):
+            fallback = fallback or number
+    return fallback
 
 
 def _parse(path: Path) -> tuple[dict[str, Any], str]:
@@ -141,10 +155,16 @@ def _overlay(
 ) -> None:
     data, text = _parse(path)
     for section, table in data.items():
-        if section not in base or not isinstance(table, dict):
+        if section not in base:
             raise ConfigError(
                 f"{path}:{_line_of(text, section, None)}: unknown section [{section}]",
                 f"valid sections: {', '.join(sorted(base))}",
+            )
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{path}:{_line_of(text, section, None)}: {section} must be a [{section}] "
+                "table of settings",
+                f"write its keys under a [{section}] header",
             )
         for key, value in table.items():
             if (section, key) not in rules:

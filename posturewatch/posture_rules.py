@@ -13,7 +13,11 @@ from posturewatch.guidance import Catalog, Entry
 from posturewatch.observation import Observation, Posture
 from posturewatch.reminder import Reminder
 from posturewatch.rule_base import CLINIC_POST, RAPID_RELIEF, Draft, Rule, S
-from posturewatch.rule_settings import ErgonomicsSettings, PostureSettings, WallAngelSettings
+from posturewatch.rule_settings import (
+    ErgonomicsSettings,
+    PostureSettings,
+    WallAngelSettings,
+)
 from posturewatch.sitting import EPS, SittingTracker
 
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
 _END = object()
 
 
-def prefetch(items: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """Iterate ``items`` in a worker thread, ``depth`` ahead. Errors are re-raised here;
-    leaving the loop early stops the worker."""
+def prefetch(
+    items: Iterator[T], depth: int = 1, on_stop: Callable[[], None] = lambda: None
+) -> Iterator[T]:
+    """Iterate ``items`` in a worker thread, ``depth`` ahead. Errors are re-raised here.
+    Leaving the loop early calls ``on_stop`` (to wake a producer that waits) and waits for
+    the worker to finish, so the caller may then close what the worker was reading."""
     ready: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -34,6 +37,10 @@ def prefetch(items: Iterator[T], depth: int = 1) -> Iterator[T]:
         except BaseException as exc:  # handed to the consumer, raised there
             offer(exc)
             return
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # a generator's clean-up runs here, in its own thread
         offer(_END)
 
     worker = threading.Thread(target=work, name="frame-reader", daemon=True)
@@ -48,4 +55,5 @@ def prefetch(items: Iterator[T], depth: int = 1) -> Iterator[T]:
             yield item  # type: ignore[misc]
     finally:
         stop.set()
-        worker.join(timeout=1.0)
+        on_stop()
+        worker.join()

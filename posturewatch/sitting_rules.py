@@ -11,7 +11,13 @@ import math
 from posturewatch.guidance import Catalog
 from posturewatch.observation import Observation
 from posturewatch.reminder import Reminder
-from posturewatch.rule_base import BACK_SPASM_NEWS, CLINIC_POST, RAPID_RELIEF, Draft, Rule
+from posturewatch.rule_base import (
+    BACK_SPASM_NEWS,
+    CLINIC_POST,
+    RAPID_RELIEF,
+    Draft,
+    Rule,
+)
 from posturewatch.rule_settings import BreakSettings, StretchSettings
 from posturewatch.sitting import EPS, SittingSettings, SittingTracker
 

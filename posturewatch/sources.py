@@ -6,7 +6,9 @@ files, a monotonic clock for cameras. Frames stay in memory; nothing here writes
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
@@ -21,23 +23,29 @@ from posturewatch.errors import SourceError
 import cv2  # noqa: E402
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Frame:
     t: float  # seconds
     rgb: np.ndarray  # height x width x 3, uint8
-    path: Path | None = None  # stills only
+    path: Path | None = None  # images only
 
 
 class FrameSource(ABC):
     name: str
     still: bool = False  # True: frames are unrelated photos, judged one by one
+    live: bool = False  # True: a camera, which runs until stopped
     total: int | None = None  # frames expected, for a progress bar; None if unknown
     interval: float = 0.0  # seconds between samples, 0 if not known in advance
+    end: float | None = None  # seconds the source covers, if known (the last frame's share)
 
     @abstractmethod
     def frames(self) -> Iterator[Frame]: ...
+
+    def stop(self) -> None:  # noqa: B027 - only sources that wait need it
+        """Ask ``frames()``, possibly running in another thread, to finish soon."""
 
     def close(self) -> None:  # noqa: B027 - sources without a handle need nothing
         """Release the device or file handle (idempotent)."""
@@ -73,30 +81,50 @@ def _read_image(path: Path) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-class ImageSet(FrameSource):
+class _Images(FrameSource):
+    """Images named one by one, or gathered from a folder. In a folder an unreadable file
+    is skipped with a warning (and listed in ``skipped``), so one bad file does not cost
+    the rest; a single image named on the command line must be readable."""
+
+    def __init__(self, paths: list[Path], name: str, *, from_folder: bool) -> None:
+        self.paths, self.name, self.total = paths, name, len(paths)
+        self.from_folder = from_folder
+        self.skipped: list[Path] = []
+
+    def _read_all(self) -> Iterator[tuple[int, Path, np.ndarray]]:
+        for i, path in enumerate(self.paths):
+            try:
+                yield i, path, _read_image(path)
+            except SourceError as exc:
+                if not self.from_folder:
+                    raise
+                log.warning("skipped %s", exc)
+                self.skipped.append(path)
+
+
+class ImageSet(_Images):
     """Unrelated photos: each is judged alone, at t = 0."""
 
     still = True
 
-    def __init__(self, paths: list[Path], name: str) -> None:
-        self.paths, self.name, self.total = paths, name, len(paths)
-
     def frames(self) -> Iterator[Frame]:
-        for path in self.paths:
-            yield Frame(0.0, _read_image(path), path)
+        for _, path, rgb in self._read_all():
+            yield Frame(0.0, rgb, path)
 
 
-class ImageSequence(FrameSource):
+class ImageSequence(_Images):
     """A folder of images played as a video at ``fps`` (``--sequence``)."""
 
     def __init__(self, paths: list[Path], name: str, fps: float) -> None:
         if fps <= 0:
             raise SourceError("--sequence needs a frame rate", "give --fps above 0, e.g. --fps 5")
-        self.paths, self.name, self.total, self.interval = paths, name, len(paths), 1.0 / fps
+        super().__init__(paths, name, from_folder=True)
+        self.interval = 1.0 / fps
+        self.end = len(paths) * self.interval
 
     def frames(self) -> Iterator[Frame]:
-        for i, path in enumerate(self.paths):
-            yield Frame(i * self.interval, _read_image(path), path)
+        for i, path, rgb in self._read_all():
+            yield Frame(i * self.interval, rgb, path)
 
 
 class VideoFile(FrameSource):
@@ -113,25 +141,30 @@ class VideoFile(FrameSource):
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
         native = self._capture.get(cv2.CAP_PROP_FPS) or 0.0
         self._sampler = _Sampler(fps)
-        self.interval = self._sampler.interval or (1.0 / native if native > 0 else 0.0)
-        if count > 0:
-            self.total = count if fps <= 0 or native <= 0 else max(1, round(count * min(1.0, fps / native)))
+        # Sampling faster than the video's own rate still gets one frame per video frame.
+        self.interval = max(self._sampler.interval, 1.0 / native if native > 0 else 0.0)
+        if count > 0 and native > 0:
+            self.end = count / native
+            self.total = max(1, round(self.end / self.interval))
 
     def frames(self) -> Iterator[Frame]:
-        capture, read_any = self._capture, False
+        capture, last = self._capture, None
         while capture.grab():
-            read_any = True
-            t = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
-            if not self._sampler.due(t):
-                continue  # grab() without retrieve(): skipped frames are never decoded
+            last = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if not self._sampler.due(last):
+                continue  # grab() without retrieve(): skipped frames are never converted
             ok, bgr = capture.retrieve()
             if ok:
-                yield Frame(t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-        if not read_any:
+                yield Frame(last, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        if last is None:
             raise SourceError(
                 f"cannot read video {self.name}: no decodable frames",
                 "check the file plays, or convert it to MP4",
             )
+        if self.end is not None and last + 2 * self.interval < self.end:
+            log.warning("video %s ended at %.1f s of the %.1f s it announces (damaged?)",
+                        self.name, last, self.end)
+            self.end = last + self.interval
 
     def close(self) -> None:
         self._capture.release()
@@ -139,6 +172,8 @@ class VideoFile(FrameSource):
 
 class Camera(FrameSource):
     """A live webcam, paced at ``fps`` so the model is not run on frames nobody needs."""
+
+    live = True
 
     def __init__(
         self,
@@ -150,6 +185,7 @@ class Camera(FrameSource):
     ) -> None:
         self.name = f"camera {index}"
         self._index, self._clock = index, clock
+        self._stopping = threading.Event()
         self._capture = cv2.VideoCapture(index)
         if not self._capture.isOpened():
             raise SourceError(
@@ -164,7 +200,7 @@ class Camera(FrameSource):
     def frames(self) -> Iterator[Frame]:
         start = self._clock()
         due = 0.0
-        while True:
+        while not self._stopping.is_set():
             ok, bgr = self._capture.read()
             if not ok:
                 raise SourceError(
@@ -176,24 +212,32 @@ class Camera(FrameSource):
             due = max(due + self.interval, t)
             wait = due - (self._clock() - start)
             if wait > 0:
-                time.sleep(wait)
+                self._stopping.wait(wait)
+
+    def stop(self) -> None:
+        self._stopping.set()
 
     def close(self) -> None:
         self._capture.release()
 
 
 def open_source(spec: str, *, fps: float, sequence: bool = False) -> FrameSource:
-    """A video file, an image, or a folder of images named on the command line."""
+    """A video file, an image, or a folder of images named on the command line.
+    Hidden files in a folder (``.DS_Store``, ``._photo.jpg``) are not images of the user."""
     path = Path(spec).expanduser()
     if path.is_dir():
         images = sorted(
-            (p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key
+            (p for p in path.iterdir()
+             if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")),
+            key=natural_key,
         )
         if not images:
             raise SourceError(f"no images in folder {path}", "point at a folder of JPEG/PNG files")
-        return ImageSequence(images, str(path), fps) if sequence else ImageSet(images, str(path))
+        if sequence:
+            return ImageSequence(images, str(path), fps)
+        return ImageSet(images, str(path), from_folder=True)
     if path.suffix.lower() in IMAGE_SUFFIXES:
         if not path.is_file():
             raise SourceError(f"no such image: {path}", "check the path")
-        return ImageSet([path], str(path))
+        return ImageSet([path], str(path), from_folder=False)
     return VideoFile(path, fps)

@@ -37,8 +37,9 @@ def test_forward_growth_adds_with_its_weight() -> None:
 
 
 def test_judge_away_unknown_and_hysteresis() -> None:
-    assert judge(None, BASE, SETTINGS) == (Posture.AWAY, None)
+    assert judge(None, BASE, SETTINGS) == (Posture.AWAY, None, None)
     assert judge(front(visibility=0.2), BASE, SETTINGS)[0] is Posture.UNKNOWN
+    assert judge(front(), BASE, SETTINGS).calibrated is True
     near = front(head_height=0.6 * (1 - 0.07))  # score 0.875: between release and threshold
     assert judge(near, BASE, SETTINGS)[0] is Posture.UPRIGHT
     assert judge(near, BASE, SETTINGS, was_slouched=True)[0] is Posture.SLOUCHED
@@ -50,7 +51,11 @@ def test_population_defaults_apply_without_baseline_or_in_another_view() -> None
     assert slouch_score(m, reference(m, None), SETTINGS) == pytest.approx(0.0)
     side_base = Baseline(view="side", neck_forward_deg=10.0, torso_forward_deg=0.0)
     assert reference(m, side_base) is POPULATION["front"]
-    assert judge(m, side_base, SETTINGS)[0] is Posture.UPRIGHT
+    assert judge(m, side_base, SETTINGS)[:3:2] == (Posture.UPRIGHT, False)
+
+
+def test_face_below_the_shoulders_is_a_stray_detection() -> None:
+    assert judge(front(head_height=-0.7), BASE, SETTINGS).state is Posture.UNKNOWN
 
 
 def test_side_view_scores_neck_and_torso() -> None:
@@ -87,9 +92,23 @@ def test_confirmed_change_is_backdated_to_its_first_frame() -> None:
     assert run(Settler(1.5), states) == states  # held frames relabelled, not lost
 
 
-def test_change_interrupted_by_other_state_restarts_the_wait() -> None:
+def test_mixed_states_end_the_old_state_after_the_settle_time() -> None:
+    """Slouched, then away twice, then slouched: not one clean run, but clearly not upright
+    any more once the held frames span the settle time; the most common state wins."""
     states = [U] * 3 + [S] * 4 + [A] * 2 + [S] * 3
-    assert run(Settler(1.0), states) == [U] * 12
+    assert run(Settler(1.0), states) == [U] * 3 + [S] * 9
+
+
+def test_flickering_empty_chair_is_released_within_the_settle_time() -> None:
+    """Away and unknown alternating (stray detections on an empty chair) used to hold every
+    frame until the stream ended; now nothing waits longer than settle_s plus a frame."""
+    settler: Settler[int] = Settler(1.0)
+    flicker = [A, A, Posture.UNKNOWN] * 20
+    released: list[tuple[int, Posture]] = []
+    for i, state in enumerate([U] * 5 + flicker):
+        released += settler.push(i * 0.2, state, i)
+        assert i - (released[-1][0] if released else -1) <= 6  # 1.0 s at 0.2 s a frame
+    assert {state for i, state in released if i >= 5} == {A}
 
 
 def test_unconfirmed_change_at_the_end_is_noise() -> None:

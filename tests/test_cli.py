@@ -101,3 +101,56 @@ def test_json_to_a_file_and_privacy(tmp_path: Path, isolated_home: Path) -> None
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and p.suffix in images) == \
         sorted(p.name for p in (FRONTAL / "upright").iterdir())
     assert not list(out.parent.glob(".*tmp"))
+
+
+def test_unwritable_json_target_fails_before_any_work(tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    for target in (blocker / "out.json", tmp_path):
+        result = run_cli("analyze", FRONTAL / "upright", "--json", target, check=False)
+        assert_one_line_error(result, "cannot write", "writable")
+
+
+def test_outputs_follow_the_umask_and_leave_no_temporary_file(tmp_path: Path) -> None:
+    out = tmp_path / "baseline.json"
+    run_cli("calibrate", "--source", FRONTAL / "upright", "--out", out)
+    assert out.stat().st_mode & 0o777 == 0o644 & ~_umask()
+    assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@pytest.mark.parametrize("fps", ["-5", "nan", "inf", "500", "fast"])
+def test_bad_fps_is_refused(fps: str) -> None:
+    result = run_cli("analyze", FRONTAL / "upright", "--fps", fps, check=False)
+    assert result.returncode == 2 and "--fps" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_folder_with_a_broken_and_a_hidden_image_judges_the_rest(tmp_path: Path) -> None:
+    for name in ("a.jpg", "b.jpg"):
+        shutil.copy(FRONTAL / "upright" / "sample-1542640808958-0.jpg", tmp_path / name)
+    (tmp_path / "broken.jpg").write_text("not an image")
+    (tmp_path / "._a.jpg").write_bytes(b"\0\5\x16\7AppleDouble")
+    result = run_cli("analyze", tmp_path, "--json", "-")
+    report = json.loads(result.stdout)
+    assert [Path(f["path"]).name for f in report["frames"]] == ["a.jpg", "b.jpg"]
+    assert report["skipped"] == [str(tmp_path / "broken.jpg")]
+    assert "broken.jpg" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_baseline_with_wrong_field_types_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "baseline.json"
+    bad.write_text(json.dumps({"version": 1, "view": "front", "head_height": "0.66"}))
+    result = run_cli("analyze", FRONTAL / "upright", "--baseline", bad, check=False)
+    assert_one_line_error(result, "head_height", "calibrate")
+
+
+def test_reminders_with_stills_fail_before_any_work() -> None:
+    result = run_cli("analyze", FRONTAL / "upright", "--reminders", check=False)
+    assert_one_line_error(result, "needs a timeline")

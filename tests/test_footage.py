@@ -113,3 +113,45 @@ def test_occluded_lens_is_away_not_an_error() -> None:
 def test_human_summary_names_the_baseline(frontal_baseline: Path) -> None:
     out = run_cli("analyze", FRONTAL / "upright").stdout
     assert "15 images" in out and "population defaults" in out
+
+
+@pytest.fixture(scope="module")
+def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Upright 4 s, slouched 4 s at 10 fps: 8 s of real frames."""
+    upright = [read_rgb(p) for p, label in labelled(FRONTAL) if label == "upright"]
+    slouched = [read_rgb(p) for p, label in labelled(FRONTAL) if label == "slouch"]
+    return write_clip(tmp_path_factory.mktemp("clip") / "short.mp4",
+                      [(upright, 4), (slouched, 4)], fps=10)
+
+
+@pytest.mark.parametrize("fps", ["60", "0", "0.1"])
+def test_totals_cover_the_clip_whatever_the_sampling_rate(short_clip: Path, fps: str) -> None:
+    report = json.loads(run_cli("analyze", short_clip, "--fps", fps, "--json", "-").stdout)
+    judged = sum(report["totals"][f"{s}_s"] for s in ("upright", "slouched", "away", "unknown"))
+    assert judged == pytest.approx(8.0, abs=0.11)
+
+
+def test_seconds_limits_a_file_too(short_clip: Path, frontal_baseline: Path) -> None:
+    report = json.loads(run_cli("analyze", short_clip, "--seconds", "3", "--baseline",
+                                frontal_baseline, "--json", "-").stdout)
+    assert report["frames"][-1]["t"] <= 3.0
+    assert report["totals"]["upright_s"] == pytest.approx(3.2, abs=0.21)
+    assert report["totals"]["slouched_s"] == 0
+
+
+def test_truncated_video_is_reported_with_its_real_length(tmp_path: Path) -> None:
+    import cv2
+
+    frames = [read_rgb(p) for p, _ in labelled(FRONTAL)]
+    whole = tmp_path / "whole.avi"
+    writer = cv2.VideoWriter(str(whole), cv2.VideoWriter_fourcc(*"MJPG"), 10, (224, 224))
+    for i in range(100):
+        writer.write(frames[i % len(frames)])
+    writer.release()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    result = run_cli("analyze", cut, "--fps", "0", "--json", "-")
+    report = json.loads(result.stdout)
+    judged = sum(report["totals"][f"{s}_s"] for s in ("upright", "slouched", "away", "unknown"))
+    assert "ended at" in result.stderr and "Traceback" not in result.stderr
+    assert judged == pytest.approx(len(report["frames"]) * 0.1, abs=0.11) and judged < 8

@@ -5,7 +5,12 @@ from __future__ import annotations
 from types import ModuleType
 
 from posturewatch.commands import (
-    analyze_cmd, calibrate_cmd, config_cmd, guidance_cmd, model_cmd, rules_cmd,
+    analyze_cmd,
+    calibrate_cmd,
+    config_cmd,
+    guidance_cmd,
+    model_cmd,
+    rules_cmd,
 )
 
 COMMANDS: tuple[ModuleType, ...] = (

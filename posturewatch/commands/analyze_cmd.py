@@ -13,9 +13,10 @@ from tqdm import tqdm
 from posturewatch.calibration import Baseline, find_baseline
 from posturewatch.classifier import ClassifierSettings
 from posturewatch.commands import common
-from posturewatch.commands.parsing import add_command, path_arg
+from posturewatch.commands.parsing import add_command, path_arg, seconds_arg
 from posturewatch.config import Config, settings
 from posturewatch.errors import SourceError
+from posturewatch.files import check_writable
 from posturewatch.observation import Posture
 from posturewatch.pipeline import FrameResult, judge_source, totals
 from posturewatch.replay import replay
@@ -45,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="video, image or folder")
     parser.add_argument("--camera", type=int, metavar="N", help="also watch webcam N")
     parser.add_argument(
-        "--seconds", type=float, metavar="S", help="stop the webcam after S seconds (else Ctrl-C)"
+        "--seconds", type=seconds_arg, metavar="S",
+        help="stop after S seconds of each video or the webcam (else the end, or Ctrl-C)"
     )
     parser.add_argument("--sequence", action="store_true", help="a folder is video frames at --fps")
     parser.add_argument("--baseline", type=path_arg, metavar="FILE",
@@ -60,39 +62,41 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.sources and args.camera is None:
         raise SourceError("nothing to analyze", "name a video, image or folder, or use --camera N")
+    if args.json not in (None, "-"):
+        check_writable(path_arg(args.json))  # before minutes of work, not after
     config = common.load(args)
     classifier = settings(ClassifierSettings, config.section("classifier"))
     baseline = find_baseline(args.baseline)
     log.info("baseline: %s", "calibrated" if baseline else "population defaults")
     model = common.model_path(args, config)
-    reports = []
-    for source in common.sources(args, config, args.sources):
-        try:
-            results = _judge(source, args, model, config, classifier, baseline)
-        finally:
+    sources = common.sources(args, config, args.sources)
+    try:
+        if args.reminders and (stills := [s.name for s in sources if s.still]):
+            raise SourceError(
+                f"--reminders needs a timeline, and {stills[0]} is a set of stills",
+                "use a video, --camera, or --sequence for a folder of frames",
+            )
+        reports = []
+        for source in sources:
+            results = _judge(source, args.seconds, model, config, classifier, baseline)
+            report = _report(source, str(model), baseline, results)
+            if args.reminders:
+                report.update(replay((r.observation() for r in results), config))
+            reports.append(report)
+    finally:
+        for source in sources:
             source.close()
-        report = _report(source, str(model), baseline, results)
-        if args.reminders:
-            if source.still:
-                raise SourceError(
-                    f"--reminders needs a timeline, and {source.name} is a set of stills",
-                    "use a video, --camera, or --sequence for a folder of frames",
-                )
-            report.update(replay((r.observation() for r in results), config))
-        reports.append(report)
     if args.json:
         common.write_json(reports[0] if len(reports) == 1 else reports, args.json)
     if args.json != "-":
         for report in reports:
             print(_summary(report))
-        if baseline is None:
-            print("baseline: population defaults (run `posturewatch calibrate` for accuracy)")
     return 0
 
 
 def _judge(
     source: FrameSource,
-    args: argparse.Namespace,
+    seconds: float | None,
     model: Path,
     config: Config,
     classifier: ClassifierSettings,
@@ -101,36 +105,49 @@ def _judge(
     results: list[FrameResult] = []
     bar = tqdm(total=source.total, unit="frame", desc=source.name, leave=False,
                file=sys.stderr, disable=None)
-    with common.estimator(model, config, video=not source.still) as estimator:
-        try:
-            for result in judge_source(source, estimator, baseline, classifier):
+    try:
+        with common.estimator(model, config, video=not source.still) as estimator:
+            for result in judge_source(source, estimator, baseline, classifier, until=seconds):
                 results.append(result)
                 bar.update()
-                if args.seconds is not None and source.total is None and result.t >= args.seconds:
-                    break
-        except KeyboardInterrupt:
-            if source.total is not None:
-                raise  # a file was cut short: no partial report
-        finally:
-            bar.close()
+    finally:
+        bar.close()
     return results
 
 
 def _report(
     source: FrameSource, model: str, baseline: Baseline | None, results: list[FrameResult]
 ) -> dict[str, Any]:
-    return {
+    report: dict[str, Any] = {
         "source": source.name,
         "model": model,
         "baseline": baseline.to_json() if baseline else None,
         "still": source.still,
         "interval_s": round(source.interval, 4),
         "frames": [r.to_json() for r in results],
-        "totals": totals(results, source.interval, still=source.still),
+        "totals": totals(results, source.interval, still=source.still, end=source.end),
     }
+    if skipped := getattr(source, "skipped", None):
+        report["skipped"] = [str(p) for p in skipped]
+    return report
 
 
 def _summary(report: dict[str, Any]) -> str:
+    return "\n".join([_states(report), *_reminders(report), _baseline_note(report)])
+
+
+def _baseline_note(report: dict[str, Any]) -> str:
+    population = sum(1 for f in report["frames"] if f["calibrated"] is False)
+    if report["baseline"] is None:
+        return "  judged against population defaults (run `posturewatch calibrate` for accuracy)"
+    view = report["baseline"]["view"]
+    if population:
+        return (f"  judged against your {view}-view calibration; {population} frames seen "
+                f"from another view used population defaults")
+    return f"  judged against your {view}-view calibration"
+
+
+def _states(report: dict[str, Any]) -> str:
     t = report["totals"]
     counts = t["frames"]
     if report["still"]:
@@ -138,17 +155,21 @@ def _summary(report: dict[str, Any]) -> str:
                  + ", ".join(f"{s.value} {counts[s.value]}" for s in Posture)]
         lines += [f"  {f['path']}: {f['state']}" for f in report["frames"]]
         return "\n".join(lines)
-    total = sum(t[f"{s.value}_s"] for s in Posture) or 1.0
+    total = sum(t[f"{s.value}_s"] for s in Posture)
     parts = ", ".join(
-        f"{s.value} {t[f'{s.value}_s']:.1f} s ({100 * t[f'{s.value}_s'] / total:.0f}%)"
+        f"{s.value} {t[f'{s.value}_s']:.1f} s ({100 * t[f'{s.value}_s'] / (total or 1):.0f}%)"
         for s in Posture
     )
-    lines = [f"{report['source']}: {total:.1f} s judged — {parts}"]
-    if "sitting" in report:
-        sitting = report["sitting"]
-        lines.append(f"  sitting {sitting['sitting_s']:.0f} s, longest bout "
-                     f"{sitting['longest_bout_s']:.0f} s, {sitting['breaks']} breaks")
-        outcome = {True: "acted on", False: "not acted on", None: "open"}
-        lines += [f"  {r['t']:8.1f} s  {r['rule']}: {r['title']} ({outcome[r['acted']]})"
-                  for r in report["reminders"]]
-    return "\n".join(lines)
+    return f"{report['source']}: {total:.1f} s judged — {parts}"
+
+
+def _reminders(report: dict[str, Any]) -> list[str]:
+    if "sitting" not in report:
+        return []
+    sitting = report["sitting"]
+    outcome = {True: "acted on", False: "not acted on", None: "open"}
+    return [f"  sitting {sitting['sitting_s']:.0f} s, longest bout "
+            f"{sitting['longest_bout_s']:.0f} s, {sitting['breaks']} breaks"] + [
+        f"  {r['t']:8.1f} s  {r['rule']}: {r['title']} ({outcome[r['acted']]})"
+        for r in report["reminders"]
+    ]

@@ -11,9 +11,9 @@ from tqdm import tqdm
 from posturewatch.calibration import build_baseline, default_path, save_baseline
 from posturewatch.classifier import ClassifierSettings
 from posturewatch.commands import common
-from posturewatch.commands.parsing import add_command, path_arg
+from posturewatch.commands.parsing import add_command, path_arg, seconds_arg
 from posturewatch.config import settings
-from posturewatch.errors import SourceError
+from posturewatch.files import check_writable
 from posturewatch.metrics import PostureMetrics
 from posturewatch.pipeline import judge_source
 
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--camera", type=int, metavar="N", help="record from webcam N")
     where.add_argument("--source", metavar="PATH", help="a video, image or folder of you upright")
-    parser.add_argument("--seconds", type=float, metavar="S",
+    parser.add_argument("--seconds", type=seconds_arg, metavar="S",
                         help="how long to record (default: calibration.seconds in the config)")
     parser.add_argument("--out", type=path_arg, metavar="FILE",
                         help=f"where to save (default: {default_path()})")
@@ -49,22 +49,22 @@ def run(args: argparse.Namespace) -> int:
     config = common.load(args)
     section = config.section("calibration")
     seconds = args.seconds if args.seconds is not None else section["seconds"]
-    if seconds <= 0:
-        raise SourceError("--seconds must be above 0", "e.g. --seconds 10")
+    out = args.out or default_path()
+    check_writable(out)
     classifier = settings(ClassifierSettings, config.section("classifier"))
     model = common.model_path(args, config)
     (source,) = common.sources(args, config, [args.source] if args.source else [])
     samples: list[PostureMetrics] = []
+    recorded = 0.0
     if args.camera is not None:
         print(f"Sit tall and look at the screen for {seconds:g} seconds…", file=sys.stderr)
     bar = tqdm(total=source.total, unit="frame", desc="calibrating", leave=False,
                file=sys.stderr, disable=None)
     try:
         with common.estimator(model, config, video=not source.still) as estimator:
-            for result in judge_source(source, estimator, None, classifier):
+            for result in judge_source(source, estimator, None, classifier, until=seconds):
                 bar.update()
-                if not source.still and result.t > seconds:
-                    break
+                recorded = result.t
                 m = result.metrics
                 if m is not None and m.visibility >= classifier.min_visibility:
                     samples.append(m)
@@ -72,10 +72,10 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
         source.close()
     baseline = build_baseline(samples, section["min_frames"])
-    out = args.out or default_path()
     save_baseline(baseline, out)
     if args.json:
         print(json.dumps({"path": str(out), "baseline": baseline.to_json()}, indent=2))
     else:
-        print(f"baseline saved to {out} ({baseline.frames} frames, {baseline.view} view)")
+        span = "" if source.still else f" over {recorded:.1f} s"
+        print(f"baseline saved to {out} ({baseline.frames} frames{span}, {baseline.view} view)")
     return 0

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from posturewatch.commands.parsing import add_config_option, path_arg
+from posturewatch.commands.parsing import add_config_option, fps_arg, path_arg
 from posturewatch.config import Config, load_config, settings
 from posturewatch.files import write_atomic
 from posturewatch.models import resolve_model
@@ -23,7 +23,7 @@ def add_frame_options(parser: argparse.ArgumentParser) -> None:
     add_config_option(parser)
     parser.add_argument("--model", type=path_arg, metavar="FILE", help="a pose .task file to use")
     parser.add_argument(
-        "--fps", type=float, metavar="N", help="frames per second to judge, 0 = every frame "
+        "--fps", type=fps_arg, metavar="N", help="frames per second to judge, 0 = every frame "
         "(default: source.fps in the config)"
     )
 

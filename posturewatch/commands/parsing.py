@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 
@@ -27,3 +28,25 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", type=path_arg, metavar="FILE", help="settings that override your config file"
     )
+
+
+def _number(text: str, low: float, high: float, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and low <= value <= high):
+        raise argparse.ArgumentTypeError(f"{what}, not {text!r}")
+    return value
+
+
+def fps_arg(text: str) -> float:
+    """Frames a second: 0 (every frame) up to 120, like ``source.fps`` in the config."""
+    return _number(text, 0.0, 120.0, "a frame rate from 0 (every frame) to 120")
+
+
+def seconds_arg(text: str) -> float:
+    value = _number(text, 0.0, 1e9, "a number of seconds above 0")
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"a number of seconds above 0, not {text!r}")
+    return value
