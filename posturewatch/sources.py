@@ -4,7 +4,7 @@ Every source yields RGB frames with a timestamp in seconds: the video's own cloc
 files, a monotonic clock for cameras. Frames stay in memory; nothing here writes to disk.
 """
 
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001  (cv2 must load after posturewatch.quiet)
 
 import logging
 import re
@@ -171,25 +171,27 @@ class VideoFile(FrameSource):
 
 
 class Camera(FrameSource):
-    """A live webcam, paced at ``fps`` so the model is not run on frames nobody needs."""
+    """A live webcam (an index, or a capture device path), paced at ``fps`` so the model
+    is not run on frames nobody needs."""
 
     live = True
 
     def __init__(
         self,
-        index: int,
+        device: int | str,
         fps: float,
         width: int,
         height: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.name = f"camera {index}"
-        self._index, self._clock = index, clock
+        self.name = f"camera {device}"
+        self._clock = clock
         self._stopping = threading.Event()
-        self._capture = cv2.VideoCapture(index)
+        self._capture = cv2.VideoCapture(device)
         if not self._capture.isOpened():
+            where = f"index {device}" if isinstance(device, int) else device
             raise SourceError(
-                f"no camera at index {index}, or it is in use",
+                f"no camera at {where}, or it is in use",
                 "connect a webcam, close other apps using it, or try another --camera index",
             )
         self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
@@ -204,7 +206,7 @@ class Camera(FrameSource):
             ok, bgr = self._capture.read()
             if not ok:
                 raise SourceError(
-                    f"camera {self._index} stopped giving frames",
+                    f"{self.name} stopped giving frames",
                     "check it is still connected and not taken by another app",
                 )
             t = self._clock() - start

@@ -7,7 +7,14 @@ import dataclasses
 import pytest
 
 from posturewatch.calibration import POPULATION, Baseline
-from posturewatch.classifier import ClassifierSettings, Settler, closeness, judge, reference, slouch_score
+from posturewatch.classifier import (
+    ClassifierSettings,
+    Settler,
+    closeness,
+    judge,
+    reference,
+    slouch_score,
+)
 from posturewatch.metrics import PostureMetrics
 from posturewatch.observation import Posture
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
+import cv2
 import pytest
 
-from conftest import FRONTAL, MODEL, assert_one_line_error, run_cli
+from conftest import FRONTAL, MODEL, assert_one_line_error, nobody_frames, run_cli
 
 
 @pytest.mark.parametrize("command", ["analyze", "calibrate", "config", "model", "rules", "guidance"])
@@ -76,9 +78,6 @@ def test_bad_baseline_file(tmp_path: Path) -> None:
 
 
 def test_calibration_with_nobody_in_view_is_refused_and_saves_nothing(tmp_path: Path) -> None:
-    from conftest import nobody_frames
-    import cv2
-
     for i, frame in enumerate(nobody_frames()):
         cv2.imwrite(str(tmp_path / f"empty-{i}.png"), frame)
     out = tmp_path / "baseline.json"
@@ -119,8 +118,6 @@ def test_outputs_follow_the_umask_and_leave_no_temporary_file(tmp_path: Path) ->
 
 
 def _umask() -> int:
-    import os
-
     mask = os.umask(0)
     os.umask(mask)
     return mask

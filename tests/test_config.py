@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_one_line_error, run_cli
 from posturewatch.classifier import ClassifierSettings
 from posturewatch.config import load_config, settings
 from posturewatch.errors import ConfigError
 from posturewatch.paths import bundled_config, user_config_file
 from posturewatch.pose import PoseSettings
+
+from conftest import assert_one_line_error, run_cli
 
 
 def test_every_default_key_is_documented_right_above() -> None:

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from conftest import (
-    FRONTAL, OCCLUDED_GIF, SIDE, labelled, nobody_frames, read_rgb, run_cli, write_clip,
+    FRONTAL,
+    OCCLUDED_GIF,
+    SIDE,
+    labelled,
+    nobody_frames,
+    read_rgb,
+    run_cli,
+    write_clip,
 )
 
 STATE = {"upright": "upright", "slouch": "slouched", "recline": "upright",

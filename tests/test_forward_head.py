@@ -7,12 +7,10 @@ next to the same shoulders) and lowered a little, then the real model judges the
 
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 import pytest
 
-from conftest import FRONTAL, MODEL, labelled
 from posturewatch.calibration import build_baseline
 from posturewatch.classifier import ClassifierSettings, judge
 from posturewatch.config import load_config, settings
@@ -20,6 +18,8 @@ from posturewatch.landmarks import Landmarks, Point
 from posturewatch.metrics import compute_metrics
 from posturewatch.observation import Posture
 from posturewatch.pose import PoseEstimator, PoseSettings
+
+from conftest import FRONTAL, MODEL, labelled
 
 
 def push_head_forward(rgb: np.ndarray, lm: Landmarks, scale: float, drop: float) -> np.ndarray:

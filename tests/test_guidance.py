@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_one_line_error, run_cli
 from posturewatch.config import load_config
 from posturewatch.guidance import GuidanceError, load_catalog
 from posturewatch.observation import Observation, Posture
 from posturewatch.rules import RuleEngine, RuleSettings
+
+from conftest import assert_one_line_error, run_cli
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 CATALOG = load_catalog()

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from posturewatch.calibration import Baseline, find_baseline
 from posturewatch.classifier import ClassifierSettings
 from posturewatch.commands import common
-from posturewatch.commands.parsing import add_command, path_arg, seconds_arg
+from posturewatch.commands.parsing import add_command, camera_arg, path_arg, seconds_arg
 from posturewatch.config import Config, settings
 from posturewatch.errors import SourceError
 from posturewatch.files import check_writable
@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
     )
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="video, image or folder")
-    parser.add_argument("--camera", type=int, metavar="N", help="also watch webcam N")
+    parser.add_argument("--camera", type=camera_arg, metavar="N",
+                        help="also watch webcam N (an index, or a device such as /dev/video2)")
     parser.add_argument(
         "--seconds", type=seconds_arg, metavar="S",
         help="stop after S seconds of each video or the webcam (else the end, or Ctrl-C)"

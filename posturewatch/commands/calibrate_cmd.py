@@ -11,7 +11,7 @@ from tqdm import tqdm
 from posturewatch.calibration import build_baseline, default_path, save_baseline
 from posturewatch.classifier import ClassifierSettings
 from posturewatch.commands import common
-from posturewatch.commands.parsing import add_command, path_arg, seconds_arg
+from posturewatch.commands.parsing import add_command, camera_arg, path_arg, seconds_arg
 from posturewatch.config import settings
 from posturewatch.files import check_writable
 from posturewatch.metrics import PostureMetrics
@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
     )
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--camera", type=int, metavar="N", help="record from webcam N")
+    where.add_argument("--camera", type=camera_arg, metavar="N",
+                       help="record from webcam N (an index, or a device such as /dev/video2)")
     where.add_argument("--source", metavar="PATH", help="a video, image or folder of you upright")
     parser.add_argument("--seconds", type=seconds_arg, metavar="S",
                         help="how long to record (default: calibration.seconds in the config)")

@@ -38,9 +38,9 @@ def load(args: argparse.Namespace) -> Config:
     return config
 
 
-def camera(index: int, config: Config, fps: float) -> Camera:
+def camera(device: int | str, config: Config, fps: float) -> Camera:
     source = config.section("source")
-    return Camera(index, fps, source["camera_width"], source["camera_height"])
+    return Camera(device, fps, source["camera_width"], source["camera_height"])
 
 
 def sources(args: argparse.Namespace, config: Config, specs: list[str]) -> list[FrameSource]:

@@ -50,3 +50,8 @@ def seconds_arg(text: str) -> float:
     if value == 0:
         raise argparse.ArgumentTypeError(f"a number of seconds above 0, not {text!r}")
     return value
+
+
+def camera_arg(text: str) -> int | str:
+    """A webcam index (0, 1, ...) or a capture device path such as /dev/video2."""
+    return int(text) if text.isdigit() else text

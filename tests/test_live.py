@@ -1,0 +1,62 @@
+"""The live path: a capture device read in real time, paced, timed by the monotonic clock,
+ended by --seconds or Ctrl-C. A video file opened as the capture device stands in for the
+webcam these machines do not have (OpenCV opens both the same way)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FRONTAL, assert_one_line_error, labelled, read_rgb, run_cli, write_clip
+from test_footage import frontal_baseline  # noqa: F401  (module fixture, reused)
+
+
+@pytest.fixture(scope="module")
+def device(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    upright = [read_rgb(p) for p, label in labelled(FRONTAL) if label == "upright"]
+    slouched = [read_rgb(p) for p, label in labelled(FRONTAL) if label == "slouch"]
+    return write_clip(tmp_path_factory.mktemp("device") / "webcam.avi",
+                      [(upright, 20), (slouched, 40)], fps=30)
+
+
+def test_seconds_ends_a_live_session(device: Path, frontal_baseline: Path) -> None:  # noqa: F811
+    started = time.monotonic()
+    report = json.loads(run_cli("analyze", "--camera", device, "--seconds", "2", "--fps", "5",
+                                "--baseline", frontal_baseline, "--json", "-").stdout)
+    assert time.monotonic() - started >= 2.0  # paced in real time, not read flat out
+    times = [f["t"] for f in report["frames"]]
+    assert times == sorted(times) and times[-1] <= 2.0 + 0.3
+    assert 6 <= len(times) <= 12  # about 5 a second
+    assert report["totals"]["upright_s"] == pytest.approx(times[-1] + 0.2, abs=0.3)
+
+
+def test_ctrl_c_ends_a_live_session_with_its_summary(
+    device: Path, frontal_baseline: Path, tmp_path: Path  # noqa: F811
+) -> None:
+    out = tmp_path / "live.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "posturewatch", "analyze", "--camera", str(device), "--fps", "5",
+         "--baseline", str(frontal_baseline), "--json", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(6)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert "judged" in stdout
+    report = json.loads(out.read_text())
+    times = [f["t"] for f in report["frames"]]
+    judged = sum(report["totals"][f"{s}_s"] for s in ("upright", "slouched", "away", "unknown"))
+    assert len(times) >= 10 and judged == pytest.approx(times[-1] + 0.2, abs=0.3)
+
+
+def test_missing_device_is_a_one_line_error() -> None:
+    result = run_cli("calibrate", "--camera", "/dev/video99", check=False)
+    assert_one_line_error(result, "no camera at /dev/video99")
