@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import sys
 import tempfile
@@ -105,6 +106,7 @@ def main() -> int:
         "frames": len(frames), "size": "640x480", "rounds": args.rounds,
         "model_ms_per_frame": round(model, 2), "pipeline_ms_per_frame": round(pipeline, 2),
         "ratio": round(pipeline / model, 3), "target_ratio": 1.10,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     json.dump(report, sys.stdout, indent=2)
     print()
