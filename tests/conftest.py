@@ -48,6 +48,16 @@ def nobody_frames(size: tuple[int, int] = (224, 224)) -> list[np.ndarray]:
     return frames[-8:]
 
 
+@pytest.fixture(scope="session")
+def pools() -> dict[str, list[np.ndarray]]:
+    """Real 224x224 frames to build clips from: upright, slouched, and nobody in view."""
+    return {
+        "upright": [read_rgb(p) for p, label in labelled(FRONTAL) if label == "upright"],
+        "slouched": [read_rgb(p) for p, label in labelled(FRONTAL) if label == "slouch"],
+        "nobody": nobody_frames(),
+    }
+
+
 def write_clip(path: Path, segments: Sequence[tuple[Sequence[np.ndarray], float]], fps: float) -> Path:
     """An MP4 of ``segments``: each a pool of real frames cycled for that many seconds."""
     first = segments[0][0][0]

@@ -13,7 +13,6 @@ from conftest import (
     OCCLUDED_GIF,
     SIDE,
     labelled,
-    nobody_frames,
     read_rgb,
     run_cli,
     write_clip,
@@ -81,12 +80,12 @@ def test_stills_json_shape(frontal_baseline: Path) -> None:
         assert isinstance(frame["metrics"][key], float), key
 
 
-def test_composite_clip_totals_within_one_sample(tmp_path: Path, frontal_baseline: Path) -> None:
+def test_composite_clip_totals_within_one_sample(
+    tmp_path: Path, frontal_baseline: Path, pools: dict[str, list]
+) -> None:
     """Upright 8 s, slouched 6 s, nobody 4 s, upright again 4 s; judged at 5 fps."""
-    upright = [read_rgb(p) for p, label in labelled(FRONTAL) if label == "upright"]
-    slouched = [read_rgb(p) for p, label in labelled(FRONTAL) if label == "slouch"]
-    clip = write_clip(tmp_path / "day.mp4",
-                      [(upright, 8), (slouched, 6), (nobody_frames(), 4), (upright, 4)], fps=10)
+    up, down, nobody = pools["upright"], pools["slouched"], pools["nobody"]
+    clip = write_clip(tmp_path / "day.mp4", [(up, 8), (down, 6), (nobody, 4), (up, 4)], fps=10)
     report = json.loads(run_cli("analyze", clip, "--baseline", frontal_baseline, "--fps", "5",
                                 "--json", "-").stdout)
     totals, step = report["totals"], report["interval_s"]
@@ -123,12 +122,10 @@ def test_human_summary_names_the_baseline(frontal_baseline: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def short_clip(tmp_path_factory: pytest.TempPathFactory, pools: dict[str, list]) -> Path:
     """Upright 4 s, slouched 4 s at 10 fps: 8 s of real frames."""
-    upright = [read_rgb(p) for p, label in labelled(FRONTAL) if label == "upright"]
-    slouched = [read_rgb(p) for p, label in labelled(FRONTAL) if label == "slouch"]
     return write_clip(tmp_path_factory.mktemp("clip") / "short.mp4",
-                      [(upright, 4), (slouched, 4)], fps=10)
+                      [(pools["upright"], 4), (pools["slouched"], 4)], fps=10)
 
 
 @pytest.mark.parametrize("fps", ["60", "0", "0.1"])

@@ -13,16 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FRONTAL, assert_one_line_error, labelled, read_rgb, run_cli, write_clip
+from conftest import assert_one_line_error, run_cli, write_clip
 from test_footage import frontal_baseline  # noqa: F401  (module fixture, reused)
 
 
 @pytest.fixture(scope="module")
-def device(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    upright = [read_rgb(p) for p, label in labelled(FRONTAL) if label == "upright"]
-    slouched = [read_rgb(p) for p, label in labelled(FRONTAL) if label == "slouch"]
+def device(tmp_path_factory: pytest.TempPathFactory, pools: dict[str, list]) -> Path:
     return write_clip(tmp_path_factory.mktemp("device") / "webcam.avi",
-                      [(upright, 20), (slouched, 40)], fps=30)
+                      [(pools["upright"], 20), (pools["slouched"], 40)], fps=30)
 
 
 def test_seconds_ends_a_live_session(device: Path, frontal_baseline: Path) -> None:  # noqa: F811

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FRONTAL, labelled, nobody_frames, read_rgb, run_cli, write_clip
+from conftest import run_cli, write_clip
 from test_footage import frontal_baseline  # noqa: F401  (module fixture, reused)
 
 SHORT = """
@@ -28,15 +28,6 @@ min_gap_min = 0.25
 """
 
 
-@pytest.fixture(scope="module")
-def frames() -> dict[str, list]:
-    return {
-        "upright": [read_rgb(p) for p, label in labelled(FRONTAL) if label == "upright"],
-        "slouched": [read_rgb(p) for p, label in labelled(FRONTAL) if label == "slouch"],
-        "nobody": nobody_frames(),
-    }
-
-
 def analyze(clip: Path, baseline: Path, config: str, tmp_path: Path) -> dict:
     settings = tmp_path / "short.toml"
     settings.write_text(config)
@@ -46,11 +37,11 @@ def analyze(clip: Path, baseline: Path, config: str, tmp_path: Path) -> dict:
 
 
 def test_workday_reminders_fire_at_the_right_seconds(
-    tmp_path: Path, frames: dict[str, list], frontal_baseline: Path  # noqa: F811
+    tmp_path: Path, pools: dict[str, list], frontal_baseline: Path  # noqa: F811
 ) -> None:
     """Upright 60 s, slouched 60 s, away 40 s, back upright 30 s (2 fps)."""
-    clip = write_clip(tmp_path / "day.mp4", [(frames["upright"], 60), (frames["slouched"], 60),
-                                             (frames["nobody"], 40), (frames["upright"], 30)], fps=2)
+    clip = write_clip(tmp_path / "day.mp4", [(pools["upright"], 60), (pools["slouched"], 60),
+                                             (pools["nobody"], 40), (pools["upright"], 30)], fps=2)
     report = analyze(clip, frontal_baseline, SHORT, tmp_path)
     fired = {r["rule"]: r for r in report["reminders"]}
     assert [r["rule"] for r in report["reminders"]] == ["stretch", "posture", "break", "wall_angel"]
@@ -74,10 +65,10 @@ def test_workday_reminders_fire_at_the_right_seconds(
 
 
 def test_sitting_tall_after_a_nudge_counts_as_acted_on(
-    tmp_path: Path, frames: dict[str, list], frontal_baseline: Path  # noqa: F811
+    tmp_path: Path, pools: dict[str, list], frontal_baseline: Path  # noqa: F811
 ) -> None:
-    clip = write_clip(tmp_path / "nudge.mp4", [(frames["upright"], 20), (frames["slouched"], 30),
-                                               (frames["upright"], 30)], fps=2)
+    clip = write_clip(tmp_path / "nudge.mp4", [(pools["upright"], 20), (pools["slouched"], 30),
+                                               (pools["upright"], 30)], fps=2)
     only_posture = SHORT.replace("[stretch]\nevery_min = 1.0", "[stretch]\nenabled = false")
     only_posture += "[break]\nenabled = false\n"
     report = analyze(clip, frontal_baseline, only_posture, tmp_path)

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from posturewatch import models
-from posturewatch.commands.parsing import add_command, path_arg
+from posturewatch.commands.parsing import add_command, add_config_option, path_arg
 from posturewatch.config import Config, load_config
 
 EPILOG = """examples:
@@ -37,9 +37,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         epilog=EPILOG,
     )
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config", type=path_arg, metavar="PATH", help="a config file that overrides the others"
-    )
+    add_config_option(common)
     common.add_argument("--json", action="store_true", help="machine-readable output")
     named = argparse.ArgumentParser(add_help=False)
     named.add_argument(

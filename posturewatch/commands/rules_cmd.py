@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
+from posturewatch.commands.parsing import add_command, add_config_option
 from posturewatch.config import load_config
 from posturewatch.rules import RuleEngine
 
@@ -17,16 +17,15 @@ EPILOG = """examples:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "rules",
         help="list the reminder rules with their thresholds and sources",
         description="The reminder rules, the thresholds your config gives them, and the "
         "guidance documents each one rests on. Change thresholds in your config file.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config", type=lambda text: Path(text).expanduser(),
-                        help="a config file that overrides the others")
+    add_config_option(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
 
