@@ -12,8 +12,6 @@ class Point(IntEnum):
     """The BlazePose landmark indices this project reads."""
 
     NOSE = 0
-    LEFT_EYE_INNER = 1
-    RIGHT_EYE_OUTER = 6
     LEFT_EAR = 7
     RIGHT_EAR = 8
     LEFT_SHOULDER = 11
