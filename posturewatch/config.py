@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 from posturewatch.errors import ConfigError
 from posturewatch.paths import bundled_config, user_config_file

@@ -8,15 +8,10 @@ would break the promise that every reminder says why and where it comes from.
 from __future__ import annotations
 
 import re
-import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 from posturewatch.errors import PostureWatchError
 from posturewatch.paths import bundled_config

@@ -19,6 +19,7 @@ import logging
 import os
 import sys
 import tempfile
+import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,11 +31,6 @@ from tqdm import tqdm
 from posturewatch import paths
 from posturewatch.config import Config
 from posturewatch.errors import ModelError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 ENV_MODEL_DIR = "POSTUREWATCH_MODEL_DIR"
 ENV_URL_BASE = "POSTUREWATCH_MODEL_URL_BASE"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Posture(str, Enum):
+class Posture(StrEnum):
     UPRIGHT = "upright"
     SLOUCHED = "slouched"
     AWAY = "away"  # nobody in the frame

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 
 from posturewatch.commands.parsing import add_command, add_config_option
 from posturewatch.config import load_config
@@ -42,12 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({
             "rules": [info.to_dict() for info in infos],
-            "reminders": {
-                "min_gap_min": limits.min_gap_min,
-                "daily_cap": limits.daily_cap,
-                "active_from_h": limits.active_from_h,
-                "active_until_h": limits.active_until_h,
-            },
+            "reminders": asdict(limits),
         }, indent=2))
         return 0
     for info in infos:
