@@ -23,12 +23,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posturewatch.calibration import POPULATION
-from posturewatch.classifier import ClassifierSettings
-from posturewatch.config import load_config, settings
-from posturewatch.pipeline import judge_source
-from posturewatch.pose import PoseEstimator, PoseSettings
-from posturewatch.sources import VideoFile
+from posturewatch.app.analysis import judge_source
+from posturewatch.capture.pose import PoseEstimator, PoseSettings
+from posturewatch.capture.sources import VideoFile
+from posturewatch.core.baseline import POPULATION
+from posturewatch.core.judgement import ClassifierSettings
+from posturewatch.core.settings import settings
+from posturewatch.storage.config_file import load_config
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FPS = 5.0

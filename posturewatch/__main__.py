@@ -1,3 +1,3 @@
-from posturewatch.cli import main
+from posturewatch.cli.main import main
 
 raise SystemExit(main())

@@ -6,17 +6,17 @@ import dataclasses
 
 import pytest
 
-from posturewatch.calibration import POPULATION, Baseline
-from posturewatch.classifier import (
+from posturewatch.core.baseline import POPULATION, Baseline
+from posturewatch.core.judgement import (
     ClassifierSettings,
-    Settler,
+    baseline_for_view,
     closeness,
     judge,
-    reference,
     slouch_score,
 )
-from posturewatch.metrics import PostureMetrics
-from posturewatch.observation import Posture
+from posturewatch.core.metrics import PostureMetrics
+from posturewatch.core.observation import Posture
+from posturewatch.core.settling import Settler
 
 SETTINGS = ClassifierSettings(
     min_visibility=0.5, head_drop=0.08, forward_weight=0.5, neck_forward_deg=12.0,
@@ -54,10 +54,10 @@ def test_judge_away_unknown_and_hysteresis() -> None:
 
 def test_population_defaults_apply_without_baseline_or_in_another_view() -> None:
     m = front(head_height=POPULATION["front"].head_height)
-    assert reference(m, None) is POPULATION["front"]
-    assert slouch_score(m, reference(m, None), SETTINGS) == pytest.approx(0.0)
+    assert baseline_for_view(m, None) is POPULATION["front"]
+    assert slouch_score(m, baseline_for_view(m, None), SETTINGS) == pytest.approx(0.0)
     side_base = Baseline(view="side", neck_forward_deg=10.0, torso_forward_deg=0.0)
-    assert reference(m, side_base) is POPULATION["front"]
+    assert baseline_for_view(m, side_base) is POPULATION["front"]
     assert judge(m, side_base, SETTINGS)[:3:2] == (Posture.UPRIGHT, False)
 
 

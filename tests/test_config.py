@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from posturewatch.classifier import ClassifierSettings
-from posturewatch.config import load_config, settings
+from posturewatch.capture.pose import PoseSettings
+from posturewatch.core.judgement import ClassifierSettings
+from posturewatch.core.settings import settings
 from posturewatch.errors import ConfigError
-from posturewatch.paths import bundled_config, user_config_file
-from posturewatch.pose import PoseSettings
+from posturewatch.storage.config_file import load_config
+from posturewatch.storage.paths import bundled_config, user_config_file
 
 from conftest import assert_one_line_error, run_cli
 
@@ -41,7 +42,7 @@ def test_user_file_then_explicit_file_override_defaults(tmp_path: Path) -> None:
     config = load_config(explicit, user_file=user)
     assert config.section("source")["fps"] == 1.5
     assert config.section("classifier")["settle_s"] == 3.0  # int accepted for a float
-    assert config.files[1:] == (user, explicit)
+    assert config.files[1:] == (str(user), str(explicit))
 
 
 def test_user_config_lives_in_the_platform_config_dir(isolated_home: Path) -> None:

@@ -11,13 +11,14 @@ import cv2
 import numpy as np
 import pytest
 
-from posturewatch.calibration import build_baseline
-from posturewatch.classifier import ClassifierSettings, judge
-from posturewatch.config import load_config, settings
-from posturewatch.landmarks import Landmarks, Point
-from posturewatch.metrics import compute_metrics
-from posturewatch.observation import Posture
-from posturewatch.pose import PoseEstimator, PoseSettings
+from posturewatch.capture.pose import PoseEstimator, PoseSettings
+from posturewatch.core.baseline import build_baseline
+from posturewatch.core.judgement import ClassifierSettings, judge
+from posturewatch.core.landmarks import Landmarks, Point
+from posturewatch.core.metrics import compute_metrics
+from posturewatch.core.observation import Posture
+from posturewatch.core.settings import settings
+from posturewatch.storage.config_file import load_config
 
 from conftest import FRONTAL, MODEL, labelled
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from posturewatch.config import load_config
-from posturewatch.guidance import GuidanceError, load_catalog
-from posturewatch.observation import Observation, Posture
-from posturewatch.rules import RuleEngine, RuleSettings
+from posturewatch.core.guidance import GuidanceError
+from posturewatch.core.observation import Observation, Posture
+from posturewatch.core.reminders.engine import RuleEngine, RuleSettings
+from posturewatch.storage.catalog_file import load_catalog
+from posturewatch.storage.config_file import load_config
 
 from conftest import assert_one_line_error, run_cli
 

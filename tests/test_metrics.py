@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posturewatch.landmarks import Landmarks, Point
-from posturewatch.metrics import compute_metrics
+from posturewatch.core.landmarks import Landmarks, Point
+from posturewatch.core.metrics import compute_metrics
 
 
 def body(**points: tuple[float, float]) -> Landmarks:

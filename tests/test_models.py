@@ -21,9 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from posturewatch import models, paths
-from posturewatch.config import Config, load_config
+from posturewatch.core.settings import Config
 from posturewatch.errors import ModelError
+from posturewatch.storage import paths
+from posturewatch.storage import pose_model_files as models
+from posturewatch.storage.config_file import load_config
 
 FILE = "pose_landmarker_full.task"
 SHARED_FULL = Path(__file__).resolve().parents[2] / "shared" / "models" / FILE

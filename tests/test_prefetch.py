@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from posturewatch.prefetch import prefetch
+from posturewatch.capture.read_ahead import prefetch
 
 
 def test_items_arrive_in_order() -> None:

@@ -10,14 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from posturewatch.config import load_config
-from posturewatch.observation import Observation, Posture
-from posturewatch.replay import replay
-from posturewatch.rules import Reminder, RuleEngine, RuleSettings
+from posturewatch.app.replay import replay
+from posturewatch.core.observation import Observation, Posture
+from posturewatch.core.reminders.engine import Reminder, RuleEngine, RuleSettings
+from posturewatch.storage.catalog_file import load_catalog
+from posturewatch.storage.config_file import load_config
 
 UP, SLOUCH, AWAY, UNKNOWN = Posture.UPRIGHT, Posture.SLOUCHED, Posture.AWAY, Posture.UNKNOWN
 CONFIG = load_config(user_file=Path(__file__).with_name("no-such-user-config.toml"))
 DEFAULTS = RuleSettings.from_config(CONFIG)
+CATALOG = load_catalog()
 SECTIONS = ("breaks", "stretch", "posture", "wall_angel", "ergonomics")
 
 
@@ -57,7 +59,7 @@ def times(reminders: Iterable[Reminder]) -> list[tuple[float, str]]:
 
 
 def test_break_fires_at_45_min_then_escalates_every_10_and_stops_after_3() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     fired = run(engine, stream((7200, UP)))
     assert times(fired) == [(2700, "break"), (3300, "break"), (3900, "break")]
     assert [r.level for r in fired] == [1, 2, 3]
@@ -69,7 +71,7 @@ def test_break_fires_at_45_min_then_escalates_every_10_and_stops_after_3() -> No
 
 
 def test_break_outcome_is_decided_when_the_window_closes() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     decided_at = {}
     for obs in stream((3400, UP)):
         for reminder in engine.observe(obs).decided:
@@ -78,7 +80,7 @@ def test_break_outcome_is_decided_when_the_window_closes() -> None:
 
 
 def test_break_acted_on_when_the_person_leaves_within_the_window() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     decided: list[tuple[float, Reminder]] = []
     fired: list[Reminder] = []
     for obs in stream((2800, UP), (120, AWAY), (600, UP)):
@@ -91,53 +93,53 @@ def test_break_acted_on_when_the_person_leaves_within_the_window() -> None:
 
 
 def test_break_acted_on_when_leaving_starts_at_the_end_of_the_window() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     run(engine, stream((2990, UP), (120, AWAY)))
     assert engine.reminders[0].acted is True
 
 
 def test_break_not_acted_on_after_a_short_absence() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     fired = run(engine, stream((2800, UP), (30, AWAY), (600, UP)))
     assert times(fired) == [(2700, "break"), (3300, "break")]  # the bout went on
     assert engine.reminders[0].acted is False
 
 
 def test_a_break_resets_the_timer_and_the_escalation() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     fired = run(engine, stream((2800, UP), (120, AWAY), (3000, UP)))
     assert times(fired) == [(2700, "break"), (2920 + 2700, "break")]
     assert [r.level for r in fired] == [1, 1]
 
 
 def test_break_before_the_threshold_resets_it() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     assert times(run(engine, stream((2000, UP), (120, AWAY), (3000, UP)))) == [(4820, "break")]
 
 
 def test_short_absence_does_not_reset_the_break_timer() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     assert times(run(engine, stream((2000, UP), (30, AWAY), (1000, UP)))) == [(2700, "break")]
 
 
 def test_nothing_while_away_the_reminder_waits_for_the_return() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     assert times(run(engine, stream((2690, UP), (40, AWAY), (100, UP)))) == [(2730, "break")]
 
 
 def test_unknown_posture_counts_as_present() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     assert times(run(engine, stream((2800, UNKNOWN)))) == [(2700, "break")]
 
 
 def test_five_hz_fires_on_the_exact_frame() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     fired = run(engine, stream((2701, UP), step=0.2))
     assert [r.t for r in fired] == [pytest.approx(2700.0, abs=1e-6)]
 
 
 def test_unseen_window_leaves_the_outcome_unknown() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     observations = [*stream((2800, UP)), *stream((60, UP), start=3200)]  # suspended 2799..3200
     run(engine, observations)
     assert engine.reminders[0].acted is None
@@ -147,7 +149,7 @@ def test_unseen_window_leaves_the_outcome_unknown() -> None:
 
 
 def test_stretch_every_30_min_rotating_through_the_catalog() -> None:
-    engine = RuleEngine(only("stretch"))
+    engine = RuleEngine(only("stretch"), CATALOG)
     fired = run(engine, stream((7200, UP)))
     assert times(fired) == [(1800, "stretch"), (3600, "stretch"), (5400, "stretch")]
     assert [r.guidance for r in fired] == ["cat_cow", "childs_pose", "hip_lifts"]
@@ -156,14 +158,14 @@ def test_stretch_every_30_min_rotating_through_the_catalog() -> None:
 
 
 def test_stretch_gives_way_once_a_break_is_due() -> None:
-    engine = RuleEngine(only("stretch", "break"))
+    engine = RuleEngine(only("stretch", "break"), CATALOG)
     fired = run(engine, stream((7200, UP)))
     assert times(fired) == [
         (1800, "stretch"), (2700, "break"), (3300, "break"), (3900, "break")]
 
 
 def test_stretch_rotation_carries_over_a_break() -> None:
-    engine = RuleEngine(only("stretch"))
+    engine = RuleEngine(only("stretch"), CATALOG)
     fired = run(engine, stream((1900, UP), (120, AWAY), (1900, UP)))
     assert [(r.t, r.guidance) for r in fired] == [(1800, "cat_cow"), (3820, "childs_pose")]
 
@@ -172,33 +174,33 @@ def test_stretch_rotation_carries_over_a_break() -> None:
 
 
 def test_posture_after_60_s_of_slouching_with_a_10_min_cooldown() -> None:
-    engine = RuleEngine(only("posture"))
+    engine = RuleEngine(only("posture"), CATALOG)
     fired = run(engine, stream((100, UP), (1000, SLOUCH)))
     assert times(fired) == [(160, "posture"), (760, "posture")]
     assert [r.acted for r in engine.reminders] == [False, False]
 
 
 def test_posture_acted_on_when_upright_within_a_minute() -> None:
-    engine = RuleEngine(only("posture"))
+    engine = RuleEngine(only("posture"), CATALOG)
     run(engine, stream((100, UP), (90, SLOUCH), (100, UP)))
     assert [(r.t, r.acted) for r in engine.reminders] == [(160, True)]
 
 
 def test_posture_upright_exactly_at_the_end_of_the_minute_counts() -> None:
-    engine = RuleEngine(only("posture"))
+    engine = RuleEngine(only("posture"), CATALOG)
     run(engine, stream((120, SLOUCH), (10, UP)))
     assert [(r.t, r.acted) for r in engine.reminders] == [(60, True)]
 
 
 def test_posture_upright_one_second_too_late_does_not() -> None:
-    engine = RuleEngine(only("posture"))
+    engine = RuleEngine(only("posture"), CATALOG)
     run(engine, stream((121, SLOUCH), (10, UP)))
     assert [(r.t, r.acted) for r in engine.reminders] == [(60, False)]
 
 
 @pytest.mark.parametrize("interruption", [UP, UNKNOWN])
 def test_posture_needs_unbroken_slouching(interruption: Posture) -> None:
-    engine = RuleEngine(only("posture"))
+    engine = RuleEngine(only("posture"), CATALOG)
     fired = run(engine, stream((100, UP), (50, SLOUCH), (1, interruption), (200, SLOUCH)))
     assert times(fired) == [(211, "posture")]
 
@@ -207,7 +209,7 @@ def test_posture_needs_unbroken_slouching(interruption: Posture) -> None:
 
 
 def test_wall_angel_when_slouched_half_of_the_last_30_min() -> None:
-    engine = RuleEngine(only("wall_angel"))
+    engine = RuleEngine(only("wall_angel"), CATALOG)
     fired = run(engine, stream((7200, SLOUCH)))
     assert times(fired) == [(900, "wall_angel"), (900 + 3600, "wall_angel")]
     assert fired[0].guidance == "wall_angel" and fired[0].kind == "exercise"
@@ -215,19 +217,19 @@ def test_wall_angel_when_slouched_half_of_the_last_30_min() -> None:
 
 
 def test_wall_angel_window_slides() -> None:
-    engine = RuleEngine(only("wall_angel"))
+    engine = RuleEngine(only("wall_angel"), CATALOG)
     # 600 s slouched long ago, then 900 s: only the recent 900 fill half the window
     fired = run(engine, stream((600, SLOUCH), (1200, UP), (900, SLOUCH), (600, UP)))
     assert times(fired) == [(2700, "wall_angel")]
 
 
 def test_wall_angel_not_for_a_third_of_the_time() -> None:
-    engine = RuleEngine(only("wall_angel"))
+    engine = RuleEngine(only("wall_angel"), CATALOG)
     assert run(engine, stream(*[(600, SLOUCH), (1200, UP)] * 4)) == []
 
 
 def test_ergonomics_when_close_to_the_screen_half_of_10_min() -> None:
-    engine = RuleEngine(only("ergonomics"))
+    engine = RuleEngine(only("ergonomics"), CATALOG)
     fired = run(engine, stream((3 * 3600, UP, 1.3)))
     assert times(fired) == [(300, "ergonomics"), (300 + 7200, "ergonomics")]
     assert fired[0].guidance == "desk_setup"
@@ -235,7 +237,7 @@ def test_ergonomics_when_close_to_the_screen_half_of_10_min() -> None:
 
 @pytest.mark.parametrize("closeness", [None, 1.2, 1.0])
 def test_ergonomics_not_at_or_below_the_ratio(closeness: float | None) -> None:
-    engine = RuleEngine(only("ergonomics"))
+    engine = RuleEngine(only("ergonomics"), CATALOG)
     assert run(engine, stream((3600, UP, closeness))) == []
 
 
@@ -243,7 +245,7 @@ def test_ergonomics_not_at_or_below_the_ratio(closeness: float | None) -> None:
 
 
 def test_global_gap_delays_the_next_reminder() -> None:
-    engine = RuleEngine(only("posture", "break"))
+    engine = RuleEngine(only("posture", "break"), CATALOG)
     fired = run(engine, stream((3400, SLOUCH)))
     assert times(fired) == [
         (60, "posture"), (660, "posture"), (1260, "posture"), (1860, "posture"),
@@ -251,14 +253,14 @@ def test_global_gap_delays_the_next_reminder() -> None:
 
 
 def test_snooze_holds_reminders_until_it_ends() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     engine.snooze(3000)
     assert times(run(engine, stream((7200, UP)))) == [
         (3000, "break"), (3600, "break"), (4200, "break")]
 
 
 def test_pause_and_resume() -> None:
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     engine.pause()
     assert engine.paused
     assert run(engine, stream((3000, UP))) == []
@@ -271,35 +273,35 @@ def test_active_hours_keep_the_rest_of_the_day_quiet() -> None:
     # t = 0 is 08:00; reminders only 09:00-09:30
     settings = only("break", breaks={"max_reminders": 10},
                     reminders={"active_from_h": 9.0, "active_until_h": 9.5})
-    engine = RuleEngine(settings, clock_offset_s=8 * 3600)
+    engine = RuleEngine(settings, CATALOG, clock_offset_s=8 * 3600)
     assert [r.t for r in run(engine, stream((3 * 3600, UP)))] == [3600, 4200, 4800]
 
 
 def test_active_hours_may_wrap_midnight() -> None:
     # t = 0 is 21:00; reminders 22:00-06:00
     settings = only("break", reminders={"active_from_h": 22.0, "active_until_h": 6.0})
-    engine = RuleEngine(settings, clock_offset_s=21 * 3600)
+    engine = RuleEngine(settings, CATALOG, clock_offset_s=21 * 3600)
     assert [r.t for r in run(engine, stream((4000, UP)))] == [3600]
 
 
 def test_daily_cap_resets_at_midnight() -> None:
     # local midnight falls at t = 4000
     settings = only("break", breaks={"max_reminders": 10}, reminders={"daily_cap": 2})
-    engine = RuleEngine(settings, clock_offset_s=86_400 - 4000)
+    engine = RuleEngine(settings, CATALOG, clock_offset_s=86_400 - 4000)
     assert [r.t for r in run(engine, stream((5000, UP)))] == [2700, 3300, 4000, 4600]
 
 
 def test_out_of_order_observation_is_refused() -> None:
-    from posturewatch.sitting import TimelineError
+    from posturewatch.core.sitting import TimelineError
 
-    engine = RuleEngine(only("break"))
+    engine = RuleEngine(only("break"), CATALOG)
     run(engine, stream((10, UP)))
     with pytest.raises(TimelineError):
         engine.observe(Observation(3.0, UP))
 
 
 def test_rules_describe_thresholds_and_sources() -> None:
-    infos = {info.id: info for info in RuleEngine(DEFAULTS).describe()}
+    infos = {info.id: info for info in RuleEngine(DEFAULTS, CATALOG).describe()}
     assert set(infos) == {"break", "stretch", "posture", "wall_angel", "ergonomics"}
     assert infos["break"].thresholds["break_after_min"] == 45
     assert infos["stretch"].thresholds["hold_s"] == 30
@@ -320,7 +322,7 @@ def working_day() -> list[Observation]:
 
 def test_eight_hour_day_runs_fast_and_respects_every_limit() -> None:
     day = working_day()
-    engine = RuleEngine(DEFAULTS)
+    engine = RuleEngine(DEFAULTS, CATALOG)
     start = time.perf_counter()
     fired = run(engine, day)
     elapsed = time.perf_counter() - start

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from posturewatch.observation import Observation, Posture
-from posturewatch.sitting import Bout, Break, SittingSettings, SittingTracker, TimelineError
+from posturewatch.core.observation import Observation, Posture
+from posturewatch.core.sitting import Bout, Break, SittingSettings, SittingTracker, TimelineError
 
 UP, SLOUCH, AWAY, UNKNOWN = Posture.UPRIGHT, Posture.SLOUCHED, Posture.AWAY, Posture.UNKNOWN
 SETTINGS = SittingSettings(min_break_s=60.0, max_gap_s=10.0)

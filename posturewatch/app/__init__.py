@@ -1,0 +1,1 @@
+"""Wiring: drives frames from capture through the core (analysis, replay of reminders)."""

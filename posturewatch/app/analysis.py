@@ -1,0 +1,121 @@
+"""Frames → landmarks → metrics → states: the one path every command drives.
+
+``judge_source`` runs a frame source through the pose model and classifier and yields one
+``FrameResult`` per sampled frame, settled (see ``core.settling.Settler``) for streams and
+judged one by one for stills. ``totals`` turns results into time per state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from posturewatch.capture.pose import PoseEstimator
+from posturewatch.capture.read_ahead import prefetch
+from posturewatch.capture.sources import FrameSource
+from posturewatch.core.baseline import Baseline
+from posturewatch.core.judgement import ClassifierSettings, closeness, judge
+from posturewatch.core.metrics import PostureMetrics, compute_metrics
+from posturewatch.core.observation import Observation, Posture
+from posturewatch.core.settling import Settler
+
+# A frame stands for the time until the next one, but never more than this many sample
+# intervals: a longer gap (suspend, a stalled camera) is not counted as any state.
+GAP_INTERVALS = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class FrameResult:
+    t: float
+    state: Posture
+    metrics: PostureMetrics | None
+    score: float | None  # slouch score, 1.0 = at the threshold; None if not judged
+    calibrated: bool | None  # judged against the user's baseline (False: population's)
+    closeness: float | None
+    path: Path | None = None
+
+    def observation(self) -> Observation:
+        return Observation(self.t, self.state, self.closeness)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"t": round(self.t, 3)}
+        if self.path is not None:
+            out["path"] = str(self.path)
+        out["state"] = self.state.value
+        out["score"] = None if self.score is None else round(self.score, 3)
+        out["calibrated"] = self.calibrated
+        out["closeness"] = None if self.closeness is None else round(self.closeness, 3)
+        out["metrics"] = self.metrics.to_dict() if self.metrics else None
+        return out
+
+
+def judge_source(
+    source: FrameSource,
+    estimator: PoseEstimator,
+    baseline: Baseline | None,
+    settings: ClassifierSettings,
+    *,
+    until: float | None = None,
+) -> Iterator[FrameResult]:
+    """Stops after ``until`` seconds of the source's time, at its end, or, for a camera,
+    at Ctrl-C; either way the frames still settling are released, none are lost."""
+    settler: Settler[FrameResult] = Settler(settings.settle_s)
+    was_slouched = False
+    try:
+        for frame in prefetch(source.frames(), on_stop=source.stop):
+            if until is not None and not source.still and frame.t > until:
+                break
+            landmarks = estimator.detect(frame.rgb, frame.t)
+            metrics = compute_metrics(landmarks) if landmarks is not None else None
+            judged = judge(metrics, baseline, settings, was_slouched=was_slouched)
+            result = FrameResult(
+                frame.t,
+                judged.state,
+                metrics,
+                judged.score,
+                judged.calibrated,
+                closeness(metrics, baseline) if metrics else None,
+                frame.path,
+            )
+            if source.still:
+                yield result
+                continue
+            was_slouched = judged.state is Posture.SLOUCHED
+            for held, state in settler.push(frame.t, judged.state, result):
+                yield replace(held, state=state)
+    except KeyboardInterrupt:
+        if not source.live:
+            raise  # a file cut short: no partial report
+    for held, state in settler.flush():
+        yield replace(held, state=state)
+
+
+def durations(
+    results: Sequence[FrameResult], interval: float, end: float | None = None
+) -> list[float]:
+    """Seconds each frame stands for: until the next frame, but at most GAP_INTERVALS
+    steps (the larger of the nominal interval and the typical step between frames); the
+    last frame stands for one step, or what is left of the source if that is less."""
+    if not results:
+        return []
+    steps = sorted(b.t - a.t for a, b in zip(results, results[1:]) if b.t > a.t)
+    step = max(interval, steps[len(steps) // 2] if steps else 0.0)
+    spans = [min(b.t - a.t, GAP_INTERVALS * step) for a, b in zip(results, results[1:])]
+    last = step if end is None else max(0.0, min(step, end - results[-1].t))
+    return spans + [last]
+
+
+def totals(
+    results: Sequence[FrameResult], interval: float, *, still: bool, end: float | None = None
+) -> dict[str, Any]:
+    seconds = {state: 0.0 for state in Posture}
+    counts = {state: 0 for state in Posture}
+    spans = [0.0] * len(results) if still else durations(results, interval, end)
+    for result, span in zip(results, spans):
+        seconds[result.state] += span
+        counts[result.state] += 1
+    out: dict[str, Any] = {f"{s.value}_s": round(v, 3) for s, v in seconds.items()}
+    out["frames"] = {s.value: n for s, n in counts.items()}
+    return out

@@ -1,0 +1,83 @@
+"""``posturewatch calibrate``: record the user's upright baseline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tqdm import tqdm
+
+from posturewatch.app.analysis import judge_source
+from posturewatch.cli import frame_input
+from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
+from posturewatch.core.baseline import build_baseline
+from posturewatch.core.judgement import ClassifierSettings
+from posturewatch.core.metrics import PostureMetrics
+from posturewatch.core.settings import settings
+from posturewatch.storage.atomic import check_writable
+from posturewatch.storage.baseline_file import default_path, save_baseline
+
+EPILOG = """examples:
+  posturewatch calibrate --camera 0                sit tall for 10 seconds
+  posturewatch calibrate --source upright.mp4 --seconds 5
+  posturewatch calibrate --source upright-photos/ --out me.json
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = add_command(
+        sub,
+        "calibrate",
+        help="record your upright posture as the baseline",
+        description="Sit tall, facing the screen as you work, while posturewatch records "
+        "your upright posture. Saved in your data folder unless --out is given.",
+        epilog=EPILOG,
+    )
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--camera", type=camera_arg, metavar="N",
+                       help="record from webcam N (an index, or a device such as /dev/video2)")
+    where.add_argument("--source", metavar="PATH", help="a video, image or folder of you upright")
+    parser.add_argument("--seconds", type=seconds_arg, metavar="S",
+                        help="how long to record (default: calibration.seconds in the config)")
+    parser.add_argument("--out", type=path_arg, metavar="FILE",
+                        help=f"where to save (default: {default_path()})")
+    parser.add_argument("--json", action="store_true", help="print the baseline as JSON")
+    frame_input.add_frame_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = frame_input.load(args)
+    section = config.section("calibration")
+    seconds = args.seconds if args.seconds is not None else section["seconds"]
+    out = args.out or default_path()
+    check_writable(out)
+    classifier = settings(ClassifierSettings, config.section("classifier"))
+    model = frame_input.model_path(args, config)
+    (source,) = frame_input.sources(args, config, [args.source] if args.source else [])
+    samples: list[PostureMetrics] = []
+    recorded = 0.0
+    if args.camera is not None:
+        print(f"Sit tall and look at the screen for {seconds:g} seconds…", file=sys.stderr)
+    bar = tqdm(total=source.total, unit="frame", desc="calibrating", leave=False,
+               file=sys.stderr, disable=None)
+    try:
+        with frame_input.estimator(model, config, video=not source.still) as estimator:
+            for result in judge_source(source, estimator, None, classifier, until=seconds):
+                bar.update()
+                recorded = result.t
+                m = result.metrics
+                if m is not None and m.visibility >= classifier.min_visibility:
+                    samples.append(m)
+    finally:
+        bar.close()
+        source.close()
+    baseline = build_baseline(samples, section["min_frames"])
+    save_baseline(baseline, out)
+    if args.json:
+        print(json.dumps({"path": str(out), "baseline": baseline.to_json()}, indent=2))
+    else:
+        span = "" if source.still else f" over {recorded:.1f} s"
+        print(f"baseline saved to {out} ({baseline.frames} frames{span}, {baseline.view} view)")
+    return 0

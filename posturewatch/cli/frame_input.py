@@ -1,0 +1,71 @@
+"""What the frame-judging commands (analyze, calibrate) share: options, config, model, sources, output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from posturewatch.capture.pose import PoseEstimator, PoseSettings
+from posturewatch.capture.sources import Camera, FrameSource, open_source
+from posturewatch.cli.parsing import add_config_option, fps_arg, path_arg
+from posturewatch.core.settings import Config, settings
+from posturewatch.storage.atomic import write_atomic
+from posturewatch.storage.config_file import load_config
+from posturewatch.storage.pose_model_files import resolve_model
+
+log = logging.getLogger(__name__)
+
+
+def add_frame_options(parser: argparse.ArgumentParser) -> None:
+    add_config_option(parser)
+    parser.add_argument("--model", type=path_arg, metavar="FILE", help="a pose .task file to use")
+    parser.add_argument(
+        "--fps", type=fps_arg, metavar="N", help="frames per second to judge, 0 = every frame "
+        "(default: source.fps in the config)"
+    )
+
+
+def fps_of(args: argparse.Namespace, config: Config) -> float:
+    return args.fps if args.fps is not None else float(config.section("source")["fps"])
+
+
+def load(args: argparse.Namespace) -> Config:
+    config = load_config(args.config)
+    log.info("settings from: %s", ", ".join(map(str, config.files)))
+    return config
+
+
+def camera(device: int | str, config: Config, fps: float) -> Camera:
+    source = config.section("source")
+    return Camera(device, fps, source["camera_width"], source["camera_height"])
+
+
+def sources(args: argparse.Namespace, config: Config, specs: list[str]) -> list[FrameSource]:
+    fps = fps_of(args, config)
+    opened: list[FrameSource] = [camera(args.camera, config, fps)] if args.camera is not None else []
+    opened += [open_source(s, fps=fps, sequence=getattr(args, "sequence", False)) for s in specs]
+    return opened
+
+
+def estimator(model: Path, config: Config, *, video: bool) -> PoseEstimator:
+    return PoseEstimator(model, settings(PoseSettings, config.section("pose")), video=video)
+
+
+def model_path(args: argparse.Namespace, config: Config) -> Path:
+    """Resolved once per command (downloading if needed), before any frame is read."""
+    model = resolve_model(config, args.model)
+    log.info("pose model: %s", model)
+    return model
+
+
+def write_json(data: Any, target: str) -> None:
+    """``-`` is stdout; a file is written whole or not at all."""
+    text = json.dumps(data, indent=2) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+    else:
+        write_atomic(Path(target).expanduser(), text)

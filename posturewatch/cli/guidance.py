@@ -1,0 +1,64 @@
+"""``posturewatch guidance [ID]``: the exercises and tips the reminders point to."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from posturewatch.cli.parsing import add_command
+from posturewatch.core.guidance import Entry
+from posturewatch.storage.catalog_file import load_catalog
+
+EPILOG = """examples:
+  posturewatch guidance                    every entry: id, kind, title
+  posturewatch guidance wall_angel         steps, hold, cautions and sources of one entry
+  posturewatch guidance --json             the whole catalog, machine-readable
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = add_command(
+        sub,
+        "guidance",
+        help="print the exercise and tip catalog, or one entry",
+        description="The guidance catalog: every exercise and tip the reminders use, in "
+        "our words, with the documents it comes from.",
+        epilog=EPILOG,
+    )
+    parser.add_argument("id", nargs="?", help="one entry's id (omit for the list)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(func=run)
+
+
+def _show(entry: Entry) -> None:
+    print(f"{entry.title}  [{entry.id}, {entry.kind}]")
+    for number, step in enumerate(entry.steps, 1):
+        print(f"  {number}. {step}")
+    print(f"  how long: {entry.duration}")
+    print(f"  why: {entry.why}")
+    for caution in entry.cautions:
+        print(f"  caution: {caution}")
+    if entry.note:
+        print(f"  note: {entry.note}")
+    if not entry.from_documents:
+        print("  not from the guidance documents")
+    print(f"  sources: {', '.join(entry.sources)}")
+
+
+def run(args: argparse.Namespace) -> int:
+    catalog = load_catalog()
+    if args.id is not None:
+        entry = catalog.get(args.id)  # unknown id: one-line error listing the valid ones
+        if args.json:
+            print(json.dumps(entry.to_dict(), indent=2))
+        else:
+            _show(entry)
+        return 0
+    if args.json:
+        print(json.dumps([entry.to_dict() for entry in catalog.entries], indent=2))
+        return 0
+    width = max(len(entry.id) for entry in catalog.entries)
+    for entry in catalog.entries:
+        print(f"{entry.id:<{width}}  {entry.kind:<9}  {entry.title}")
+    print("\n`posturewatch guidance ID` shows one entry in full.")
+    return 0

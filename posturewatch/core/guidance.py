@@ -1,0 +1,162 @@
+"""The guidance catalog: what each reminder asks the person to do, and which document says so.
+
+The catalog is data (``config/guidance.toml``) so wording can change without code. It is
+checked on load, because a reminder that points at a missing entry, or cites nothing,
+would break the promise that every reminder says why and where it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from posturewatch.errors import PostureWatchError
+
+KINDS = (
+    "movement", "stretch", "exercise", "posture", "setup", "breathing", "habit", "relief",
+    "safety",
+)
+# Seed documents are named <3 digits>_<16 hex digits>.txt; only the names ship with us.
+SOURCE_NAME = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+_REQUIRED = ("id", "title", "kind", "steps", "duration", "why", "cautions", "sources")
+_OPTIONAL = ("hold_s", "from_documents", "note")
+
+
+class GuidanceError(PostureWatchError):
+    """The catalog file is broken, or a guidance id is unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    title: str
+    kind: str
+    steps: tuple[str, ...]
+    duration: str  # how long or how often, in words
+    why: str
+    cautions: tuple[str, ...]
+    sources: tuple[str, ...]  # seed file names
+    hold_s: float | None = None  # seconds per hold, for stretches
+    from_documents: bool = True
+    note: str = ""  # what we added beyond the documents
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "steps": list(self.steps),
+            "duration": self.duration,
+            "hold_s": self.hold_s,
+            "why": self.why,
+            "cautions": list(self.cautions),
+            "sources": list(self.sources),
+            "from_documents": self.from_documents,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Catalog:
+    entries: tuple[Entry, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(e.id for e in self.entries)
+
+    def get(self, entry_id: str) -> Entry:
+        for entry in self.entries:
+            if entry.id == entry_id:
+                return entry
+        raise GuidanceError(
+            f"unknown guidance id {entry_id!r}", f"use one of: {', '.join(self.ids)}"
+        )
+
+    def of_kind(self, kind: str) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.kind == kind)
+
+
+def _text(where: str, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise GuidanceError(f"{where}: {key} must be non-empty text", "fix the catalog entry")
+    return value.strip()
+
+
+def _texts(where: str, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise GuidanceError(f"{where}: {key} must be a non-empty list", "fix the catalog entry")
+    return tuple(_text(where, key, item) for item in value)
+
+
+def _entry(origin: str, number: int, raw: Any) -> Entry:
+    where = f"{origin}: entry {number}"
+    if not isinstance(raw, dict):
+        raise GuidanceError(f"{where} is not a table", "write each entry as [[entry]]")
+    if isinstance(raw.get("id"), str):
+        where = f"{origin}: entry {raw['id']!r}"
+    missing = [key for key in _REQUIRED if key not in raw]
+    if missing:
+        raise GuidanceError(f"{where} lacks {', '.join(missing)}", "add the missing fields")
+    unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL))
+    if unknown:
+        raise GuidanceError(
+            f"{where} has unknown field {unknown[0]!r}", "remove it or fix its spelling"
+        )
+    kind = _text(where, "kind", raw["kind"])
+    if kind not in KINDS:
+        raise GuidanceError(
+            f"{where}: kind {kind!r} is not known", f"use one of: {', '.join(KINDS)}"
+        )
+    sources = _texts(where, "sources", raw["sources"])
+    for source in sources:
+        if not SOURCE_NAME.match(source):
+            raise GuidanceError(
+                f"{where}: source {source!r} is not a seed file name",
+                "cite documents by file name, like 002_cfa01021598e5606.txt",
+            )
+    hold = raw.get("hold_s")
+    if hold is not None and (
+        isinstance(hold, bool) or not isinstance(hold, (int, float)) or hold <= 0
+    ):
+        raise GuidanceError(
+            f"{where}: hold_s must be a positive number of seconds", "write e.g. hold_s = 30"
+        )
+    if kind == "stretch" and hold is None:
+        raise GuidanceError(f"{where}: a stretch needs hold_s", "add the hold time in seconds")
+    from_documents = raw.get("from_documents", True)
+    if not isinstance(from_documents, bool):
+        raise GuidanceError(
+            f"{where}: from_documents must be true or false", "write true or false, unquoted"
+        )
+    note = raw.get("note", "")
+    return Entry(
+        id=_text(where, "id", raw["id"]),
+        title=_text(where, "title", raw["title"]),
+        kind=kind,
+        steps=_texts(where, "steps", raw["steps"]),
+        duration=_text(where, "duration", raw["duration"]),
+        why=_text(where, "why", raw["why"]),
+        cautions=_texts(where, "cautions", raw["cautions"]),
+        sources=sources,
+        hold_s=None if hold is None else float(hold),
+        from_documents=from_documents,
+        note=_text(where, "note", note) if note else "",
+    )
+
+
+def parse_catalog(data: Any, origin: str) -> Catalog:
+    """A catalog from the parsed TOML of ``origin`` (named in errors); every entry checked,
+    ids unique."""
+    extra = sorted(set(data) - {"entry"})
+    if extra or not isinstance(data.get("entry"), list) or not data["entry"]:
+        raise GuidanceError(f"{origin}: expected only [[entry]] tables", "see the file's header")
+    entries = tuple(_entry(origin, n, raw) for n, raw in enumerate(data["entry"], 1))
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.id in seen:
+            raise GuidanceError(
+                f"{origin}: id {entry.id!r} appears twice", "give each entry its own id"
+            )
+        seen.add(entry.id)
+    return Catalog(entries)

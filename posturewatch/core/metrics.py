@@ -1,0 +1,127 @@
+"""Posture metrics: pure functions of one frame's landmarks.
+
+Image y grows downward; every metric is built so that it does not depend on how far the
+person sits from the camera (ratios of lengths, or angles), except ``head_size``, which
+is the distance proxy on purpose.
+
+Two views are told apart by the shoulders: seen from the front they are wide (about 1.6
+times the height of the ears above them); seen from the side they nearly overlap.
+
+Front view (a webcam on or behind the screen):
+- ``head_height``: height of the face (mean of nose, eyes and ears) above the shoulder
+  line, in shoulder widths. Sinking down in the chair and dropping or pitching the head
+  forward both lower it.
+- ``face_scale``: ear-to-ear distance over shoulder width. A head pushed toward the screen
+  ("poking chin") is nearer the camera than the shoulders, so it grows.
+- ``lean_deg``: the line from mid-shoulders to mid-ears against vertical; + leans to the
+  image's right.
+Side view (a camera beside the desk):
+- ``neck_forward_deg``: the shoulder-to-ear line against vertical, + toward the face
+  (the craniovertebral-angle idea: a forward head tips it forward).
+- ``torso_forward_deg``: hip-to-shoulder line against vertical, + toward the face; None when
+  the hips are not visible.
+Both views:
+- ``head_pitch``: how far the nose sits below the ear line, in head widths; + chin down.
+- ``shoulder_tilt_deg`` and ``head_tilt_deg``: the shoulder line and the ear line against
+  horizontal; + when the image-left end is lower.
+- ``head_size``: head width over frame width (ear to ear in front, nose to ear from the
+  side). Bigger means nearer the screen.
+- ``visibility``: the lowest MediaPipe visibility of nose, ears and shoulders used.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from posturewatch.core.landmarks import Landmarks, Point
+
+_FACE = range(Point.NOSE, Point.RIGHT_EAR + 1)  # nose, six eye points, two ears
+_SIDE_VIEW_RATIO = 0.8  # shoulder width / ear height below this = seen from the side
+
+
+@dataclass(frozen=True, slots=True)
+class PostureMetrics:
+    view: str  # "front" | "side"
+    visibility: float
+    head_size: float
+    head_pitch: float
+    shoulder_tilt_deg: float
+    head_tilt_deg: float
+    head_height: float | None = None
+    face_scale: float | None = None
+    lean_deg: float | None = None
+    neck_forward_deg: float | None = None
+    torso_forward_deg: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+def _tilt_deg(a: np.ndarray, b: np.ndarray) -> float:
+    """Angle of the line a–b against horizontal, + when its image-left end is lower."""
+    left, right = (a, b) if a[0] <= b[0] else (b, a)
+    return math.degrees(math.atan2(left[1] - right[1], right[0] - left[0]))
+
+
+def _from_vertical_deg(lower: np.ndarray, upper: np.ndarray, forward: float) -> float:
+    """Angle of lower→upper against vertical, positive toward ``forward`` (+1 or -1 in x)."""
+    dx, dy = upper - lower
+    return math.degrees(math.atan2(forward * dx, -dy))
+
+
+def compute_metrics(lm: Landmarks) -> PostureMetrics:
+    left_sh, right_sh = lm.xy(Point.LEFT_SHOULDER), lm.xy(Point.RIGHT_SHOULDER)
+    left_ear, right_ear = lm.xy(Point.LEFT_EAR), lm.xy(Point.RIGHT_EAR)
+    nose = lm.xy(Point.NOSE)
+    mid_sh = (left_sh + right_sh) / 2
+    mid_ear = (left_ear + right_ear) / 2
+    shoulder_width = float(np.linalg.norm(left_sh - right_sh))
+    ear_height = float(mid_sh[1] - mid_ear[1])
+    common = dict(
+        shoulder_tilt_deg=_tilt_deg(left_sh, right_sh),
+        head_tilt_deg=_tilt_deg(left_ear, right_ear),
+    )
+
+    if shoulder_width >= _SIDE_VIEW_RATIO * abs(ear_height) and shoulder_width > 0:
+        ear_width = float(np.linalg.norm(left_ear - right_ear))
+        face_y = float(lm.points[list(_FACE), 1].mean())
+        points = (Point.NOSE, Point.LEFT_EAR, Point.RIGHT_EAR, Point.LEFT_SHOULDER,
+                  Point.RIGHT_SHOULDER)
+        return PostureMetrics(
+            view="front",
+            visibility=min(lm.visibility(p) for p in points),
+            head_size=ear_width / lm.width,
+            head_pitch=float(nose[1] - mid_ear[1]) / max(ear_width, 1e-6),
+            head_height=float(mid_sh[1] - face_y) / shoulder_width,
+            face_scale=ear_width / shoulder_width,
+            lean_deg=_from_vertical_deg(mid_sh, mid_ear, 1.0),
+            **common,
+        )
+
+    # Side view: use the side that faces the camera (the more visible ear and shoulder).
+    left_score = lm.visibility(Point.LEFT_EAR) + lm.visibility(Point.LEFT_SHOULDER)
+    right_score = lm.visibility(Point.RIGHT_EAR) + lm.visibility(Point.RIGHT_SHOULDER)
+    ear_p, sh_p, hip_p = (
+        (Point.LEFT_EAR, Point.LEFT_SHOULDER, Point.LEFT_HIP)
+        if left_score >= right_score
+        else (Point.RIGHT_EAR, Point.RIGHT_SHOULDER, Point.RIGHT_HIP)
+    )
+    ear, shoulder, hip = lm.xy(ear_p), lm.xy(sh_p), lm.xy(hip_p)
+    forward = 1.0 if nose[0] >= ear[0] else -1.0  # the way the face points
+    head_width = float(np.linalg.norm(nose - ear))
+    torso = (
+        _from_vertical_deg(hip, shoulder, forward) if lm.visibility(hip_p) >= 0.5 else None
+    )
+    return PostureMetrics(
+        view="side",
+        visibility=min(lm.visibility(p) for p in (Point.NOSE, ear_p, sh_p)),
+        head_size=head_width / lm.width,
+        head_pitch=float(nose[1] - ear[1]) / max(head_width, 1e-6),
+        neck_forward_deg=_from_vertical_deg(shoulder, ear, forward),
+        torso_forward_deg=torso,
+        **common,
+    )

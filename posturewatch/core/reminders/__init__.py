@@ -1,0 +1,1 @@
+"""The reminder rules and the engine that decides when one may be sent."""

@@ -1,0 +1,177 @@
+"""The guidance rules: when to remind, what to say, and whether the person acted on it.
+
+Pure: the engine takes each observation (time included) from its caller and never reads a
+clock; the caller also says how its clock maps to local time of day (``clock_offset_s``),
+so tests can simulate whole days. Data flows one way: observations in, reminders out.
+The only other inputs are the person's own controls: snooze, pause and resume.
+
+Each rule watches the stream and says when it is due; the engine decides whether a due
+reminder may be sent (present, not paused or snoozed, inside active hours, under the daily
+cap, far enough from the last reminder) and sends at most one per observation, in rule
+order: break, posture, wall_angel, stretch, ergonomics.
+
+This module is the engine and the one to import from. The rules themselves live in
+:mod:`posturewatch.core.reminders.sitting_rules` (break, stretch) and :mod:`posturewatch.core.reminders.posture_rules`
+(posture, wall angel, ergonomics) on top of :mod:`posturewatch.core.reminders.rule`; their settings
+in :mod:`posturewatch.core.reminders.settings`; what the engine hands out in
+:mod:`posturewatch.core.reminders.reminder`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from posturewatch.core.guidance import Catalog
+from posturewatch.core.observation import Observation
+from posturewatch.core.reminders.posture_rules import ErgonomicsRule, PostureRule, WallAngelRule
+from posturewatch.core.reminders.reminder import EngineUpdate, Reminder, RuleInfo
+from posturewatch.core.reminders.rule import Rule, merge_sources
+from posturewatch.core.reminders.settings import RuleSettings
+from posturewatch.core.reminders.sitting_rules import BreakRule, StretchRule
+from posturewatch.core.settings import Config
+from posturewatch.core.sitting import DAY_S, EPS, SittingTracker, day_of
+
+# Re-exported: callers build and read the engine through this module alone.
+__all__ = ["Reminder", "RuleEngine", "RuleInfo", "RuleSettings", "EngineUpdate"]
+
+
+@dataclass
+class _Pending:
+    index: int  # into the engine's reminder list
+    rule: Rule[Any]
+
+
+@dataclass
+class _Controls:
+    paused: bool = False
+    snoozed_until: float = -math.inf
+    sent_per_day: dict[int, int] = field(default_factory=dict)
+    last_sent: float | None = None
+
+
+class RuleEngine:
+    """Feed observations in time order with :meth:`observe`; it returns what to send."""
+
+    def __init__(self, rules: RuleSettings, catalog: Catalog, *,
+                 clock_offset_s: float = 0.0) -> None:
+        self.settings = rules
+        self.clock_offset_s = clock_offset_s
+        self.sitting = SittingTracker(rules.sitting, clock_offset_s=clock_offset_s)
+        stop_at = rules.breaks.break_after_min * 60 if rules.breaks.enabled else math.inf
+        self._rules: tuple[Rule[Any], ...] = (
+            BreakRule(rules.breaks, rules.sitting, catalog),
+            PostureRule(rules.posture, catalog),
+            WallAngelRule(rules.wall_angel, catalog),
+            StretchRule(rules.stretch, stop_at, catalog),
+            ErgonomicsRule(rules.ergonomics, catalog),
+        )
+        self._reminders: list[Reminder] = []
+        self._pending: list[_Pending] = []
+        self._controls = _Controls()
+        self._last: Observation | None = None
+
+    @classmethod
+    def from_config(cls, config: Config, catalog: Catalog, *,
+                    clock_offset_s: float = 0.0) -> RuleEngine:
+        return cls(RuleSettings.from_config(config), catalog, clock_offset_s=clock_offset_s)
+
+    # -- the person's controls ---------------------------------------------------------
+
+    def snooze(self, until: float) -> None:
+        """No reminders before ``until`` (same clock as the observations)."""
+        self._controls.snoozed_until = max(self._controls.snoozed_until, until)
+
+    def pause(self) -> None:
+        self._controls.paused = True
+
+    def resume(self) -> None:
+        self._controls.paused = False
+
+    @property
+    def paused(self) -> bool:
+        return self._controls.paused
+
+    # -- reading ------------------------------------------------------------------------
+
+    @property
+    def reminders(self) -> tuple[Reminder, ...]:
+        """Every reminder sent so far, with its latest outcome."""
+        return tuple(self._reminders)
+
+    def describe(self) -> tuple[RuleInfo, ...]:
+        return tuple(rule.info() for rule in self._rules)
+
+    # -- feeding ------------------------------------------------------------------------
+
+    def observe(self, obs: Observation) -> EngineUpdate:
+        prev = self._last
+        gap = prev is not None and obs.t - prev.t > self.settings.sitting.max_gap_s
+        self.sitting.update(obs)  # refuses out-of-order observations
+        for rule in self._rules:
+            if rule.enabled:
+                rule.watch(prev, obs, gap)
+        decided = self._decide(prev, obs, gap)
+        fired = self._fire(obs)
+        self._last = obs
+        return EngineUpdate(fired, decided)
+
+    def _decide(
+        self, prev: Observation | None, obs: Observation, gap: bool
+    ) -> tuple[Reminder, ...]:
+        decided: list[Reminder] = []
+        still: list[_Pending] = []
+        for pending in self._pending:
+            reminder = self._reminders[pending.index]
+            window = pending.rule.acted_within_s or 0.0
+            if gap and prev is not None and prev.t <= reminder.t + window:
+                decided.append(reminder)  # the camera missed the window: stays unknown
+                continue
+            acted = pending.rule.outcome(reminder, obs, self.sitting)
+            if acted is None:
+                still.append(pending)
+                continue
+            reminder = replace(reminder, acted=acted)
+            self._reminders[pending.index] = reminder
+            decided.append(reminder)
+        self._pending = still
+        return tuple(decided)
+
+    def _may_send(self, t: float) -> bool:
+        c, r = self._controls, self.settings.reminders
+        if c.paused or t < c.snoozed_until or not self._active(t):
+            return False
+        if c.sent_per_day.get(day_of(t, self.clock_offset_s), 0) >= r.daily_cap:
+            return False
+        return c.last_sent is None or t - c.last_sent >= r.min_gap_min * 60 - EPS
+
+    def _active(self, t: float) -> bool:
+        r = self.settings.reminders
+        hour = ((t + self.clock_offset_s) % DAY_S) / 3600
+        start, end = r.active_from_h, r.active_until_h
+        if start == end:
+            return True
+        return start <= hour < end if start < end else (hour >= start or hour < end)
+
+    def _fire(self, obs: Observation) -> tuple[Reminder, ...]:
+        if not obs.state.present or not self._may_send(obs.t):
+            return ()
+        for rule in self._rules:
+            draft = rule.due(obs, self.sitting) if rule.enabled else None
+            if draft is None:
+                continue
+            reminder = Reminder(
+                id=len(self._reminders), t=obs.t, rule=rule.id, kind=rule.kind,
+                title=draft.title, message=draft.message, guidance=draft.entry.id,
+                sources=merge_sources(rule.basis, draft.entry.sources), level=draft.level,
+            )
+            rule.fired(obs.t, self.sitting)
+            self._reminders.append(reminder)
+            if rule.acted_within_s is not None:
+                self._pending.append(_Pending(reminder.id, rule))
+            day = day_of(obs.t, self.clock_offset_s)
+            self._controls.sent_per_day[day] = self._controls.sent_per_day.get(day, 0) + 1
+            self._controls.last_sent = obs.t
+            return (reminder,)
+        return ()

@@ -1,0 +1,130 @@
+"""The rules driven by the sitting bout: the break reminder and the rotating stretch.
+
+Both count sitting time within the current bout (see :mod:`posturewatch.core.sitting`), so
+getting up for long enough starts them over.
+"""
+
+from __future__ import annotations
+
+import math
+
+from posturewatch.core.guidance import Catalog
+from posturewatch.core.observation import Observation
+from posturewatch.core.reminders.reminder import Reminder
+from posturewatch.core.reminders.rule import (
+    BACK_SPASM_NEWS,
+    CLINIC_POST,
+    RAPID_RELIEF,
+    Draft,
+    Rule,
+)
+from posturewatch.core.reminders.settings import BreakSettings, StretchSettings
+from posturewatch.core.sitting import EPS, SittingSettings, SittingTracker
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min"
+
+
+class BreakRule(Rule[BreakSettings]):
+    """Long continuous sitting: stand up and move, gently. Repeats, more personally, then
+    stops until the person next gets up."""
+
+    id, kind, title = "break", "movement", "Time to stand up"
+    basis = (BACK_SPASM_NEWS, RAPID_RELIEF)  # prolonged sitting and inactivity weaken the back
+
+    def __init__(self, s: BreakSettings, sitting: SittingSettings, catalog: Catalog) -> None:
+        super().__init__(s, (catalog.get("gentle_movement"),))
+        self.min_break_s = sitting.min_break_s
+        self.acted_within_s = s.acted_within_min * 60
+        self._bout: float | None = None
+        self._level = 0  # break reminders sent in this bout
+
+    def due(self, obs: Observation, sitting: SittingTracker) -> Draft | None:
+        if sitting.bout_start != self._bout:
+            self._bout, self._level = sitting.bout_start, 0
+        if self._level >= self.s.max_reminders:
+            return None
+        if self._level == 0:
+            ready = sitting.current_sitting_s >= self.s.break_after_min * 60 - EPS
+        else:
+            ready = self._cooled(obs.t, self.s.repeat_min * 60)
+        if not ready:
+            return None
+        sat, level = _minutes(sitting.current_sitting_s), self._level + 1
+        if level == 1:
+            title, what = self.title, (
+                f"You have been sitting for {sat}. Stand up and walk around for a couple "
+                "of minutes, then stretch lightly; start easy.")
+        elif level < self.s.max_reminders:
+            title, what = "Still sitting: a short walk?", (
+                f"Still in your seat after {sat}. Two minutes on your feet is enough: a "
+                "walk to the window or the kitchen counts.")
+        else:
+            title, what = "Last break reminder for now", (
+                f"{sat} without getting up. Stand up when you reach a pause; this is the "
+                "last nudge until you next leave your seat.")
+        return self._draft(what, title=title, level=level)
+
+    def fired(self, t: float, sitting: SittingTracker) -> None:
+        super().fired(t, sitting)
+        self._level += 1
+
+    def outcome(
+        self, reminder: Reminder, obs: Observation, sitting: SittingTracker
+    ) -> bool | None:
+        deadline = reminder.t + self.s.acted_within_min * 60
+        breaks = sitting.breaks
+        if breaks and reminder.t <= breaks[-1].start <= deadline + EPS:
+            return True
+        leaving = sitting.absence_start
+        if obs.t > deadline and (leaving is None or leaving > deadline):
+            return False
+        return None
+
+    def when(self) -> str:
+        s = self.s
+        return (f"after {s.break_after_min:g} min of continuous sitting; again every "
+                f"{s.repeat_min:g} min while you stay seated, at most {s.max_reminders} "
+                f"times; an absence of {self.min_break_s:g} s or more resets it")
+
+    def thresholds(self) -> dict[str, float | int]:
+        return {**super().thresholds(), "min_break_s": self.min_break_s}
+
+
+class StretchRule(Rule[StretchSettings]):
+    """Every so much sitting, one stretch from the catalog, in rotation. It gives way to the
+    break reminder once a break is due: standing up comes first."""
+
+    id, kind, title = "stretch", "stretch", "Stretch"
+    basis = (RAPID_RELIEF, CLINIC_POST)  # hold about 30 s; regular gentle stretching
+
+    def __init__(self, s: StretchSettings, stop_at_s: float, catalog: Catalog) -> None:
+        super().__init__(s, catalog.of_kind("stretch"))
+        self.stop_at_s = stop_at_s
+        self._bout: float | None = None
+        self._mark = 0.0  # sitting seconds in this bout at the last stretch
+        self._next = 0  # rotation index, kept across bouts
+
+    def due(self, obs: Observation, sitting: SittingTracker) -> Draft | None:
+        if sitting.bout_start != self._bout:
+            self._bout, self._mark = sitting.bout_start, 0.0
+        sat = sitting.current_sitting_s
+        if not self.entries or sat >= self.stop_at_s - EPS:
+            return None
+        if sat - self._mark < self.s.every_min * 60 - EPS:
+            return None
+        entry = self.entries[self._next % len(self.entries)]
+        what = (f"{' '.join(entry.steps)} Hold about {self.s.hold_s:g} s and repeat a few "
+                "times; ease off if it hurts.")
+        return self._draft(what, entry, title=f"{self.title}: {entry.title}")
+
+    def fired(self, t: float, sitting: SittingTracker) -> None:
+        super().fired(t, sitting)
+        self._mark = sitting.current_sitting_s
+        self._next += 1
+
+    def when(self) -> str:
+        until = "" if math.isinf(self.stop_at_s) else ", until a break is due"
+        return (f"every {self.s.every_min:g} min of continuous sitting{until}; one stretch "
+                f"in turn, held about {self.s.hold_s:g} s")

@@ -1,0 +1,179 @@
+"""Settings: ``config/default.toml`` is both the documentation and the schema.
+
+A user file (platform config dir) overrides it, ``--config PATH`` overrides both. A key the
+defaults do not have, a value of the wrong type, or one outside the ``# range:`` or
+``# choices:`` written in the comment above the default is refused with file, key and line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from posturewatch.core.settings import Config
+from posturewatch.errors import ConfigError
+from posturewatch.storage.paths import bundled_config, user_config_file
+
+_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([^=#\[\s][^=#]*?)\s*=")
+_RANGE = re.compile(r"#\s*range:\s*(-?[\d.]+)\s*\.\.\s*(-?[\d.]+|inf)")
+_CHOICES = re.compile(r"#\s*choices:\s*(.+)$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """What a key accepts, read from the default file."""
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+
+
+def _dotted(raw: str) -> tuple[str, ...]:
+    """``a . "b.c"`` → ``("a", "b.c")``: a TOML key path, quotes and spaces removed."""
+    parts = re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', raw)
+    return tuple(part.strip().strip("\"'") for part in parts if part.strip())
+
+
+def _line_of(text: str, section: str, key: str | None) -> int:
+    """1-based line where ``section.key`` (or the section) is written, however it is
+    spelled: under a ``[section]`` header, as a dotted key, or in an inline table.
+    Falls back to the section's header; 0 if nothing fits."""
+    wanted = (section,) if key is None else (section, key)
+    current: tuple[str, ...] = ()
+    fallback = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if header := _HEADER.match(line):
+            current = _dotted(header.group(1))
+            full, is_key = current, False
+        elif found := _KEY.match(line):
+            full, is_key = current + _dotted(found.group(1)), True
+        else:
+            continue
+        if full[: len(wanted)] == wanted:
+            return number
+        if is_key and wanted[: len(full)] == full:
+            return number  # an inline table that holds it
+        if full == (section,):
+            fallback = fallback or number
+    return fallback
+
+
+def _parse(path: Path | Traversable) -> tuple[dict[str, Any], str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read config {path}: {exc.strerror or exc}",
+            "check the path given to --config",
+        ) from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
+
+
+def _rules(text: str, values: dict[str, Any]) -> dict[tuple[str, str], Rule]:
+    """Each default key's type, plus any ``# range:``/``# choices:`` comment just above it."""
+    rules: dict[tuple[str, str], Rule] = {}
+    current = ""
+    comments: list[str] = []
+    for line in text.splitlines():
+        header = _HEADER.match(line)
+        key = _KEY.match(line)
+        if header:
+            current, comments = header.group(1), []
+        elif line.strip().startswith("#"):
+            comments.append(line)
+        elif key and current in values:
+            name = key.group(1)
+            low = high = None
+            choices: tuple[str, ...] = ()
+            for comment in comments:
+                if m := _RANGE.search(comment):
+                    low, high = float(m.group(1)), float(m.group(2))
+                if m := _CHOICES.search(comment):
+                    choices = tuple(c.strip() for c in m.group(1).split("|"))
+            rules[(current, name)] = Rule(type(values[current][name]), low, high, choices)
+            comments = []
+        elif not line.strip():
+            comments = []
+    return rules
+
+
+def _check(
+    path: Path | Traversable, text: str, section: str, key: str, value: Any, rule: Rule
+) -> Any:
+    def fail(problem: str, fix: str) -> ConfigError:
+        line = _line_of(text, section, key)
+        return ConfigError(f"{path}:{line}: {section}.{key} {problem}", fix)
+
+    kind = rule.kind
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise fail(
+            f"must be a {kind.__name__}, not {type(value).__name__} ({value!r})",
+            "see `posturewatch config show` for the expected types",
+        )
+    if rule.low is not None and isinstance(value, (int, float)):
+        if not rule.low <= value <= (rule.high if rule.high is not None else float("inf")):
+            high = "" if rule.high is None or rule.high == float("inf") else f"{rule.high:g}"
+            raise fail(
+                f"is {value}, outside {rule.low:g}..{high}",
+                "use a value in that range",
+            )
+    if rule.choices and value not in rule.choices:
+        raise fail(f"is {value!r}", f"use one of: {', '.join(rule.choices)}")
+    return value
+
+
+def _overlay(
+    base: dict[str, dict[str, Any]],
+    rules: dict[tuple[str, str], Rule],
+    path: Path,
+) -> None:
+    data, text = _parse(path)
+    for section, table in data.items():
+        if section not in base:
+            raise ConfigError(
+                f"{path}:{_line_of(text, section, None)}: unknown section [{section}]",
+                f"valid sections: {', '.join(sorted(base))}",
+            )
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{path}:{_line_of(text, section, None)}: {section} must be a [{section}] "
+                "table of settings",
+                f"write its keys under a [{section}] header",
+            )
+        for key, value in table.items():
+            if (section, key) not in rules:
+                raise ConfigError(
+                    f"{path}:{_line_of(text, section, key)}: unknown key {section}.{key}",
+                    "remove it or fix its spelling (`posturewatch config show` lists every key)",
+                )
+            base[section][key] = _check(path, text, section, key, value, rules[(section, key)])
+
+
+def load_config(path: Path | None = None, *, user_file: Path | None = None) -> Config:
+    """Defaults, then the user's file if it exists, then ``path`` (which must exist)."""
+    defaults_file = bundled_config("default.toml")
+    defaults, default_text = _parse(defaults_file)
+    rules = _rules(default_text, defaults)
+    merged = {section: dict(table) for section, table in defaults.items()}
+    files = [str(defaults_file)]
+    user = user_file if user_file is not None else user_config_file()
+    if user.is_file():
+        _overlay(merged, rules, user)
+        files.append(str(user))
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}", "check the path given to --config")
+        _overlay(merged, rules, path)
+        files.append(str(path))
+    return Config(merged, tuple(files))
