@@ -22,6 +22,7 @@ EPILOG = """examples:
   posturewatch calibrate --camera 0                sit tall for 10 seconds
   posturewatch calibrate --source upright.mp4 --seconds 5
   posturewatch calibrate --source upright-photos/ --out me.json
+  posturewatch calibrate                           guided, by the running monitor
 """
 
 
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "your upright posture. Saved in your data folder unless --out is given.",
         epilog=EPILOG,
     )
-    where = parser.add_mutually_exclusive_group(required=True)
+    where = parser.add_mutually_exclusive_group()
     where.add_argument("--camera", type=camera_arg, metavar="N",
                        help="record from webcam N (an index, or a device such as /dev/video2)")
     where.add_argument("--source", metavar="PATH", help="a video, image or folder of you upright")
@@ -48,6 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.camera is None and args.source is None:
+        return _ask_monitor()
     config = frame_input.load(args)
     section = config.section("calibration")
     seconds = args.seconds if args.seconds is not None else section["seconds"]
@@ -80,4 +83,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         span = "" if source.still else f" over {recorded:.1f} s"
         print(f"baseline saved to {out} ({baseline.frames} frames{span}, {baseline.view} view)")
+    return 0
+
+
+def _ask_monitor() -> int:
+    """No source named: the running monitor calibrates (a notification before and after)."""
+    from posturewatch.app.control import NotRunning, request
+
+    try:
+        request("calibrate")
+    except NotRunning:
+        raise NotRunning("no monitor is running to calibrate",
+                         "start `posturewatch run`, or give --camera N or --source PATH") from None
+    print("the monitor is calibrating: sit tall and look at the screen "
+          "(a notification says when it is done)")
     return 0

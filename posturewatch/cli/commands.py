@@ -4,6 +4,22 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from posturewatch.cli import analyze, calibrate, config, guidance, model, rules
+from posturewatch.cli import (
+    analyze,
+    autostart,
+    calibrate,
+    config,
+    guidance,
+    model,
+    pause,
+    resume,
+    rules,
+    run,
+    snooze,
+    status,
+)
 
-COMMANDS: tuple[ModuleType, ...] = (analyze, calibrate, config, guidance, model, rules)
+COMMANDS: tuple[ModuleType, ...] = (
+    analyze, autostart, calibrate, config, guidance, model, pause, resume, rules, run, snooze,
+    status,
+)

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shlex
+import shutil
+import subprocess
 
 from posturewatch.cli.parsing import add_command, add_config_option
+from posturewatch.errors import ConfigError, PostureWatchError
+from posturewatch.storage.atomic import write_atomic
 from posturewatch.storage.config_file import load_config
 from posturewatch.storage.paths import bundled_config, user_config_file
 
@@ -14,12 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = add_command(
         sub,
         "config",
-        help="show where settings live, what they are, and check them",
+        help="show where settings live, what they are, check and edit them",
         description="Settings come from config/default.toml, then your user file, then --config.",
         epilog="examples:\n  posturewatch config path\n  posturewatch config show --json\n"
-        "  posturewatch config check --config my.toml",
+        "  posturewatch config check --config my.toml\n"
+        "  posturewatch config edit                 $VISUAL/$EDITOR; a running monitor "
+        "picks it up",
     )
-    parser.add_argument("action", choices=["path", "show", "check"])
+    parser.add_argument("action", choices=["path", "show", "check", "edit"])
     add_config_option(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
@@ -33,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(user)
         return 0
+    if args.action == "edit":
+        return edit()
     config = load_config(args.config)
     if args.action == "check":
         names = ", ".join(str(p) for p in config.files)
@@ -47,4 +57,46 @@ def run(args: argparse.Namespace) -> int:
             for key, value in table.items():
                 print(f"{key} = {json.dumps(value)}")
             print()
+    return 0
+
+
+NEW_FILE = """# posturewatch settings: copy keys from `posturewatch config show` (every key is
+# documented in config/default.toml). A running `posturewatch run` picks up a saved change.
+"""
+
+
+def editor() -> list[str]:
+    """$VISUAL, then $EDITOR, then the first of a few common editors on PATH."""
+    for var in ("VISUAL", "EDITOR"):
+        if os.environ.get(var):
+            return shlex.split(os.environ[var])
+    for name in ("sensible-editor", "nano", "vi", "notepad"):
+        if shutil.which(name):
+            return [name]
+    raise PostureWatchError("no editor found", "set $EDITOR, e.g. EDITOR=nano")
+
+
+def open_in_editor() -> int:
+    """Open the user config in the editor (created with a header if missing)."""
+    path = user_config_file()
+    if not path.exists():
+        write_atomic(path, NEW_FILE)
+    try:
+        return subprocess.run([*editor(), str(path)], check=False).returncode
+    except OSError as exc:
+        raise PostureWatchError(f"cannot start the editor: {exc}", "check $VISUAL/$EDITOR") from None
+
+
+def edit() -> int:
+    """Edit, then check: a mistake is reported at once (a running monitor keeps the old
+    settings until the file is valid again)."""
+    code = open_in_editor()
+    if code != 0:
+        raise PostureWatchError(f"the editor exited with status {code}", "the file is as saved")
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise ConfigError(f"{exc.problem} (a running monitor keeps its old settings)",
+                          exc.fix) from None
+    print(f"config OK: {config.files[-1]}")
     return 0

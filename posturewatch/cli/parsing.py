@@ -55,3 +55,23 @@ def seconds_arg(text: str) -> float:
 def camera_arg(text: str) -> int | str:
     """A webcam index (0, 1, ...) or a capture device path such as /dev/video2."""
     return int(text) if text.isdigit() else text
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+
+
+def duration_arg(text: str) -> float:
+    """``90s``, ``15m``, ``1h``, ``1h30m``; a bare number is minutes. Returns seconds."""
+    import re
+
+    parts = re.fullmatch(r"\s*((?:\d+(?:\.\d+)?\s*(?:h|min|m|s)\s*)+|\d+(?:\.\d+)?)\s*", text)
+    if parts is None:
+        raise argparse.ArgumentTypeError(f"a duration such as 15m, 1h or 90s, not {text!r}")
+    if re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", text):
+        seconds = float(text) * 60
+    else:
+        seconds = sum(float(n) * _UNITS[u]
+                      for n, u in re.findall(r"(\d+(?:\.\d+)?)\s*(h|min|m|s)", text))
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"a duration above 0, not {text!r}")
+    return seconds

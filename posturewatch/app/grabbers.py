@@ -1,0 +1,94 @@
+"""Where the monitor's frames come from: a webcam, or a recording replayed in real time.
+
+A grabber hands out one RGB frame when asked (the monitor decides when). A camera that is
+gone or taken raises ``SourceError``; the monitor treats that as a camera problem and
+retries. A recording that has played to its end raises ``SourceEnded``.
+"""
+
+from __future__ import annotations  # noqa: I001  (cv2 after native_logs)
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from posturewatch.capture import native_logs as quiet  # noqa: F401  (before cv2)
+from posturewatch.errors import SourceError
+
+import cv2  # noqa: E402
+
+
+class SourceEnded(Exception):
+    """A replayed recording has reached its end: the monitor stops."""
+
+
+class Grabber(Protocol):
+    name: str
+
+    def read(self) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+
+class CameraGrabber:
+    """A webcam opened for as long as the monitor watches; released while paused."""
+
+    def __init__(self, device: int | str, width: int, height: int) -> None:
+        self.name = f"camera {device}"
+        self._capture = cv2.VideoCapture(device)
+        if not self._capture.isOpened():
+            self._capture.release()
+            raise SourceError(f"no camera at {device}, or it is in use by another app")
+        self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        self._capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+
+    def read(self) -> np.ndarray:
+        ok, bgr = self._capture.read()
+        if not ok:
+            raise SourceError(f"{self.name} stopped giving frames (unplugged, or taken)")
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+    def close(self) -> None:
+        self._capture.release()
+
+
+class ReplayGrabber:
+    """A recording played in real time: each read returns the frame at the seconds elapsed
+    since the replay started (``position``), skipping the ones in between undecoded. If the
+    file disappears the replay is a camera problem until it is back, then goes on where the
+    clock has got to, as a camera would."""
+
+    def __init__(self, path: Path, position: Callable[[], float], start: float = 0.0) -> None:
+        self.name = str(path)
+        self.path = path
+        self._position = position
+        if not path.is_file():
+            raise SourceError(f"no recording at {path}")
+        self._capture = cv2.VideoCapture(str(path))
+        if not self._capture.isOpened():
+            raise SourceError(f"cannot read recording {path}")
+        self._at = -1.0
+        self._start = start
+
+    def read(self) -> np.ndarray:
+        if not self.path.exists():
+            raise SourceError(f"recording {self.path} is gone")
+        want = self._position() - self._start
+        frame: np.ndarray | None = None
+        while True:
+            if not self._capture.grab():
+                raise SourceEnded(self.name)
+            self._at = self._capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if self._at + 1e-6 >= want:
+                ok, bgr = self._capture.retrieve()
+                if ok:
+                    frame = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                break
+        if frame is None:
+            raise SourceError(f"cannot decode {self.path} at {self._at:.1f} s")
+        return frame
+
+    def close(self) -> None:
+        self._capture.release()

@@ -1,0 +1,214 @@
+"""``posturewatch run``: the background monitor, in the tray or headless."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from posturewatch.cli import frame_input
+from posturewatch.cli.parsing import add_command, add_config_option, camera_arg, path_arg
+from posturewatch.errors import PostureWatchError, SourceError
+
+log = logging.getLogger(__name__)
+
+EPILOG = """examples:
+  posturewatch run                        watch webcam 0 from the tray
+  posturewatch run --camera 1 --headless  no tray: state changes and reminders printed
+  posturewatch run --source demo.mp4      replay a recording in real time (tests, demos)
+  posturewatch status --json              ask the running monitor how things are
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = add_command(
+        sub, "run",
+        help="the background monitor: tray icon, reminders, history",
+        description="Watch the webcam about once a second and remind you to move, stretch "
+        "and sit tall. One monitor per user; control it with status, pause, resume, snooze "
+        "and calibrate, or from the tray menu. Ctrl-C, SIGTERM or Quit stop it.",
+        epilog=EPILOG,
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--camera", type=camera_arg, metavar="N", default=0,
+                       help="webcam index or device path (default: 0)")
+    where.add_argument("--source", type=path_arg, metavar="PATH",
+                       help="replay a recording in real time instead of a webcam")
+    parser.add_argument("--headless", action="store_true",
+                        help="no tray: print state changes and reminders")
+    parser.add_argument("--baseline", type=path_arg, metavar="FILE",
+                        help="a baseline file (default: your saved calibration)")
+    add_config_option(parser)
+    parser.add_argument("--model", type=path_arg, metavar="FILE", help="a pose .task file to use")
+    parser.set_defaults(func=run)
+
+
+def has_display() -> bool:
+    if sys.platform != "linux":
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run(args: argparse.Namespace) -> int:
+    from posturewatch.app.clock import SystemClock
+    from posturewatch.app.control import ControlServer, InstanceLock
+    from posturewatch.app.grabbers import CameraGrabber, Grabber, ReplayGrabber
+    from posturewatch.app.history_sink import LogHistory
+    from posturewatch.app.monitor import Monitor, save_to
+    from posturewatch.storage.baseline_file import default_path, find_baseline
+    from posturewatch.storage.catalog_file import load_catalog
+    from posturewatch.storage.config_watch import ConfigWatch
+    from posturewatch.storage.logs import log_to_file
+
+    headless = args.headless
+    if not headless and not has_display():
+        print("posturewatch: no display found, running headless (state changes and "
+              "reminders print here)", file=sys.stderr)
+        headless = True
+    config = frame_input.load(args)
+    if args.source is not None and not args.source.is_file():
+        raise SourceError(f"no recording at {args.source}", "check the path given to --source")
+    lock = InstanceLock()
+    lock.acquire()
+    try:
+        log_file = log_to_file()
+        log.info("monitor starting; log in %s", log_file)
+        model = frame_input.model_path(args, config)
+        baseline = find_baseline(args.baseline)
+        clock = SystemClock()
+        source_name = str(args.source) if args.source is not None else f"camera {args.camera}"
+        open_grabber: Callable[[], Grabber]
+        if args.source is not None:
+            path, start = args.source, clock.read().elapsed
+
+            def open_grabber() -> Grabber:
+                return ReplayGrabber(path, lambda: clock.read().elapsed, start)
+        else:
+            section = config.section("source")
+
+            def open_grabber() -> Grabber:
+                return CameraGrabber(args.camera, section["camera_width"],
+                                     section["camera_height"])
+
+        watch = ConfigWatch(args.config)
+        with frame_input.estimator(model, config, video=True) as estimator:
+            monitor = Monitor(
+                config, open_grabber=open_grabber, estimator=estimator, baseline=baseline,
+                catalog=load_catalog(), clock=clock, history=LogHistory(),
+                source_name=source_name, save_baseline=save_to(default_path()),
+                config_changed=watch.changed,
+            )
+            server = ControlServer(monitor)
+            server.start()
+            try:
+                error = _serve(monitor, headless=headless, args=args)
+            finally:
+                server.close()
+    finally:
+        lock.release()
+    if error is not None:
+        raise PostureWatchError(error)
+    return 0
+
+
+def _serve(monitor: Any, *, headless: bool, args: argparse.Namespace) -> str | None:
+    """Run the monitor in a worker thread; the tray or the printer in this one."""
+    from posturewatch.desktop.dispatch import Dispatcher
+
+    worker = threading.Thread(target=monitor.run, name="monitor")
+    stop_ui: list[Callable[[], None]] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        log.info("signal %d: stopping", signum)
+        monitor.stop()
+        for stop in stop_ui:
+            stop()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    worker.start()
+    try:
+        if headless:
+            dispatcher = Dispatcher(monitor, printer=lambda line: print(line, flush=True))
+            dispatcher.run()
+            return dispatcher.error
+        return _tray(monitor, stop_ui, args)
+    finally:
+        monitor.stop()
+        worker.join(timeout=5)
+
+
+def _tray(monitor: Any, stop_ui: list[Callable[[], None]], args: argparse.Namespace) -> str | None:
+    from posturewatch.app.monitor import Calibrate, Pause, Resume, Snooze
+    from posturewatch.desktop import focus
+    from posturewatch.desktop.dispatch import Dispatcher
+    from posturewatch.desktop.notify import DesktopNotifications
+    from posturewatch.desktop.tray import MenuActions, Tray
+
+    tray_box: list[Tray] = []
+
+    def quit_all() -> None:
+        monitor.stop()
+        if tray_box:
+            tray_box[0].stop()
+
+    actions = MenuActions(
+        pause=lambda seconds: monitor.submit(Pause(seconds)),
+        resume=lambda: monitor.submit(Resume()),
+        snooze=lambda: monitor.submit(Snooze()),
+        calibrate=lambda: monitor.submit(Calibrate()),
+        summary=lambda: _open_summary(),
+        open_config=lambda: _open_config(),
+        quit=quit_all,
+    )
+    try:
+        tray = Tray(actions)
+    except Exception as exc:  # no tray backend works here: the monitor still runs
+        log.warning("no tray icon (%s); running headless", exc)
+        dispatcher = Dispatcher(monitor, printer=lambda line: print(line, flush=True))
+        dispatcher.run()
+        return dispatcher.error
+    tray_box.append(tray)
+    stop_ui.append(tray.stop)
+    log.info("tray backend: %s (menu: %s)", tray.backend, "yes" if tray.has_menu else "no")
+    dispatcher: Dispatcher | None = None
+    stale_s = float(monitor.config.section("monitor")["notify_stale_min"]) * 60
+
+    def on_stopped(error: str | None) -> None:
+        # From the dispatcher thread: the xorg backend stops reliably only from its own
+        # thread, which is this process's main thread, so ask it through a signal.
+        if tray.backend == "xorg":
+            os.kill(os.getpid(), signal.SIGTERM)
+        else:
+            tray.stop()
+
+    def setup(icon: Any) -> None:
+        nonlocal dispatcher
+        icon.visible = True
+        try:
+            notifications: DesktopNotifications | None = DesktopNotifications(
+                lambda rid, outcome: dispatcher.outcome(rid, outcome) if dispatcher else None)
+        except Exception as exc:
+            log.warning("no notification service (%s): tray notifications, then the log", exc)
+            notifications = None
+        dispatcher = Dispatcher(monitor, tray=tray, notifications=notifications,
+                                busy=focus.busy, stale_s=stale_s, on_stopped=on_stopped)
+        threading.Thread(target=dispatcher.run, name="dispatch", daemon=True).start()
+
+    tray.run(setup)
+    return dispatcher.error if dispatcher is not None else None
+
+
+def _open_config() -> None:
+    from posturewatch.cli.config import open_in_editor
+
+    threading.Thread(target=open_in_editor, name="editor", daemon=True).start()
+
+
+def _open_summary() -> None:
+    log.warning("Today's summary needs the history store (posturewatch summary)")

@@ -1,0 +1,69 @@
+"""What the running monitor tells the tray and ``posturewatch status``: one frozen value.
+
+The monitor thread builds a new ``Status`` whenever something changes and hands it over
+through a queue; nobody reads the monitor's own state. Times are local wall-clock epoch
+seconds (``*_at``) or durations (``*_s``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class TrayState(StrEnum):
+    """What the tray shows, by colour and by shape."""
+
+    STARTING = "starting"
+    UPRIGHT = "upright"
+    SLOUCHED = "slouched"
+    AWAY = "away"
+    UNKNOWN = "unknown"
+    PAUSED = "paused"
+    CAMERA_PROBLEM = "camera problem"
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    state: TrayState
+    since: float  # epoch seconds the state began
+    sitting_s: float  # continuous sitting so far
+    next_break_in_s: float | None  # None when no break reminder is coming
+    paused_until: float | None  # epoch seconds; inf = until resumed
+    snoozed_until: float | None
+    camera: str  # "ok", "paused" or "camera problem: ..."
+    source: str
+    reminders_today: int = 0
+    pid: int = 0
+
+    def tooltip(self) -> str:
+        parts = [f"posturewatch: {self.state.value}",
+                 f"sitting {_duration(self.sitting_s)}"]
+        if self.next_break_in_s is not None:
+            parts.append(f"break in {_duration(self.next_break_in_s)}")
+        return "\n".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["state"] = self.state.value
+        for key in ("since", "paused_until", "snoozed_until"):
+            data[key] = _iso(data[key])
+        data["sitting_s"] = round(self.sitting_s, 1)
+        if self.next_break_in_s is not None:
+            data["next_break_in_s"] = round(self.next_break_in_s, 1)
+        return data
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    if epoch == float("inf"):
+        return "until resumed"
+    return datetime.fromtimestamp(epoch).astimezone().isoformat(timespec="seconds")
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(max(0.0, seconds) // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"

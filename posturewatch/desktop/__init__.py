@@ -1,0 +1,1 @@
+"""Desktop parts of `posturewatch run`: tray icon, notifications, focus detection."""
