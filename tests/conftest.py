@@ -79,8 +79,10 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("home")
     with pytest.MonkeyPatch.context() as patch:
         for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
-                         ("XDG_CACHE_HOME", "cache")):
+                         ("XDG_CACHE_HOME", "cache"), ("XDG_STATE_HOME", "state"),
+                         ("XDG_RUNTIME_DIR", "runtime")):
             patch.setenv(var, str(home / sub))
+        (home / "runtime").mkdir(mode=0o700)  # the monitor's control socket lives here
         patch.setenv("HOME", str(home))
         patch.setenv("POSTUREWATCH_MODEL_DIR", str(MODELS))
         patch.delenv("POSTUREWATCH_MODEL_URL_BASE", raising=False)

@@ -1,0 +1,144 @@
+"""A real desktop for the tray and notification tests: Xvfb, trayer (the XEmbed tray host),
+a D-Bus session and dunst, started in that order and polled until ready (see
+../shared/notes/desktop-testing.md). One session per test module; everything started here
+is stopped by its PID.
+
+dunst's context menu runs ``dmenu``; ours is a script that picks the line containing the
+text in ``want`` (a file the test writes), so a test can press a notification's button.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+TOOLS = ("Xvfb", "trayer", "dunst", "dunstctl", "dbus-launch", "xdpyinfo", "xwininfo", "import",
+         "convert")
+TRAY_W, TRAY_H = 200, 32
+SCREEN_W = 800
+
+
+def require_tools() -> None:
+    """Missing desktop tools: a failure in CI (``.ci/run`` installs them), a skip elsewhere."""
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if not missing:
+        return
+    message = f"desktop tools missing: {', '.join(missing)} (.ci/run apt-get installs them)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_display() -> int:
+    first = int(os.environ.get("POSTUREWATCH_TEST_DISPLAY", "81"))
+    for number in range(first, first + 5):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and \
+                not Path(f"/tmp/.X{number}-lock").exists():
+            return number
+    raise RuntimeError("no free X display for the desktop tests")
+
+
+def poll(check, timeout: float, what: str, every: float = 0.1):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
+@dataclass
+class Desktop:
+    env: dict[str, str]
+    folder: Path
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    dbus_pid: int | None = None
+
+    def run(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(argv, env=self.env, capture_output=True, text=True,
+                              timeout=10, check=check)
+
+    def ok(self, *argv: str) -> bool:
+        try:
+            return self.run(*argv, check=False).returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
+
+    def tray_colours(self) -> int:
+        """Distinct colours in trayer's rectangle (top right): 1 while it is empty."""
+        shot = self.folder / "tray.png"
+        self.run("import", "-window", "root", "-crop",
+                 f"{TRAY_W}x{TRAY_H}+{SCREEN_W - TRAY_W}+0", str(shot))
+        return int(self.run("convert", str(shot), "-format", "%k", "info:").stdout.strip())
+
+    def dunst(self, *args: str) -> str:
+        return self.run("dunstctl", *args).stdout.strip()
+
+    def press(self, label: str) -> None:
+        """Choose the context-menu line containing ``label`` (e.g. "#Snooze (Sit tall)")."""
+        (self.folder / "want").write_text(label)
+        self.run("dunstctl", "context")
+
+
+@contextmanager
+def desktop_session(folder: Path) -> Iterator[Desktop]:
+    require_tools()
+    number = _free_display()
+    env = dict(os.environ, DISPLAY=f":{number}")
+    env.pop("WAYLAND_DISPLAY", None)
+    desktop = Desktop(env, folder)
+    try:
+        desktop.processes.append(subprocess.Popen(
+            ["Xvfb", f":{number}", "-screen", "0", f"{SCREEN_W}x600x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        poll(lambda: desktop.ok("xdpyinfo"), 15, "Xvfb")
+        desktop.processes.append(subprocess.Popen(
+            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel",
+             "--width", str(TRAY_W), "--heighttype", "pixel", "--height", str(TRAY_H),
+             "--transparent", "false", "--tint", "0x000000", "--SetDockType", "true"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        poll(lambda: '"panel"' in desktop.run("xwininfo", "-root", "-tree").stdout, 15,
+             "trayer's panel")
+        launched = desktop.run("dbus-launch", "--sh-syntax").stdout
+        for line in launched.splitlines():
+            if "=" in line and line.startswith("DBUS_"):
+                key, value = line.rstrip(";").split("=", 1)
+                value = value.strip("'")
+                if key == "DBUS_SESSION_BUS_PID":
+                    desktop.dbus_pid = int(value)
+                else:
+                    env[key] = value
+        picker = folder / "dmenu.sh"
+        picker.write_text(f'#!/bin/sh\ngrep -m1 -F "$(cat {folder / "want"})"\n')
+        picker.chmod(0o755)
+        rc = folder / "dunstrc"
+        rc.write_text(f"[global]\n    dmenu = {picker} -p dunst\n")
+        desktop.processes.append(subprocess.Popen(
+            ["dunst", "-config", str(rc)], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        poll(lambda: desktop.ok("dunstctl", "is-paused"), 15, "dunst")
+        yield desktop
+    finally:
+        for process in reversed(desktop.processes):
+            process.terminate()
+        for process in desktop.processes:
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if desktop.dbus_pid is not None:
+            try:
+                os.kill(desktop.dbus_pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass

@@ -1,0 +1,142 @@
+"""Driving the real monitor loop with a clock the test controls: no sleeping.
+
+``FakeClock`` moves time forward only when the monitor waits, so eight hours take as long
+as the frames take to judge. ``ScriptedCamera`` hands out real frames from the shared
+pools along a timeline (and fails while the timeline says the camera is taken).
+``CachedPose`` runs the real model once per distinct frame (the pools repeat).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from posturewatch.core.day_clock import ClockReading
+from posturewatch.errors import SourceError
+
+
+class FakeClock:
+    def __init__(self, start: datetime, *, suspend_at: float | None = None,
+                 suspend_s: float = 0.0) -> None:
+        self._lock = threading.Lock()
+        self.mono = 1_000.0
+        self.elapsed = 50_000.0
+        self.origin = self.elapsed
+        self.wall = start.timestamp()
+        self.tz = start.tzinfo
+        self._suspend = (suspend_at, suspend_s) if suspend_at is not None else None
+        self.marks: dict[float, list] = {}
+
+    def t(self) -> float:
+        with self._lock:
+            return self.elapsed - self.origin
+
+    def read(self) -> ClockReading:
+        with self._lock:
+            offset = datetime.fromtimestamp(self.wall, self.tz).utcoffset()
+            assert offset is not None
+            return ClockReading(self.mono, self.elapsed, self.wall,
+                                self.wall + offset.total_seconds())
+
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        if event.is_set():
+            return True
+        with self._lock:
+            seconds = max(seconds, 0.0)
+            self.mono += seconds
+            self.elapsed += seconds
+            self.wall += seconds
+            if self._suspend is not None and self.elapsed - self.origin >= self._suspend[0]:
+                lost = self._suspend[1]  # the lid closes: everything but monotonic runs on
+                self.elapsed += lost
+                self.wall += lost
+                self._suspend = None
+        return event.is_set()
+
+
+@dataclass(frozen=True)
+class Segment:
+    minutes: float
+    kind: str  # a pool name, or "taken" (another app has the camera)
+
+
+class ScriptedCamera:
+    name = "scripted camera"
+
+    def __init__(self, clock: FakeClock, pools: dict[str, list[np.ndarray]],
+                 script: Sequence[Segment]) -> None:
+        self.clock, self.pools = clock, pools
+        self.ends: list[tuple[float, str]] = []
+        at = 0.0
+        for seg in script:
+            at += seg.minutes * 60
+            self.ends.append((at, seg.kind))
+        self.reads = 0
+
+    def kind(self) -> str:
+        t = self.clock.t()
+        for end, kind in self.ends:
+            if t < end:
+                return kind
+        return "end"
+
+    def open(self) -> ScriptedCamera:
+        if self.kind() == "taken":
+            raise SourceError("camera in use by another app")
+        return self
+
+    def read(self) -> np.ndarray:
+        from posturewatch.app.grabbers import SourceEnded
+
+        kind = self.kind()
+        if kind == "end":
+            raise SourceEnded(self.name)
+        if kind == "taken":
+            raise SourceError("camera taken by another app")
+        pool = self.pools[kind]
+        self.reads += 1
+        return pool[int(self.clock.t()) % len(pool)]
+
+    def close(self) -> None:
+        pass
+
+
+class CachedPose:
+    """The real estimator, asked once per distinct frame (the pools repeat)."""
+
+    def __init__(self, estimator) -> None:  # type: ignore[no-untyped-def]
+        self.estimator = estimator
+        self.cache: dict[int, object] = {}
+        self.calls = 0
+
+    def detect(self, rgb: np.ndarray, t: float):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        key = id(rgb)
+        if key not in self.cache:
+            self.cache[key] = self.estimator.detect(rgb, t)
+        return self.cache[key]
+
+
+def write_baseline(upright_rgb: Sequence[np.ndarray], path):  # type: ignore[no-untyped-def]
+    """A calibration from the first five real upright frames, saved as ``calibrate`` would."""
+    from posturewatch.capture.pose import PoseEstimator, PoseSettings
+    from posturewatch.core.baseline import build_baseline
+    from posturewatch.core.metrics import compute_metrics
+    from posturewatch.core.settings import settings
+    from posturewatch.storage.baseline_file import save_baseline
+    from posturewatch.storage.config_file import load_config
+
+    from conftest import MODEL
+
+    config = load_config()
+    with PoseEstimator(MODEL, settings(PoseSettings, config.section("pose")),
+                       video=False) as still:
+        samples = [compute_metrics(still.detect(f, 0)) for f in upright_rgb[:5]]
+    baseline = build_baseline(samples, 5)
+    if path is not None:
+        save_baseline(baseline, path)
+    return baseline

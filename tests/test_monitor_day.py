@@ -1,0 +1,134 @@
+"""A simulated working day through the real monitor loop, on real frames, with a clock the
+test controls: eight hours in seconds, a suspend, the camera taken for 40 minutes, a
+change of day; totals and reminders as the rules specify, and memory flat."""
+
+from __future__ import annotations
+
+import threading
+import tracemalloc
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import MODEL
+from monitor_harness import CachedPose, FakeClock, ScriptedCamera, Segment, write_baseline
+from posturewatch.app.history_sink import LogHistory
+from posturewatch.app.monitor import Monitor, ReminderDue, Stopped
+from posturewatch.capture.pose import PoseEstimator, PoseSettings
+from posturewatch.core.settings import settings
+from posturewatch.storage.catalog_file import load_catalog
+from posturewatch.storage.config_file import load_config
+
+MIN = 60.0
+# Starts 20:00 local: midnight falls at minute 240.
+SCRIPT = [
+    Segment(48, "upright"),    # A   0- 48: stretch at 30, break at 45 (acted: leaves at 48)
+    Segment(7, "nobody"),      # B  48- 55: a break
+    Segment(40, "upright"),    # C  55- 95: stretch at 85; suspended at 95 for 30 min
+    Segment(35, "upright"),    # E 125-160: stretch at 155 (the suspend was a break)
+    Segment(10, "slouched"),   # F 160-170: posture nudge at about 161, not acted on
+    Segment(40, "taken"),      # G 170-210: camera taken; the bout goes on: breaks 170, 180, 190
+    Segment(30, "upright"),    # H 210-240: the bout's 3 break reminders are spent
+    Segment(60, "upright"),    # I 240-300: a new day; still silent
+    Segment(10, "nobody"),     # J 300-310: a break
+    Segment(170, "upright"),   # K 310-480: stretch 340, breaks 355, 365, 375
+]
+SUSPEND_AT, SUSPEND_S = 95 * MIN, 30 * MIN
+# Timeline minutes: the script above runs on monitor time, which the suspend shifts by 30
+# minutes from segment E on, so the segments after C are laid out on the shifted clock.
+EXPECTED = [  # (rule, minute)
+    ("stretch", 30), ("break", 45), ("stretch", 85), ("stretch", 155), ("posture", 161),
+    ("break", 170), ("break", 180), ("break", 190),
+    ("stretch", 340), ("break", 355), ("break", 365), ("break", 375),
+]
+
+
+@pytest.fixture(scope="module")
+def rgb_pools(pools: dict[str, list[np.ndarray]]) -> dict[str, list[np.ndarray]]:
+    return {k: [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in v] for k, v in pools.items()}
+
+
+@pytest.fixture(scope="module")
+def day(rgb_pools: dict[str, list[np.ndarray]]) -> dict:
+    config = load_config()
+    baseline = write_baseline(rgb_pools["upright"], None)
+    start = datetime(2026, 3, 2, 20, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    # The suspend happens inside the monitor's wait, on the timeline before it: C ends at
+    # 95 minutes of monitor time, then 30 minutes pass with the lid shut.
+    script = list(SCRIPT)
+    script.insert(3, Segment(30, "suspended"))  # never read: the clock jumps over it
+    clock = FakeClock(start, suspend_at=SUSPEND_AT, suspend_s=SUSPEND_S)
+    camera = ScriptedCamera(clock, rgb_pools, script)
+    memory: dict[str, int] = {}
+    tracemalloc.start()
+    with PoseEstimator(MODEL, settings(PoseSettings, config.section("pose")),
+                       video=True) as estimator:
+        pose = CachedPose(estimator)
+        monitor = Monitor(config, open_grabber=camera.open, estimator=pose,  # type: ignore[arg-type]
+                          baseline=baseline, catalog=load_catalog(), clock=clock,
+                          history=LogHistory(), source_name="scripted")
+        events: list = []
+
+        def drain() -> None:
+            while True:
+                event = monitor.events.get()
+                events.append(event)
+                t = clock.t()
+                for label, at in (("2h", 120 * MIN), ("8h", 470 * MIN)):
+                    if t >= at and label not in memory:
+                        memory[label] = tracemalloc.get_traced_memory()[0]
+                if isinstance(event, Stopped):
+                    return
+
+        reader = threading.Thread(target=drain)
+        reader.start()
+        monitor.run()
+        reader.join()
+    tracemalloc.stop()
+    return {"monitor": monitor, "events": events, "clock": clock, "memory": memory,
+            "pose": pose, "camera": camera}
+
+
+def test_reminders_follow_the_rules_over_the_day(day: dict) -> None:
+    fired = [(e.reminder.rule, e.reminder.t / MIN) for e in day["events"]
+             if isinstance(e, ReminderDue)]
+    assert [rule for rule, _ in fired] == [rule for rule, _ in EXPECTED], fired
+    for (rule, got), (_, want) in zip(fired, EXPECTED):
+        assert got == pytest.approx(want, abs=0.5), (rule, got, want)
+    reminders = day["monitor"].reminders
+    assert reminders[1].acted is True  # left within 5 minutes of the break reminder
+    assert reminders[4].acted is False  # stayed slouched after the nudge
+
+
+def test_totals_split_at_midnight_with_suspend_as_a_break_and_camera_loss_as_sitting(
+    day: dict,
+) -> None:
+    engine = day["monitor"].engine
+    daily = sorted(engine.sitting.daily_sitting_s().items())
+    assert len(daily) == 2  # the day changed at 20:00 + 4 h
+    # Day one: A 48 + C 40 + E 35 + F 10 + G 40 (camera taken: the bout goes on) + H 30.
+    # Day two: I 60 + K 170. Each change of state is seen within one slow sample (5 s).
+    assert daily[0][1] / MIN == pytest.approx(203, abs=0.5)
+    assert daily[1][1] / MIN == pytest.approx(230, abs=0.5)
+    breaks = engine.sitting.breaks
+    assert len(breaks) == 3  # B, the suspend, J
+    suspend = breaks[1]
+    assert (suspend.end - suspend.start) / MIN == pytest.approx(30, abs=0.5)
+    assert engine.sitting.unseen_s < 10 * 60  # nothing of the day went unaccounted
+
+
+def test_camera_loss_was_shown_and_sampling_stayed_cheap(day: dict) -> None:
+    states = [e.status.state.value for e in day["events"] if hasattr(e, "status")]
+    assert "camera problem" in states
+    assert states[states.index("camera problem") + 1:].count("upright") > 0  # recovered
+    # 8 h of watching (minus 40 min of lost camera and the 30 min suspend) at one frame a
+    # second would be ~24,000 frames; steady stretches are sampled every 5 s.
+    assert day["pose"].calls < 8_000, day["pose"].calls
+
+
+def test_memory_stays_flat(day: dict) -> None:
+    grown = day["memory"]["8h"] - day["memory"]["2h"]
+    assert grown < 1_000_000, grown
