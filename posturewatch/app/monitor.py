@@ -51,6 +51,8 @@ from posturewatch.errors import PostureWatchError, SourceError
 
 log = logging.getLogger(__name__)
 
+CONFIG_CHECK_S = 2.0  # how often a saved change to the settings is looked for (a stat)
+
 # ---- what goes in ----------------------------------------------------------------------
 
 
@@ -244,6 +246,7 @@ class Monitor:
         self._tray_state = TrayState.STARTING
         self._since = 0.0
         self._published: tuple[Any, ...] | None = None
+        self._next_config_check = 0.0
         self._latest = LatestStatus(self._status())
 
     # -- the outside world's side --------------------------------------------------------
@@ -366,6 +369,9 @@ class Monitor:
         self._intervals.put(self._sampling.observe(result.t, result.state))
         if self._calibrating is not None:
             self._collect(result)
+        if result.t >= self._next_config_check:
+            self._next_config_check = result.t + CONFIG_CHECK_S
+            self._check_config()
         self._publish()
 
     def _feed(self, obs: Observation, cause: str | None = None) -> None:
@@ -520,6 +526,7 @@ class Monitor:
         if first:
             self._engine = engine
             return
+        self._wake.set()  # the next stretch of watching uses the new classifier settings
         old = self._engine
         engine.sitting = old.sitting  # the bout and today's totals go on
         engine.sitting.settings = engine.settings.sitting
