@@ -40,12 +40,12 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from posturewatch.core.intervals import Interval, local_datetime
+from posturewatch.core.records import CalibrationRecord, Records, ReminderRecord, Span
 from posturewatch.errors import PostureWatchError
 from posturewatch.storage.paths import user_data_dir
 
@@ -159,54 +159,6 @@ def _run_script(script: str) -> Callable[[sqlite3.Connection], None]:
 
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_run_script(_V1),)
 assert len(MIGRATIONS) == SCHEMA_VERSION
-
-
-# -- rows handed to readers -------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A bout, break or pause: UTC start and end, the offset at its start."""
-
-    start_utc: float
-    end_utc: float
-    utc_offset_s: int
-    sitting_s: float = 0.0  # bouts only
-    session_id: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ReminderRow:
-    id: int
-    at_utc: float
-    utc_offset_s: int
-    rule: str
-    kind: str
-    title: str
-    level: int
-    outcome: str | None
-    session_id: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class CalibrationRow:
-    at_utc: float
-    utc_offset_s: int
-    view: str
-    frames: int
-    values: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Rows:
-    """Everything stored for a range of local days, read in one snapshot."""
-
-    intervals: tuple[Interval, ...]
-    bouts: tuple[Span, ...]
-    breaks: tuple[Span, ...]
-    reminders: tuple[ReminderRow, ...]
-    pauses: tuple[Span, ...]
-    calibrations: tuple[CalibrationRow, ...]
 
 
 # -- the store ---------------------------------------------------------------------------
@@ -425,7 +377,7 @@ class History:
 
     # -- reading -----------------------------------------------------------------------
 
-    def read(self, first: date | None = None, last: date | None = None) -> Rows:
+    def read(self, first: date | None = None, last: date | None = None) -> Records:
         """Rows touching local days ``first`` to ``last`` (both included; None = open),
         read in one snapshot so a concurrent writer is seen whole or not at all."""
         lo = first.isoformat() if first else "0000-00-00"
@@ -449,16 +401,16 @@ class History:
                 for table, sitting in (("bouts", "sitting_s"), ("breaks", "0.0"),
                                        ("pauses", "0.0"))
             }
-            reminders = tuple(ReminderRow(*r) for r in db.execute(
+            reminders = tuple(ReminderRecord(*r) for r in db.execute(
                 "SELECT id, at_utc, utc_offset_s, rule, kind, title, level, outcome, session_id "
                 "FROM reminders WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
             calibrations = tuple(
-                CalibrationRow(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in db.execute(
+                CalibrationRecord(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in db.execute(
                     'SELECT at_utc, utc_offset_s, view, frames, "values" FROM calibrations '
                     "WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
         finally:
             db.execute("COMMIT")
-        return Rows(intervals, spans["bouts"], spans["breaks"], reminders, spans["pauses"],
+        return Records(intervals, spans["bouts"], spans["breaks"], reminders, spans["pauses"],
                     calibrations)
 
     def days(self) -> tuple[str, ...]:
