@@ -35,6 +35,7 @@ class FrameResult:
     calibrated: bool | None  # judged against the user's baseline (False: population's)
     closeness: float | None
     path: Path | None = None
+    reasons: tuple[str, ...] = ()  # what is wrong with the posture (issue 9); empty for now
 
     def observation(self) -> Observation:
         return Observation(self.t, self.state, self.closeness)

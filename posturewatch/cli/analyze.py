@@ -11,6 +11,8 @@ from typing import Any
 from tqdm import tqdm
 
 from posturewatch.app.analysis import FrameResult, judge_source, totals
+from posturewatch.app.clip_history import ClipRecorder, place_clip
+from posturewatch.app.local_time import parse_time, utc_offset_s
 from posturewatch.app.replay import replay
 from posturewatch.capture.sources import FrameSource
 from posturewatch.cli import frame_input
@@ -22,6 +24,7 @@ from posturewatch.core.settings import Config, settings
 from posturewatch.errors import SourceError
 from posturewatch.storage.atomic import check_writable
 from posturewatch.storage.baseline_file import find_baseline
+from posturewatch.storage.history import History, default_store
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,8 @@ EPILOG = """examples:
   posturewatch analyze --camera 0 --seconds 60      one minute of the live webcam
   posturewatch analyze clip.mp4 --baseline me.json --json out.json
   posturewatch analyze workday.mp4 --reminders     when reminders would have fired
+  posturewatch analyze workday.mp4 --store          keep its timeline for `summary`/`report`
+  posturewatch analyze day.mp4 --store h.sqlite3 --start 2026-03-02T09:00
 """
 
 
@@ -57,6 +62,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", metavar="PATH|-", help="write JSON to PATH, or - for stdout")
     parser.add_argument("--reminders", action="store_true",
                         help="replay sitting time and reminder rules over the footage's timeline")
+    parser.add_argument(
+        "--store", nargs="?", const="", metavar="PATH",
+        help="write each recording's timeline into a history store (default: your data folder)"
+    )
+    parser.add_argument(
+        "--start", metavar="ISO-TIME",
+        help="with --store: when the recording began (default: its own creation time, else "
+        "its modification time minus its length); local time unless it has an offset"
+    )
     frame_input.add_frame_options(parser)
     parser.set_defaults(func=run)
 
@@ -71,29 +85,62 @@ def run(args: argparse.Namespace) -> int:
     baseline = find_baseline(args.baseline)
     log.info("baseline: %s", "calibrated" if baseline else "population defaults")
     model = frame_input.model_path(args, config)
+    start = _start(args)
     sources = frame_input.sources(args, config, args.sources)
+    history = None
     try:
-        if args.reminders and (stills := [s.name for s in sources if s.still]):
-            raise SourceError(
-                f"--reminders needs a timeline, and {stills[0]} is a set of stills",
-                "use a video, --camera, or --sequence for a folder of frames",
-            )
+        for flag, wanted in (("--reminders", args.reminders), ("--store", args.store is not None)):
+            if wanted and (stills := [s.name for s in sources if s.still]):
+                raise SourceError(
+                    f"{flag} needs a timeline, and {stills[0]} is a set of stills",
+                    "use a video, --camera, or --sequence for a folder of frames",
+                )
+        if start is not None and len(sources) > 1:
+            raise SourceError("--start places one recording", "store the recordings one by one")
+        if args.store is not None:  # opened before the work, so a bad store fails early
+            history = History.open(path_arg(args.store) if args.store else default_store())
         reports = []
         for source in sources:
-            results = _judge(source, args.seconds, model, config, classifier, baseline)
+            recorder = _recorder(source, start, config) if history else None
+            results = _judge(source, args.seconds, model, config, classifier, baseline, recorder)
             report = _report(source, str(model), baseline, results)
             if args.reminders:
                 report.update(replay((r.observation() for r in results), config))
+            if history and recorder:
+                report["stored"] = _store(history, source, recorder)
             reports.append(report)
     finally:
         for source in sources:
             source.close()
+        if history:
+            history.close()
     if args.json:
         frame_input.write_json(reports[0] if len(reports) == 1 else reports, args.json)
     if args.json != "-":
         for report in reports:
             print(_summary(report))
     return 0
+
+
+def _start(args: argparse.Namespace) -> float | None:
+    if args.start is None:
+        return None
+    if args.store is None:
+        raise SourceError("--start places a recording in the history store", "add --store")
+    return parse_time(args.start)
+
+
+def _recorder(source: FrameSource, start: float | None, config: Config) -> ClipRecorder:
+    start_utc, key = place_clip(source, start)
+    return ClipRecorder(config, start_utc=start_utc, key=key, offset_of=utc_offset_s,
+                        interval=source.interval)
+
+
+def _store(history: History, source: FrameSource, recorder: ClipRecorder) -> dict[str, Any]:
+    recorder.finish(source.end)
+    stored = recorder.store(history, source.name)
+    log.info("stored %s in %s", source.name, history.path)
+    return stored.to_dict()
 
 
 def _judge(
@@ -103,6 +150,7 @@ def _judge(
     config: Config,
     classifier: ClassifierSettings,
     baseline: Baseline | None,
+    recorder: ClipRecorder | None = None,
 ) -> list[FrameResult]:
     results: list[FrameResult] = []
     bar = tqdm(total=source.total, unit="frame", desc=source.name, leave=False,
@@ -111,6 +159,8 @@ def _judge(
         with frame_input.estimator(model, config, video=not source.still) as estimator:
             for result in judge_source(source, estimator, baseline, classifier, until=seconds):
                 results.append(result)
+                if recorder:
+                    recorder.push(result)
                 bar.update()
     finally:
         bar.close()
@@ -135,7 +185,9 @@ def _report(
 
 
 def _summary(report: dict[str, Any]) -> str:
-    return "\n".join([_states(report), *_reminders(report), _baseline_note(report)])
+    stored = [f"  stored in {s['store']}: {s['start']} to {s['end']}"
+              for s in [report["stored"]] if "stored" in report]
+    return "\n".join([_states(report), *_reminders(report), _baseline_note(report), *stored])
 
 
 def _baseline_note(report: dict[str, Any]) -> str:

@@ -9,17 +9,22 @@ from posturewatch.cli import (
     autostart,
     calibrate,
     config,
+    export,
+    forget,
     guidance,
     model,
     pause,
+    report,
     resume,
     rules,
     run,
     snooze,
     status,
+    summary,
 )
 
-COMMANDS: tuple[ModuleType, ...] = (
-    analyze, autostart, calibrate, config, guidance, model, pause, resume, rules, run, snooze,
-    status,
-)
+COMMANDS: tuple[ModuleType, ...] = (analyze, calibrate, config, guidance, model, rules)
+# the history: what the store remembers
+COMMANDS += (summary, report, export, forget)
+# the background monitor and its controls
+COMMANDS += (run, status, pause, resume, snooze, autostart)
