@@ -13,14 +13,16 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import MODEL
-from monitor_harness import CachedPose, FakeClock, ScriptedCamera, Segment, write_baseline
-from posturewatch.app.history_sink import LogHistory
 from posturewatch.app.monitor import Monitor, ReminderDue, Stopped
+from posturewatch.app.store_history import StoreHistory
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
 from posturewatch.core.settings import settings
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
+from posturewatch.storage.history import History
+
+from conftest import MODEL
+from monitor_harness import CachedPose, FakeClock, ScriptedCamera, Segment, write_baseline
 
 MIN = 60.0
 # Starts 20:00 local: midnight falls at minute 240.
@@ -52,7 +54,9 @@ def rgb_pools(pools: dict[str, list[np.ndarray]]) -> dict[str, list[np.ndarray]]
 
 
 @pytest.fixture(scope="module")
-def day(rgb_pools: dict[str, list[np.ndarray]]) -> dict:
+def day(rgb_pools: dict[str, list[np.ndarray]],
+        tmp_path_factory: pytest.TempPathFactory) -> dict:
+    store = tmp_path_factory.mktemp("day") / "history.sqlite3"
     config = load_config()
     baseline = write_baseline(rgb_pools["upright"], None)
     start = datetime(2026, 3, 2, 20, 0, tzinfo=ZoneInfo("Europe/Berlin"))
@@ -64,12 +68,15 @@ def day(rgb_pools: dict[str, list[np.ndarray]]) -> dict:
     camera = ScriptedCamera(clock, rgb_pools, script)
     memory: dict[str, int] = {}
     tracemalloc.start()
+    # Image mode: each distinct frame is judged on its own, once (see CachedPose), so the
+    # day does not depend on which frame of a pool the thread timing happened to pick.
     with PoseEstimator(MODEL, settings(PoseSettings, config.section("pose")),
-                       video=True) as estimator:
+                       video=False) as estimator:
         pose = CachedPose(estimator)
         monitor = Monitor(config, open_grabber=camera.open, estimator=pose,  # type: ignore[arg-type]
                           baseline=baseline, catalog=load_catalog(), clock=clock,
-                          history=LogHistory(), source_name="scripted")
+                          history=StoreHistory(lambda: History.open(store), 60.0, 10.0),
+                          source_name="scripted")
         events: list = []
 
         def drain() -> None:
@@ -88,8 +95,10 @@ def day(rgb_pools: dict[str, list[np.ndarray]]) -> dict:
         monitor.run()
         reader.join()
     tracemalloc.stop()
+    with History.open(store) as history:
+        records = history.read()
     return {"monitor": monitor, "events": events, "clock": clock, "memory": memory,
-            "pose": pose, "camera": camera}
+            "pose": pose, "camera": camera, "records": records}
 
 
 def test_reminders_follow_the_rules_over_the_day(day: dict) -> None:
@@ -132,3 +141,24 @@ def test_camera_loss_was_shown_and_sampling_stayed_cheap(day: dict) -> None:
 def test_memory_stays_flat(day: dict) -> None:
     grown = day["memory"]["8h"] - day["memory"]["2h"]
     assert grown < 1_000_000, grown
+
+
+def test_the_store_holds_every_interval_bout_break_and_reminder(day: dict) -> None:
+    records = day["records"]
+    intervals = records.intervals
+    seen = {state: sum(getattr(i, f"{state}_s") for i in intervals) / MIN
+            for state in ("upright", "slouched", "away", "unknown", "unseen")}
+    # Watched: A, C, E, H, I, K upright (383 min); F slouched (10); B, J and the suspend
+    # away (7 + 10 + 30); the 40 minutes of lost camera are not in the store.
+    assert seen["upright"] == pytest.approx(383, abs=1)
+    assert seen["slouched"] == pytest.approx(10, abs=0.5)
+    assert seen["away"] == pytest.approx(47, abs=0.5)
+    covered = sum(i.length_s for i in intervals) / MIN
+    assert covered == pytest.approx(480 - 40, abs=1)  # no rows while the camera was lost
+    assert seen["unseen"] < 1
+    assert max(i.length_s for i in intervals) <= 60.0 + 1e-6  # the clock's minutes
+    assert {i.day.isoformat() for i in intervals} == {"2026-03-02", "2026-03-03"}
+    assert len(records.breaks) == 3 and len(records.bouts) == 4
+    outcomes = [(r.rule, r.outcome) for r in records.reminders]
+    assert len(outcomes) == len(EXPECTED)
+    assert outcomes[1] == ("break", "acted") and outcomes[4] == ("posture", "ignored")

@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 import threading
-import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,9 @@ class NotRunning(PostureWatchError):
 
 
 def runtime_dir() -> Path:
-    folder = Path(platformdirs.user_runtime_dir(APP))
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        folder = Path(platformdirs.user_runtime_dir(APP))
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(folder, 0o700)
     return folder
@@ -146,12 +148,10 @@ class ControlServer:
             data += chunk
         request = json.loads(data or b"{}")
         command = command_for(request)
-        before = self.monitor.status()
         if command is not None:
-            self.monitor.submit(command)
-            deadline = time.monotonic() + 2.0
-            while self.monitor.status() is before and time.monotonic() < deadline:
-                time.sleep(0.02)
+            done = threading.Event()
+            self.monitor.submit(command, done)
+            done.wait(2.0)  # the loop wakes at once; a frame being judged takes ~20 ms
         elif request.get("cmd") != "status":
             conn.sendall(json.dumps({"error": f"unknown command {request.get('cmd')!r}"})
                          .encode() + b"\n")

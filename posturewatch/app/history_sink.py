@@ -1,8 +1,9 @@
 """What the monitor hands to the history store, behind one small interface.
 
-The monitor calls these as things happen; the store (``storage/history.py``) batches and
-writes them. ``LogHistory`` keeps nothing, for when no store is wanted (``--no-store``)
-or it cannot be opened: the monitor goes on either way.
+The monitor calls these from its own thread as things happen, with timeline times and a
+:class:`~posturewatch.core.day_clock.DayClock` that places them on the calendar.
+``StoreHistory`` (``app/store_history.py``) aggregates and writes them to the SQLite store;
+``LogHistory`` keeps nothing (``run --no-store``, and tests of the loop alone).
 """
 
 from __future__ import annotations
@@ -10,36 +11,56 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from posturewatch.app.analysis import FrameResult
+from posturewatch.core.baseline import Baseline
+from posturewatch.core.day_clock import DayClock
 from posturewatch.core.observation import Observation
 from posturewatch.core.reminders.reminder import Reminder
+from posturewatch.core.sitting import Bout, Break
 
 log = logging.getLogger(__name__)
 
 
 class HistorySink(Protocol):
-    def observe(self, obs: Observation, *, cause: str | None = None) -> None:
-        """One observation on the timeline; ``cause`` names synthetic ones
-        ("suspend", "camera")."""
+    def begin(self, day: DayClock, source: str) -> None: ...
+
+    def observe(self, obs: Observation, *, cause: str | None = None,
+                result: FrameResult | None = None) -> None:
+        """One observation; ``cause`` names synthetic ones ("suspend": counted as away;
+        "camera": the camera was lost, unseen in the store though the bout goes on)."""
+
+    def bout(self, bout: Bout) -> None: ...
+
+    def break_(self, brk: Break) -> None: ...
 
     def reminder(self, reminder: Reminder) -> None: ...
 
     def outcome(self, reminder: Reminder, outcome: str) -> None:
-        """acted, done, snoozed, dismissed or ignored."""
+        """acted, done, snoozed, dismissed or ignored; "not acted" when the camera saw no
+        action (kept as ignored unless the person answered)."""
 
     def pause(self, start: float, end: float) -> None: ...
 
-    def calibration(self, t: float, ok: bool, detail: str) -> None: ...
+    def calibration(self, t: float, baseline: Baseline) -> None: ...
 
-    def flush(self, t: float) -> None:
-        """Write what is pending (every interval, and at stop)."""
-
-    def close(self, t: float) -> None: ...
+    def close(self, t: float) -> None:
+        """Write what is pending; the monitor is stopping."""
 
 
 class LogHistory:
     """No store: events go to the debug log only."""
 
-    def observe(self, obs: Observation, *, cause: str | None = None) -> None:
+    def begin(self, day: DayClock, source: str) -> None:
+        pass
+
+    def observe(self, obs: Observation, *, cause: str | None = None,
+                result: FrameResult | None = None) -> None:
+        pass
+
+    def bout(self, bout: Bout) -> None:
+        pass
+
+    def break_(self, brk: Break) -> None:
         pass
 
     def reminder(self, reminder: Reminder) -> None:
@@ -51,11 +72,8 @@ class LogHistory:
     def pause(self, start: float, end: float) -> None:
         log.debug("paused %.1f..%.1f", start, end)
 
-    def calibration(self, t: float, ok: bool, detail: str) -> None:
-        log.debug("calibration at %.1f: %s", t, detail)
-
-    def flush(self, t: float) -> None:
-        pass
+    def calibration(self, t: float, baseline: Baseline) -> None:
+        log.debug("calibrated at %.1f", t)
 
     def close(self, t: float) -> None:
         pass

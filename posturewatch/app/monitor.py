@@ -219,7 +219,8 @@ class Monitor:
         config_changed: Callable[[], Config | None] | None = None,
     ) -> None:
         self.events: queue.Queue[Event] = queue.Queue()
-        self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        self._commands: queue.SimpleQueue[tuple[Command, threading.Event | None]] = \
+            queue.SimpleQueue()
         self._wake = threading.Event()
         self._intervals: queue.SimpleQueue[float] = queue.SimpleQueue()
         self._open_grabber = open_grabber
@@ -247,13 +248,15 @@ class Monitor:
         self._since = 0.0
         self._published: tuple[Any, ...] | None = None
         self._next_config_check = 0.0
+        self._bouts_written = self._breaks_written = 0
         self._latest = LatestStatus(self._status())
 
     # -- the outside world's side --------------------------------------------------------
 
-    def submit(self, command: Command) -> None:
-        """Thread-safe: queue a command and wake the loop."""
-        self._commands.put(command)
+    def submit(self, command: Command, done: threading.Event | None = None) -> None:
+        """Thread-safe: queue a command and wake the loop; ``done`` is set once it has
+        been carried out and the status reflects it."""
+        self._commands.put((command, done))
         self._wake.set()
 
     def stop(self) -> None:
@@ -286,10 +289,20 @@ class Monitor:
             error = f"monitor stopped by an unexpected error: {exc!r}"
         finally:
             self._release()
-            self._history.close(self._now)
+            while not self._commands.empty():  # nobody waits in vain for a stopped monitor
+                _, done = self._commands.get_nowait()
+                if done is not None:
+                    done.set()
+            try:
+                self._record_spans(final=True)
+                self._history.close(self._now)
+            except Exception as exc:  # a failing store must not hide why the loop stopped
+                log.exception("history not closed cleanly")
+                error = error or f"history store: {exc}"
             self.events.put(Stopped(error))
 
     def _loop(self) -> None:
+        self._history.begin(self._day, self._source_name)
         self._tick()
         self._publish()
         while not self._stopping:
@@ -365,7 +378,7 @@ class Monitor:
             self._fill_camera_loss(result.t)
             lost_since = self._camera.recovered()
             log.info("camera back after %.0f s", result.t - (lost_since or result.t))
-        self._feed(result.observation())
+        self._feed(result.observation(), result=result)
         self._intervals.put(self._sampling.observe(result.t, result.state))
         if self._calibrating is not None:
             self._collect(result)
@@ -374,14 +387,16 @@ class Monitor:
             self._check_config()
         self._publish()
 
-    def _feed(self, obs: Observation, cause: str | None = None) -> None:
+    def _feed(self, obs: Observation, cause: str | None = None,
+              result: FrameResult | None = None) -> None:
         if self._suspends and self._last_t is not None and obs.t - self._last_t > self._max_gap_s:
             suspended = sum(s.seconds for s in self._suspends)
             self._suspends.clear()
             start = self._last_t
             self._fill(start, min(start + suspended, obs.t), Posture.AWAY, "suspend")
         update = self._engine.observe(obs)
-        self._history.observe(obs, cause=cause)
+        self._history.observe(obs, cause=cause, result=result)
+        self._record_spans()
         for reminder in update.fired:
             self._history.reminder(reminder)
             self.events.put(ReminderDue(reminder, self._day.epoch(reminder.t)))
@@ -393,6 +408,20 @@ class Monitor:
             self._last_state = obs.state
         if cause is None or cause == "suspend":
             self._set_state(obs.t, TrayState(obs.state.value))
+
+    def _record_spans(self, *, final: bool = False) -> None:
+        """Hand finished bouts and breaks to the store (at the end, the bout in progress)."""
+        tracker = self._engine.sitting
+        bouts = tracker.bouts
+        done = len(bouts) - (0 if final or tracker.bout_start is None else 1)
+        for bout in bouts[self._bouts_written:done]:
+            self._history.bout(bout)
+        self._bouts_written = max(self._bouts_written, done)
+        breaks = tracker.breaks
+        done = len(breaks) - (1 if breaks and breaks[-1].end is None else 0)
+        for brk in breaks[self._breaks_written:done]:
+            self._history.break_(brk)
+        self._breaks_written = max(self._breaks_written, done)
 
     def _fill(self, start: float, end: float, state: Posture, cause: str) -> None:
         """Synthetic observations across ``(start, end]``, close enough together that the
@@ -432,7 +461,7 @@ class Monitor:
     def _handle_commands(self) -> None:
         self._wake.clear()
         while not self._commands.empty():
-            command = self._commands.get_nowait()
+            command, done = self._commands.get_nowait()
             now = self._tick()
             match command:
                 case Quit():
@@ -451,6 +480,8 @@ class Monitor:
                 case Reload(config):
                     self._apply_config(config)
             self._publish()
+            if done is not None:
+                done.set()
 
     def _pause(self, now: float, seconds: float | None) -> None:
         if self._paused_until is None:
@@ -500,14 +531,13 @@ class Monitor:
         try:
             baseline = build_baseline(samples, self._min_calibration_frames)
         except PostureWatchError as exc:
-            self._history.calibration(result.t, False, exc.problem)
             self.events.put(Notice("Calibration failed", str(exc), logging.WARNING))
             return
         if self._save_baseline is not None:
             self._save_baseline(baseline)
         self._baseline = baseline
         self._wake.set()  # the next stretch of watching judges against it
-        self._history.calibration(result.t, True, f"{baseline.frames} frames")
+        self._history.calibration(result.t, baseline)
         self.events.put(Notice("Calibrated", f"Your upright posture is recorded "
                                f"({baseline.frames} frames, {baseline.view} view)."))
 

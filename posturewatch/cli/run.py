@@ -45,6 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="a baseline file (default: your saved calibration)")
     add_config_option(parser)
     parser.add_argument("--model", type=path_arg, metavar="FILE", help="a pose .task file to use")
+    store = parser.add_mutually_exclusive_group()
+    store.add_argument("--store", type=path_arg, metavar="PATH",
+                       help="the history store to write (default: your data folder)")
+    store.add_argument("--no-store", action="store_true", help="keep no history")
     parser.set_defaults(func=run)
 
 
@@ -58,11 +62,13 @@ def run(args: argparse.Namespace) -> int:
     from posturewatch.app.clock import SystemClock
     from posturewatch.app.control import ControlServer, InstanceLock
     from posturewatch.app.grabbers import CameraGrabber, Grabber, ReplayGrabber
-    from posturewatch.app.history_sink import LogHistory
+    from posturewatch.app.history_sink import HistorySink, LogHistory
     from posturewatch.app.monitor import Monitor, save_to
+    from posturewatch.app.store_history import StoreHistory
     from posturewatch.storage.baseline_file import default_path, find_baseline
     from posturewatch.storage.catalog_file import load_catalog
     from posturewatch.storage.config_watch import ConfigWatch
+    from posturewatch.storage.history import History, default_store
     from posturewatch.storage.logs import log_to_file
 
     headless = args.headless
@@ -95,11 +101,18 @@ def run(args: argparse.Namespace) -> int:
                 return CameraGrabber(args.camera, section["camera_width"],
                                      section["camera_height"])
 
+        history: HistorySink = LogHistory()
+        if not args.no_store:  # opened before the camera, so a bad store fails at once
+            store = args.store or default_store()
+            History.open(store).close()
+            history = StoreHistory(lambda: History.open(store),
+                                   config.section("history")["interval_s"],
+                                   config.section("sitting")["max_gap_s"])
         watch = ConfigWatch(args.config)
         with frame_input.estimator(model, config, video=True) as estimator:
             monitor = Monitor(
                 config, open_grabber=open_grabber, estimator=estimator, baseline=baseline,
-                catalog=load_catalog(), clock=clock, history=LogHistory(),
+                catalog=load_catalog(), clock=clock, history=history,
                 source_name=source_name, save_baseline=save_to(default_path()),
                 config_changed=watch.changed,
             )
