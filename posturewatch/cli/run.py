@@ -42,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--headless", action="store_true",
                         help="no tray: print state changes and reminders")
     parser.add_argument("--baseline", type=path_arg, metavar="FILE",
-                        help="a baseline file (default: your saved calibration)")
+                        help="a baseline file (default: your saved calibration); a guided "
+                        "calibration while running updates it")
     add_config_option(parser)
     parser.add_argument("--model", type=path_arg, metavar="FILE", help="a pose .task file to use")
     store = parser.add_mutually_exclusive_group()
@@ -113,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
             monitor = Monitor(
                 config, open_grabber=open_grabber, estimator=estimator, baseline=baseline,
                 catalog=load_catalog(), clock=clock, history=history,
-                source_name=source_name, save_baseline=save_to(default_path()),
+                source_name=source_name,
+                save_baseline=save_to(args.baseline or default_path()),
                 config_changed=watch.changed,
             )
             server = ControlServer(monitor)
@@ -224,4 +226,8 @@ def _open_config() -> None:
 
 
 def _open_summary() -> None:
-    log.warning("Today's summary needs the history store (posturewatch summary)")
+    """Today's report from the history store, in the browser (``posturewatch report``)."""
+    import subprocess
+
+    subprocess.Popen([sys.executable, "-m", "posturewatch", "report", "--open"],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

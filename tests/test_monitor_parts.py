@@ -1,0 +1,150 @@
+"""The monitor's pure parts with time as an input, and its small OS parts: sampling,
+suspend and daylight saving from the clocks, camera retries, held reminders, durations,
+autostart entries, status JSON, `config edit`."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import plistlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from posturewatch.cli.parsing import duration_arg
+from posturewatch.core.camera_health import CameraHealth, CameraSettings
+from posturewatch.core.day_clock import ClockReading, DayClock
+from posturewatch.core.held_reminders import HeldReminders
+from posturewatch.core.monitor_status import Status, TrayState
+from posturewatch.core.observation import Posture
+from posturewatch.core.sampling import SamplingPolicy, SamplingSettings
+from posturewatch.desktop.tray import icon_image
+from posturewatch.storage import autostart
+
+
+def test_sampling_slows_when_away_or_steady_and_speeds_up_on_a_change() -> None:
+    policy = SamplingPolicy(SamplingSettings(1.0, 5.0, 120.0))
+    assert policy.observe(0, Posture.UPRIGHT) == 1.0
+    assert policy.observe(119, Posture.UPRIGHT) == 1.0
+    assert policy.observe(120, Posture.UPRIGHT) == 5.0  # steady for two minutes
+    assert policy.observe(125, Posture.SLOUCHED) == 1.0  # a change: look closely
+    assert policy.observe(126, Posture.AWAY) == 5.0  # nobody there
+    assert policy.observe(130, Posture.UPRIGHT) == 1.0
+    policy.reset()
+    assert policy.interval(500) == 1.0
+
+
+def reading(mono: float, elapsed: float, wall: float, offset: float) -> ClockReading:
+    return ClockReading(mono, elapsed, wall, wall + offset)
+
+
+def test_suspend_is_elapsed_time_running_ahead_of_monotonic() -> None:
+    day = DayClock(reading(100, 1000, 1_700_000_000, 3600))
+    assert day.step(reading(101, 1001, 1_700_000_001, 3600)) is None
+    suspend = day.step(reading(102, 1002 + 1800, 1_700_000_002 + 1800, 3600))
+    assert suspend is not None and suspend.seconds == pytest.approx(1800)
+    assert day.t(reading(102, 2802, 0, 0)) == pytest.approx(1802)
+    assert day.epoch(1802) == pytest.approx(1_700_001_802)
+
+
+def test_daylight_saving_moves_the_local_offset_not_the_timeline() -> None:
+    day = DayClock(reading(0, 0, 1_774_738_800, 3600))  # 2026-03-29 00:00 CET
+    assert day.offset_s == pytest.approx(1_774_738_800 + 3600)
+    day.step(reading(3 * 3600, 3 * 3600, 1_774_738_800 + 3 * 3600, 7200))  # CEST from 02:00
+    assert day.offset_s == pytest.approx(1_774_738_800 + 7200)
+    assert day.local(3 * 3600) - day.epoch(3 * 3600) == pytest.approx(7200)
+    day.step(reading(3 * 3600 + 1, 3 * 3600 + 1, 1_774_738_800 + 3 * 3600 + 1.5, 7200))
+    assert day.offset_s == pytest.approx(1_774_738_800 + 7200)  # jitter does not move it
+
+
+def test_camera_retries_back_off_and_recover() -> None:
+    health = CameraHealth(CameraSettings(2.0, 60.0))
+    retries = [health.failed(t, "taken") - t for t in (0, 2, 6, 14, 30, 62, 122)]
+    assert retries == [2, 4, 8, 16, 32, 60, 60]
+    assert health.describe() == "camera problem: taken"
+    assert health.recovered() == 0
+    assert health.ok and health.failed(200, "gone") == 202
+
+
+def test_held_reminders_go_out_after_the_busy_spell_unless_stale() -> None:
+    held: HeldReminders[str] = HeldReminders(stale_s=900)
+    held.add(0, "break")
+    held.add(600, "posture")
+    assert held.release(300, blocked=True).send == ()
+    later = held.release(1000, blocked=False)
+    assert later.dropped == ("break",) and later.send == ("posture",)
+    assert len(held) == 0
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("15m", 900), ("1h", 3600), ("90s", 90),
+                                                ("1h30m", 5400), ("20", 1200)])
+def test_durations(text: str, seconds: float) -> None:
+    assert duration_arg(text) == seconds
+
+
+def test_bad_duration_is_one_line() -> None:
+    result = run_cli("pause", "soon", check=False)
+    assert result.returncode == 2 and "a duration such as 15m" in result.stderr
+
+
+def test_status_json_and_tooltip() -> None:
+    status = Status(TrayState.PAUSED, 1_700_000_000, 125.0, 2575.0, math.inf, None, "paused",
+                    "camera 0")
+    data = json.loads(json.dumps(status.to_json()))
+    assert data["state"] == "paused" and data["paused_until"] == "until resumed"
+    assert data["snoozed_until"] is None and data["camera"] == "paused"
+    assert status.tooltip().splitlines() == ["posturewatch: paused", "sitting 2 min",
+                                             "break in 42 min"]
+
+
+def test_each_state_has_its_own_shape_and_colour() -> None:
+    images = {state: icon_image(state).tobytes() for state in TrayState}
+    assert len(set(images.values())) == len(TrayState)
+    # Shapes differ without colour too (colour-blind users): compare the alpha masks.
+    shown = [TrayState.UPRIGHT, TrayState.SLOUCHED, TrayState.AWAY, TrayState.PAUSED,
+             TrayState.CAMERA_PROBLEM]
+    masks = {icon_image(state).getchannel("A").tobytes() for state in shown}
+    assert len(masks) == len(shown)
+
+
+def test_autostart_entries_for_each_platform() -> None:
+    argv = ["/usr/bin/posturewatch", "run"]
+    desktop = autostart.entry_text("linux", argv)
+    assert "Exec=/usr/bin/posturewatch run" in desktop and "Type=Application" in desktop
+    agent = plistlib.loads(autostart.entry_text("darwin", argv).encode())
+    assert agent["ProgramArguments"] == argv and agent["RunAtLoad"] is True
+    assert autostart.entry_path("darwin").name == "org.posturewatch.monitor.plist"
+    assert "Startup" in str(autostart.entry_path("win32"))
+
+
+def test_autostart_enable_status_disable() -> None:
+    entry = Path(os.environ["XDG_CONFIG_HOME"]) / "autostart" / "posturewatch.desktop"
+    assert json.loads(run_cli("autostart", "enable", "--json").stdout)["enabled"] is True
+    assert entry.read_text().startswith("[Desktop Entry]")
+    assert "autostart on" in run_cli("autostart", "status").stdout
+    run_cli("autostart", "disable")
+    assert not entry.exists()
+
+
+def test_config_edit_opens_the_editor_and_checks_the_result(tmp_path: Path) -> None:
+    user = Path(os.environ["XDG_CONFIG_HOME"]) / "posturewatch" / "config.toml"
+    editor = tmp_path / "editor.py"
+    editor.write_text("import sys\nopen(sys.argv[2], 'w').write(open(sys.argv[1]).read())\n")
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    good.write_text("[monitor]\ninterval_s = 2.0\n")
+    bad.write_text("[monitor]\ninterval_s = 0.0\n")
+    env = dict(os.environ)
+    try:
+        for text, ok in ((good, True), (bad, False)):
+            os.environ["VISUAL"] = f"{sys.executable} {editor} {text}"
+            result = run_cli("config", "edit", check=False)
+            assert (result.returncode == 0) is ok, result.stderr
+        assert "interval_s is 0.0, outside 0.2..60" in result.stderr
+        assert "keeps its old settings" in result.stderr
+    finally:
+        os.environ.clear()
+        os.environ.update(env)
+        user.unlink(missing_ok=True)
