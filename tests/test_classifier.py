@@ -62,7 +62,7 @@ def test_population_defaults_apply_without_baseline_or_in_another_view() -> None
 
 
 def test_face_below_the_shoulders_is_a_stray_detection() -> None:
-    assert judge(front(head_height=-0.7), BASE, SETTINGS).state is Posture.UNKNOWN
+    assert judge(front(head_height=-0.7), BASE, SETTINGS).state is Posture.AWAY  # not sitting
 
 
 def test_side_view_scores_neck_and_torso() -> None:

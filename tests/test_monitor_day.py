@@ -35,7 +35,9 @@ SCRIPT = [
     Segment(40, "taken"),      # G 170-210: camera taken; the bout goes on: breaks 170, 180, 190
     Segment(30, "upright"),    # H 210-240: the bout's 3 break reminders are spent
     Segment(60, "upright"),    # I 240-300: a new day; still silent
-    Segment(10, "nobody"),     # J 300-310: a break
+    Segment(4, "nobody"),      # J 300-310: a break: the lens covered by a hand, then
+    Segment(3, "black"),       #   black frames (a shutter), then a detection that is no
+    Segment(3, "upside_down"), #   seated person (the face below the shoulders)
     Segment(170, "upright"),   # K 310-480: stretch 340, breaks 355, 365, 375
 ]
 SUSPEND_AT, SUSPEND_S = 95 * MIN, 30 * MIN
@@ -50,7 +52,10 @@ EXPECTED = [  # (rule, minute)
 
 @pytest.fixture(scope="module")
 def rgb_pools(pools: dict[str, list[np.ndarray]]) -> dict[str, list[np.ndarray]]:
-    return {k: [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in v] for k, v in pools.items()}
+    rgb = {k: [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in v] for k, v in pools.items()}
+    rgb["black"] = [np.zeros_like(rgb["upright"][0])]
+    rgb["upside_down"] = [np.ascontiguousarray(f[::-1]) for f in rgb["upright"]]
+    return rgb
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +156,7 @@ def test_the_store_holds_every_interval_bout_break_and_reminder(day: dict) -> No
     # Watched: A, C, E, H, I, K upright (383 min); F slouched (10); B, J and the suspend
     # away (7 + 10 + 30); the 40 minutes of lost camera are not in the store.
     assert seen["upright"] == pytest.approx(383, abs=1)
-    assert seen["slouched"] == pytest.approx(10, abs=0.5)
+    assert seen["slouched"] == pytest.approx(10, abs=0.5)  # F only: never the black frames
     assert seen["away"] == pytest.approx(47, abs=0.5)
     covered = sum(i.length_s for i in intervals) / MIN
     assert covered == pytest.approx(480 - 40, abs=1)  # no rows while the camera was lost

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
 from posturewatch.cli.parsing import duration_arg
 from posturewatch.core.camera_health import CameraHealth, CameraSettings
 from posturewatch.core.day_clock import ClockReading, DayClock
@@ -23,6 +22,8 @@ from posturewatch.core.observation import Posture
 from posturewatch.core.sampling import SamplingPolicy, SamplingSettings
 from posturewatch.desktop.tray import icon_image
 from posturewatch.storage import autostart
+
+from conftest import run_cli
 
 
 def test_sampling_slows_when_away_or_steady_and_speeds_up_on_a_change() -> None:

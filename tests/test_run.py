@@ -12,12 +12,16 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import pytest
 
 from posturewatch.storage.history import History
 
 from conftest import assert_one_line_error, run_cli, write_clip
 from desktop_session import poll
+from monitor_harness import write_baseline
+
+SETTINGS = "[history]\ninterval_s = 10.0\n[calibration]\nseconds = 5.0\nmin_frames = 3\n"
 
 
 def start(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -47,13 +51,16 @@ def clip(tmp_path_factory: pytest.TempPathFactory, pools: dict) -> Path:
 
 
 def test_one_monitor_controlled_by_commands_survives_a_pulled_source_and_kill_9(
-    clip: Path, tmp_path: Path
+    clip: Path, tmp_path: Path, pools: dict
 ) -> None:
     moved = tmp_path / "away.mp4"
     store = tmp_path / "history.sqlite3"
     config = tmp_path / "ten.toml"
-    config.write_text("[history]\ninterval_s = 10.0\n")
-    args = ("--source", clip, "--headless", "--store", store, "--config", config)
+    config.write_text(SETTINGS)
+    baseline = tmp_path / "baseline.json"
+    write_baseline([cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in pools["upright"]], baseline)
+    args = ("--source", clip, "--headless", "--store", store, "--config", config,
+            "--baseline", baseline)
     process = start(*args)
     try:
         poll(lambda: run_cli("status", "--json", check=False).returncode == 0, 30, "the socket")
@@ -85,11 +92,16 @@ def test_one_monitor_controlled_by_commands_survives_a_pulled_source_and_kill_9(
 
         # A saved change to the settings is picked up; a bad one keeps the old settings.
         recovered_at = time.monotonic()
-        config.write_text("[history]\ninterval_s = 10.0\n[sitting]\nbreak_after_min = 20.0\n")
+        config.write_text(SETTINGS + "[sitting]\nbreak_after_min = 20.0\n")
         poll(lambda: 1170 < (status()["next_break_in_s"] or 0) <= 1200, 10, "the new setting")
         config.write_text("[sitting]\nbreak_after_min = -4\n")
         time.sleep(2.5)
         assert 1100 < status()["next_break_in_s"] <= 1200
+
+        # A guided calibration by the running monitor updates the baseline it runs with.
+        before = baseline.stat().st_mtime_ns
+        assert "the monitor is calibrating" in run_cli("calibrate").stdout
+        poll(lambda: baseline.stat().st_mtime_ns != before, 15, "the new baseline")
         # at least one whole 10 s interval after the recovery before the kill
         time.sleep(max(0.0, 12 - (time.monotonic() - recovered_at)))
         killed_at = time.time()
@@ -111,8 +123,10 @@ def test_one_monitor_controlled_by_commands_survives_a_pulled_source_and_kill_9(
     # At most the interval in progress is lost (plus the settling delay and one sample).
     assert written >= killed_at - 10.0 - 3.0, killed_at - written
     assert records.pauses and records.reminders == ()
+    assert len(records.calibrations) == 1 and records.calibrations[0].view == "front"
+    assert "Calibrated" in out and "Calibrating: sit tall" in out
 
-    config.write_text("[history]\ninterval_s = 10.0\n")
+    config.write_text(SETTINGS)
     # The lock died with it; the socket left behind is stale. No display and no
     # --headless: it says so in one line and goes headless.
     again = start("--source", clip, "--store", store, "--config", config)

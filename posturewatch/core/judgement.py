@@ -70,11 +70,14 @@ def judge(
 ) -> Judgement:
     """One frame's state and score. Once slouched, the score must fall below
     ``release_ratio`` to count as upright again (hysteresis). A front view with the face
-    at or below the shoulder line is not a sitting person but a stray detection."""
+    at or below the shoulder line is not a sitting person but a stray detection: nobody
+    is sitting there, so it is ``away`` (the sitting tracker counts ``unknown`` as
+    present)."""
     if m is None:
         return Judgement(Posture.AWAY)
-    implausible = m.head_height is not None and m.head_height <= 0
-    if m.visibility < s.min_visibility or implausible:
+    if m.head_height is not None and m.head_height <= 0:
+        return Judgement(Posture.AWAY)  # not a seated person (a poster, a stray detection)
+    if m.visibility < s.min_visibility:
         return Judgement(Posture.UNKNOWN)
     base = baseline_for_view(m, baseline)
     score = slouch_score(m, base, s)
