@@ -164,10 +164,12 @@ def test_the_report_is_one_self_contained_file(report_page: Path) -> None:
     assert 'src="http' not in page and "<script" not in page and "<link" not in page
     assert "<img" not in page and "@import" not in page
     assert not re.search(r"url\((?!#)", page)  # only in-document references (#clip ids)
-    assert not re.search(r"""(?:href|src)=["'](?!#)""", page)
+    # links only inside the page, or inline data (the timeline's raster strips)
+    assert not re.search(r"""(?:href|src)=["'](?!#|data:image/png;base64,)""", page)
     for chart in ("timeline", "hourly", "trend"):
         section = re.search(rf'<section class="chart" id="{chart}">(.*?)</section>', page, re.S)
         assert section and "<svg" in section.group(1) and "<path" in section.group(1)
+    assert page.count("<svg") == 3
     assert "Posture report: 2026-03-02 (Monday)" in page
 
 

@@ -266,3 +266,12 @@ def test_sigkill_mid_run_loses_at_most_the_last_interval(tmp_path: Path) -> None
     starts = [i.start_utc for i in records.intervals]
     assert starts == sorted(starts) and starts[0] == 1.8e9
     assert all(b - a == pytest.approx(60) for a, b in zip(starts, starts[1:]))
+
+
+@pytest.mark.parametrize("command", ["summary", "report", "export", "forget"])
+def test_help_has_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and "examples:" in out and f"posturewatch {command}" in out
+    assert "--store" in out

@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     compare = int(load_config(args.config).section("history")["compare_days"])
     trend_first = span.last - timedelta(days=6)
     with history_options.open_store(args) as history:
-        records = history.read(min(span.first - timedelta(days=compare), trend_first), span.last)
+        records = history.read(min(span.first - timedelta(days=compare), trend_first),
+                               span.last, metrics=False)
         store = str(history.path)
     summary = summarize(records, span.first, span.last, compare_days=compare)
     trend = day_totals(records, day_range(trend_first, span.last))

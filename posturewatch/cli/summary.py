@@ -43,7 +43,8 @@ def load_summary(args: argparse.Namespace) -> tuple[Summary, str]:
     compare = int(load_config(args.config).section("history")["compare_days"])
     span = history_options.period(args)
     with history_options.open_store(args) as history:
-        records = history.read(span.first - timedelta(days=compare), span.last)
+        records = history.read(span.first - timedelta(days=compare), span.last,
+                               metrics=False)
         return summarize(records, span.first, span.last, compare_days=compare), \
             str(history.path)
 

@@ -182,8 +182,8 @@ class History:
     def open(cls, path: Path | None = None, *, create: bool = True,
              readonly: bool = False) -> History:
         """Open (and with ``create``, create or upgrade) the store at ``path`` (default: the
-        user data folder). ``create=False`` refuses a missing file; ``readonly`` never
-        writes (a file that needs upgrading is refused)."""
+        user data folder). ``create=False`` refuses a missing file; ``readonly`` is for
+        readers: it sets nothing up, unless an older file must be upgraded first."""
         path = Path(path) if path is not None else default_store()
         exists = path.exists()
         if exists and not path.is_file():
@@ -230,11 +230,8 @@ class History:
                           f"posturewatch understands ({SCHEMA_VERSION})",
                           "upgrade posturewatch; the file was left untouched")
         db.execute("PRAGMA foreign_keys = ON")
-        if readonly:
-            if version < SCHEMA_VERSION:
-                raise _refuse(self.path, f"schema version {version} needs an upgrade",
-                              "open it once with a writing command (e.g. `analyze --store`)")
-            return
+        if readonly and version == SCHEMA_VERSION:
+            return  # a reader: nothing to set up (an older file is still upgraded first)
         if db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
             raise _refuse(self.path, "cannot use a write-ahead log there",
                           "keep the store on a local disk")
@@ -377,21 +374,24 @@ class History:
 
     # -- reading -----------------------------------------------------------------------
 
-    def read(self, first: date | None = None, last: date | None = None) -> Records:
+    def read(self, first: date | None = None, last: date | None = None, *,
+             metrics: bool = True) -> Records:
         """Rows touching local days ``first`` to ``last`` (both included; None = open),
-        read in one snapshot so a concurrent writer is seen whole or not at all."""
+        read in one snapshot so a concurrent writer is seen whole or not at all.
+        ``metrics=False`` leaves the intervals' mean metrics out (summaries need none)."""
         lo = first.isoformat() if first else "0000-00-00"
         hi = last.isoformat() if last else "9999-99-99"
         db = self._db
         db.execute("BEGIN")
         try:
             intervals = tuple(
-                Interval(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]),
-                         json.loads(r[10]))
+                Interval(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], _mapping(r[9]),
+                         _mapping(r[10]))
                 for r in db.execute(
                     "SELECT start_utc, utc_offset_s, length_s, upright_s, slouched_s, away_s, "
-                    "unknown_s, unseen_s, slouch_episodes, metrics, reasons FROM intervals "
-                    "WHERE day BETWEEN ? AND ? ORDER BY start_utc", (lo, hi)))
+                    f"unknown_s, unseen_s, slouch_episodes, {'metrics' if metrics else 'NULL'}, "
+                    "reasons FROM intervals WHERE day BETWEEN ? AND ? ORDER BY start_utc",
+                    (lo, hi)))
             spans = {
                 table: tuple(
                     Span(r[0], r[1], r[2], r[3], r[4]) for r in db.execute(
@@ -448,6 +448,10 @@ class History:
 def _check_outcome(outcome: str | None) -> None:
     if outcome is not None and outcome not in OUTCOMES:
         raise ValueError(f"reminder outcome {outcome!r}, not one of {', '.join(OUTCOMES)}")
+
+
+def _mapping(text: str | None) -> dict[str, Any]:
+    return json.loads(text) if text and text != "{}" else {}
 
 
 def _json(value: Any) -> str:
