@@ -219,7 +219,8 @@ def trend_chart(days: Sequence[DayTotals]) -> Figure:
     share.set_ylim(0, 100)
     share.set_ylabel("upright, %")
     ax.legend(loc="upper left", frameon=False)
-    share.legend(loc="upper right", frameon=False)
+    if points:
+        share.legend(loc="upper right", frameon=False)
     for axis in (ax, share):
         axis.spines["top"].set_visible(False)
     return figure

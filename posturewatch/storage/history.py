@@ -268,17 +268,37 @@ class History:
             finally:
                 self._depth -= 1
             return
-        self._db.execute("BEGIN IMMEDIATE")
+        with self._errors("write to"):
+            self._db.execute("BEGIN IMMEDIATE")
         self._depth = 1
         try:
             yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
+        except BaseException as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self._failure("write to", exc) from None
             raise
         else:
-            self._db.execute("COMMIT")
+            with self._errors("write to"):
+                self._db.execute("COMMIT")
         finally:
             self._depth = 0
+
+    def _failure(self, what: str, exc: sqlite3.Error) -> HistoryError:
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return _refuse(self.path, f"cannot {what} it: another posturewatch holds it",
+                           "wait a moment and try again")
+        return _refuse(self.path, f"cannot {what} it ({exc})",
+                       "check the disk has room and the file is writable")
+
+    @contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        """SQLite's exceptions become one-line errors naming the store."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise self._failure(what, exc) from None
 
     # -- writing -----------------------------------------------------------------------
 
@@ -382,8 +402,7 @@ class History:
         lo = first.isoformat() if first else "0000-00-00"
         hi = last.isoformat() if last else "9999-99-99"
         db = self._db
-        db.execute("BEGIN")
-        try:
+        with self._errors("read"), self._snapshot():
             intervals = tuple(
                 Interval(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], _mapping(r[9]),
                          _mapping(r[10]))
@@ -408,10 +427,20 @@ class History:
                 CalibrationRecord(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in db.execute(
                     'SELECT at_utc, utc_offset_s, view, frames, "values" FROM calibrations '
                     "WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
-        finally:
-            db.execute("COMMIT")
         return Records(intervals, spans["bouts"], spans["breaks"], reminders, spans["pauses"],
                     calibrations)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction (inside a write transaction: that one)."""
+        if self._depth or self._db.in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
 
     def days(self) -> tuple[str, ...]:
         """Local days that have intervals, oldest first."""
@@ -440,8 +469,9 @@ class History:
                 "SELECT 1 FROM breaks WHERE session_id = sessions.id UNION ALL "
                 "SELECT 1 FROM pauses WHERE session_id = sessions.id UNION ALL "
                 "SELECT 1 FROM reminders WHERE session_id = sessions.id)", (cut,))
-        self._db.execute("VACUUM")
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with self._errors("rewrite"):
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return deleted
 
 
