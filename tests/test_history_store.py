@@ -66,6 +66,7 @@ def fill(path: Path, days: int = 3, *, source: str = "clip") -> None:
                                    title="Sit tall", outcome="ignored")
             history.write_calibration(start, CET, view="front", frames=50,
                                       values={"head_height": 0.6})
+            history.write_calibration(start + 10, CET, ok=False, detail="too few frames")
             history.end_session(sid, start + 3600)
 
 
@@ -177,6 +178,7 @@ def test_export_csv_and_json(store: Path, capsys: pytest.CaptureFixture[str]) ->
     assert code == 0 and len(data["intervals"]) == 60
     assert data["intervals"][0]["start"] == "2026-03-05T09:00:00+01:00"
     assert data["reminders"][0]["outcome"] == "ignored"
+    assert [c["ok"] for c in data["calibrations"]] == [True, False]
     code, out, _ = cli(capsys, "export", "--store", store, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     kinds = {r["record"] for r in rows}

@@ -74,7 +74,7 @@ def as_json(records: Records) -> dict[str, list[dict[str, Any]]]:
             for r in records.reminders],
         "calibrations": [
             {"at": _time(c.at_utc, c.utc_offset_s), "view": c.view, "frames": c.frames,
-             "values": dict(c.values)}
+             "values": dict(c.values), "ok": c.ok, "detail": c.detail}
             for c in records.calibrations],
     }
 

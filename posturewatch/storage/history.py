@@ -13,6 +13,7 @@ Write API (what ``analyze --store`` and the live monitor call)::
     history.update_reminder_outcome(rid, "acted")   # acted | done | snoozed | dismissed | ignored
     history.write_pause(sid, start_utc, end_utc, utc_offset_s)
     history.write_calibration(at_utc, utc_offset_s, view=..., frames=..., values={...})
+    history.write_calibration(at_utc, utc_offset_s, ok=False, detail="too few frames")
     history.end_session(sid, end_utc)
     history.close()
 
@@ -143,7 +144,9 @@ CREATE TABLE calibrations (
     day TEXT NOT NULL,
     view TEXT NOT NULL,
     frames INTEGER NOT NULL,
-    "values" TEXT NOT NULL              -- JSON: the baseline's medians
+    "values" TEXT NOT NULL,             -- JSON: the baseline's medians
+    ok INTEGER NOT NULL,                -- 0: the attempt failed (detail says why)
+    detail TEXT NOT NULL
 );
 """
 
@@ -383,14 +386,16 @@ class History:
             self._db.execute("UPDATE reminders SET outcome = ? WHERE id = ?",
                              (outcome, reminder_id))
 
-    def write_calibration(self, at_utc: float, utc_offset_s: int, *, view: str, frames: int,
-                          values: Mapping[str, Any]) -> None:
-        """A new upright baseline: its medians, never the frames it came from."""
+    def write_calibration(self, at_utc: float, utc_offset_s: int, *, view: str = "",
+                          frames: int = 0, values: Mapping[str, Any] | None = None,
+                          ok: bool = True, detail: str = "") -> None:
+        """A calibration: the new baseline's medians (never the frames it came from), or
+        with ``ok=False`` a failed attempt and why."""
         with self.transaction():
             self._db.execute(
-                "INSERT INTO calibrations VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO calibrations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (at_utc, int(utc_offset_s), local_day(at_utc, utc_offset_s), view, frames,
-                 _json(dict(values))))
+                 _json(dict(values or {})), int(ok), detail))
 
     # -- reading -----------------------------------------------------------------------
 
@@ -424,9 +429,10 @@ class History:
                 "SELECT id, at_utc, utc_offset_s, rule, kind, title, level, outcome, session_id "
                 "FROM reminders WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
             calibrations = tuple(
-                CalibrationRecord(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in db.execute(
-                    'SELECT at_utc, utc_offset_s, view, frames, "values" FROM calibrations '
-                    "WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
+                CalibrationRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), bool(r[5]), r[6])
+                for r in db.execute(
+                    'SELECT at_utc, utc_offset_s, view, frames, "values", ok, detail '
+                    "FROM calibrations WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
         return Records(intervals, spans["bouts"], spans["breaks"], reminders, spans["pauses"],
                     calibrations)
 
