@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -153,6 +154,19 @@ def test_a_session_with_the_same_key_replaces_the_old_one(tmp_path: Path) -> Non
         records = history.read()
     assert len(records.intervals) == 60 and len(records.bouts) == 1
     assert len(records.reminders) == 2
+
+
+def test_a_bout_still_going_is_kept_current(tmp_path: Path) -> None:
+    with History.open(tmp_path / "h.sqlite3") as history:
+        sid = history.begin_session(kind="live", source="camera 0", start_utc=DAY,
+                                    utc_offset_s=CET)
+        bout = history.write_bout(sid, DAY, DAY + 60, CET, 60.0)
+        rest = history.write_break(sid, DAY + 60, DAY + 60, CET)
+        history.update_bout(bout, DAY + 86_400, 86_400.0)  # sat through to the next day
+        history.update_break(rest, DAY + 120)
+        records = history.read(date(2026, 3, 5), date(2026, 3, 5))
+    assert [(b.end_utc, b.sitting_s) for b in records.bouts] == [(DAY + 86_400, 86_400.0)]
+    assert records.breaks == ()  # the break is on the 4th only
 
 
 def test_summary_json(store: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,8 +7,10 @@ Write API (what ``analyze --store`` and the live monitor call)::
     sid = history.begin_session(kind="live", source="camera 0",
                                 start_utc=now, utc_offset_s=offset)
     history.write_intervals(sid, aggregator.push(...))   # core.intervals.Interval values
-    history.write_bout(sid, start_utc, end_utc, utc_offset_s, sitting_s)
-    history.write_break(sid, start_utc, end_utc, utc_offset_s)
+    bid = history.write_bout(sid, start_utc, end_utc, utc_offset_s, sitting_s)
+    history.update_bout(bid, end_utc, sitting_s)     # a bout still going, kept current
+    kid = history.write_break(sid, start_utc, end_utc, utc_offset_s)
+    history.update_break(kid, end_utc)
     rid = history.write_reminder(sid, at_utc, utc_offset_s, rule=..., kind=..., title=...)
     history.update_reminder_outcome(rid, "acted")   # acted | done | snoozed | dismissed | ignored
     history.write_pause(sid, start_utc, end_utc, utc_offset_s)
@@ -343,29 +345,50 @@ class History:
         return len(rows)
 
     def _span(self, table: str, extra: tuple[Any, ...], session_id: int, start_utc: float,
-              end_utc: float, utc_offset_s: int) -> None:
+              end_utc: float, utc_offset_s: int) -> int:
         if end_utc < start_utc:
             raise ValueError(f"{table}: end {end_utc} before start {start_utc}")
         values = (session_id, start_utc, end_utc, int(utc_offset_s),
                   local_day(start_utc, utc_offset_s), local_day(end_utc, utc_offset_s), *extra)
         marks = ", ".join("?" * len(values))
         with self.transaction():
-            self._db.execute(f"INSERT INTO {table} VALUES ({marks})", values)
+            return int(self._db.execute(f"INSERT INTO {table} VALUES ({marks})",
+                                        values).lastrowid or 0)
+
+    def _extend(self, table: str, row_id: int, end_utc: float, extra: str = "",
+                value: float = 0.0) -> None:
+        with self.transaction():
+            start, offset = self._db.execute(
+                f"SELECT start_utc, utc_offset_s FROM {table} WHERE rowid = ?",
+                (row_id,)).fetchone() or (end_utc, 0)
+            if end_utc < start:
+                raise ValueError(f"{table}: end {end_utc} before start {start}")
+            self._db.execute(
+                f"UPDATE {table} SET end_utc = ?, end_day = ?{extra} WHERE rowid = ?",
+                (end_utc, local_day(end_utc, offset), *((value,) if extra else ()), row_id))
 
     def write_bout(self, session_id: int, start_utc: float, end_utc: float,
-                   utc_offset_s: int, sitting_s: float) -> None:
-        """A finished sitting bout; ``sitting_s`` excludes unseen time inside it."""
-        self._span("bouts", (round(sitting_s, 3),), session_id, start_utc, end_utc,
-                   utc_offset_s)
+                   utc_offset_s: int, sitting_s: float) -> int:
+        """A sitting bout; ``sitting_s`` excludes unseen time inside it. Returns its id: a
+        bout still going can be written early and kept current with :meth:`update_bout`."""
+        return self._span("bouts", (round(sitting_s, 3),), session_id, start_utc, end_utc,
+                          utc_offset_s)
+
+    def update_bout(self, bout_id: int, end_utc: float, sitting_s: float) -> None:
+        self._extend("bouts", bout_id, end_utc, ", sitting_s = ?", round(sitting_s, 3))
 
     def write_break(self, session_id: int, start_utc: float, end_utc: float,
-                    utc_offset_s: int) -> None:
-        self._span("breaks", (), session_id, start_utc, end_utc, utc_offset_s)
+                    utc_offset_s: int) -> int:
+        """A break (returns its id for :meth:`update_break` while it lasts)."""
+        return self._span("breaks", (), session_id, start_utc, end_utc, utc_offset_s)
+
+    def update_break(self, break_id: int, end_utc: float) -> None:
+        self._extend("breaks", break_id, end_utc)
 
     def write_pause(self, session_id: int, start_utc: float, end_utc: float,
-                    utc_offset_s: int) -> None:
+                    utc_offset_s: int) -> int:
         """Monitoring paused by the person (no judging, no reminders)."""
-        self._span("pauses", (), session_id, start_utc, end_utc, utc_offset_s)
+        return self._span("pauses", (), session_id, start_utc, end_utc, utc_offset_s)
 
     def write_reminder(self, session_id: int, at_utc: float, utc_offset_s: int, *, rule: str,
                        kind: str, title: str, level: int = 1,
