@@ -185,8 +185,8 @@ def _report(
 
 
 def _summary(report: dict[str, Any]) -> str:
-    stored = [f"  stored in {s['store']}: {s['start']} to {s['end']}"
-              for s in [report["stored"]] if "stored" in report]
+    s = report.get("stored")
+    stored = [f"  stored in {s['store']}: {s['start']} to {s['end']}"] if s else []
     return "\n".join([_states(report), *_reminders(report), _baseline_note(report), *stored])
 
 
