@@ -54,7 +54,8 @@ def stored(
     tmp_path_factory: pytest.TempPathFactory, pools: dict[str, list],
     frontal_baseline: Path,  # noqa: F811
 ) -> dict:
-    """Upright 40 s, slouched 40 s, nobody 40 s, upright 20 s at 2 fps, stored twice with
+    """Upright 40 s, slouched 40 s, nobody 40 s, upright 20 s (a 2 fps clip judged at 1 fps),
+    stored twice with
     the same start (the second must replace the first), with analyze's own report."""
     folder = tmp_path_factory.mktemp("history-footage")
     clip = write_clip(folder / "day.mp4", [(pools["upright"], 40), (pools["slouched"], 40),
@@ -68,7 +69,8 @@ def stored(
         for n in range(2):
             out = folder / f"analyze-{n}.json"
             assert cli("analyze", clip, "--baseline", frontal_baseline, "--config", config,
-                       "--reminders", "--store", store, "--start", START, "--json", out) == 0
+                       "--reminders", "--store", store, "--start", START, "--json", out,
+                       "--fps", "1") == 0
             reports.append(json.loads(out.read_text()))
             if n == 0:
                 with History.open(store, readonly=True) as history:
