@@ -55,8 +55,8 @@ def stored(
     frontal_baseline: Path,  # noqa: F811
 ) -> dict:
     """Upright 40 s, slouched 40 s, nobody 40 s, upright 20 s (a 2 fps clip judged at 1 fps),
-    stored twice with
-    the same start (the second must replace the first), with analyze's own report."""
+    stored twice with the same start (the second must replace the first), with analyze's
+    own report."""
     folder = tmp_path_factory.mktemp("history-footage")
     clip = write_clip(folder / "day.mp4", [(pools["upright"], 40), (pools["slouched"], 40),
                                            (pools["nobody"], 40), (pools["upright"], 20)], fps=2)
