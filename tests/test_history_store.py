@@ -291,3 +291,16 @@ def test_help_has_examples(command: str, capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     assert done.value.code == 0 and "examples:" in out and f"posturewatch {command}" in out
     assert "--store" in out
+
+
+def test_the_local_offset_follows_the_zone_across_a_dst_change() -> None:
+    """The wall-clock side (app/local_time.py) under TZ=Europe/Berlin, in a fresh process:
+    naive times are local, and the offset changes at 01:00 UTC on the last Sunday of March."""
+    code = ("from posturewatch.app.local_time import parse_time, utc_offset_s as o\n"
+            "t = parse_time('2026-03-29T01:30')\n"
+            "print(t, o(t), o(t + 3600), parse_time('2026-03-29T03:30') - t)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "TZ": "Europe/Berlin"}, check=True).stdout.split()
+    assert float(out[0]) == 1_774_744_200.0  # 00:30 UTC
+    assert (out[1], out[2]) == ("3600", "7200")
+    assert float(out[3]) == 3600.0  # 01:30 CET to 03:30 CEST is one real hour
