@@ -253,7 +253,8 @@ def render(summary: Summary, records: Records, trend: Sequence[DayTotals], *,
         f"<td class=change>{html.escape(change)}</td></tr>"
         for label, value, change in summary_text.rows(summary))
     charts = (
-        ("timeline", "Posture through the day", timeline_chart(records, days)),
+        ("timeline", "Posture through the day" + ("s" if len(days) > 1 else ""),
+         timeline_chart(records, days)),
         ("hourly", "Upright share by hour", hourly_chart(records, days)),
         ("trend", "The week", trend_chart(trend)),
     )
