@@ -35,7 +35,7 @@ class FrameResult:
     calibrated: bool | None  # judged against the user's baseline (False: population's)
     closeness: float | None
     path: Path | None = None
-    reasons: tuple[str, ...] = ()  # what is wrong with the posture (issue 9); empty for now
+    reasons: tuple[str, ...] = ()  # what is wrong when slouched (core.judgement names)
 
     def observation(self) -> Observation:
         return Observation(self.t, self.state, self.closeness)
