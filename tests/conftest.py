@@ -33,6 +33,8 @@ from posturewatch.storage.config_file import load_config
 
 import footage
 
+pytest_plugins = ["pytester"]  # test_footage_download runs this conftest in a fresh pytest
+
 ENV_REQUIRE = "POSTUREWATCH_REQUIRE_FOOTAGE"
 REQUIRED = os.environ.get(ENV_REQUIRE, "") == "1"
 ENV_SEEDS = "POSTUREWATCH_SEEDS"  # the guidance documents the catalog cites (shared/seeds)

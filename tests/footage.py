@@ -43,6 +43,8 @@ class Pinned:
 
     def problem(self, file: Path) -> str | None:
         """What is wrong with ``file`` as this pinned file, or None."""
+        if not file.exists():
+            return f"{file} is missing"
         try:
             size = file.stat().st_size
             if size != self.size:
