@@ -96,6 +96,11 @@ def model(isolated_home: Path) -> Iterator[Path]:
             else:
                 patch.setenv(var, value)
         try:
+            spec = pose_model_files.get_spec("full")
+            if _GIVEN_MODELS and not (MODELS / spec.file).is_file():
+                raise ModelError(f"{pose_model_files.ENV_MODEL_DIR}={MODELS} has no {spec.file}",
+                                 "point it at a folder holding it (e.g. shared/models), or "
+                                 "unset it to download the model")
             config = load_config(user_file=isolated_home / "no-user-config.toml")
             found = pose_model_files.resolve_model(config, variant="full")
         except ModelError as exc:
