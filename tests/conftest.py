@@ -62,11 +62,18 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"{reason} (CI sets {ENV_REQUIRE}=1 and fails instead)")
 
 
+def _uncaptured(config: pytest.Config) -> contextlib.AbstractContextManager[None]:
+    """Output straight to the terminal: the progress lines of a download."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    return capture.global_and_fixture_disabled() if capture else contextlib.nullcontext()
+
+
 @pytest.fixture(scope="session")
-def testdata() -> Path:
+def testdata(pytestconfig: pytest.Config) -> Path:
     """The verified footage folder (``FRONTAL``, ``SIDE`` and ``OCCLUDED_GIF`` live in it)."""
     try:
-        return footage.locate(TESTDATA, given=_GIVEN_TESTDATA)
+        with _uncaptured(pytestconfig):
+            return footage.locate(TESTDATA, given=_GIVEN_TESTDATA)
     except footage.FootageError as exc:
         _unavailable(str(exc))
         raise
@@ -85,7 +92,7 @@ def seeds() -> Path:
 
 
 @pytest.fixture(scope="session")
-def model(isolated_home: Path) -> Iterator[Path]:
+def model(isolated_home: Path, pytestconfig: pytest.Config) -> Iterator[Path]:
     """The verified ``full`` pose model: from POSTUREWATCH_MODEL_DIR, else resolved (and if
     need be downloaded) by the product itself in the user's real folders. The isolated
     commands are then pointed at its folder."""
@@ -102,7 +109,8 @@ def model(isolated_home: Path) -> Iterator[Path]:
                                  "point it at a folder holding it (e.g. shared/models), or "
                                  "unset it to download the model")
             config = load_config(user_file=isolated_home / "no-user-config.toml")
-            found = pose_model_files.resolve_model(config, variant="full")
+            with _uncaptured(pytestconfig):
+                found = pose_model_files.resolve_model(config, variant="full")
         except ModelError as exc:
             _unavailable(f"no pose model: {exc}")
     with pytest.MonkeyPatch.context() as patch:

@@ -118,6 +118,7 @@ def _download(url: str, out: object) -> None:
         raise FootageError(f"download of {url} failed: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
+        reason = getattr(reason, "strerror", None) or reason
         raise FootageError(f"download of {url} failed: {reason}") from None
 
 
