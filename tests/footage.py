@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import platformdirs
 
@@ -98,7 +99,7 @@ def fetch(pin: Pinned, root: Path, *, url: str | None = None) -> Path:
             if pin.text is not None:
                 out.write(pin.text.encode("utf-8"))
             else:
-                _download(url or pin.url or "", out)
+                _download(url or pin.url or "", out, limit=pin.size)
         found = pin.problem(temp)
         if found:
             raise FootageError(f"download of {url or pin.url} refused: {found.split(' ', 1)[1]}")
@@ -109,11 +110,15 @@ def fetch(pin: Pinned, root: Path, *, url: str | None = None) -> Path:
     return target
 
 
-def _download(url: str, out: object) -> None:
+def _download(url: str, out: BinaryIO, *, limit: int) -> None:
+    """Stream ``url`` into ``out``; a body longer than ``limit`` bytes is cut off there
+    (the check that follows then refuses it)."""
     try:
         with urllib.request.urlopen(url, timeout=_TIMEOUT_S) as response:
-            while chunk := response.read(1 << 20):
-                out.write(chunk)  # type: ignore[attr-defined]
+            received = 0
+            while received <= limit and (chunk := response.read(1 << 20)):
+                out.write(chunk)
+                received += len(chunk)
     except urllib.error.HTTPError as exc:
         raise FootageError(f"download of {url} failed: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError) as exc:
