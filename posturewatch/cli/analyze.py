@@ -70,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
     classifier = settings(ClassifierSettings, config.section("classifier"))
     baseline = find_baseline(args.baseline)
     log.info("baseline: %s", "calibrated" if baseline else "population defaults")
-    model = frame_input.model_path(args, config)
-    sources = frame_input.sources(args, config, args.sources)
+    sources, model = frame_input.inputs(args, config, args.sources)
     try:
         if args.reminders and (stills := [s.name for s in sources if s.still]):
             raise SourceError(
@@ -86,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
                 report.update(replay((r.observation() for r in results), config))
             reports.append(report)
     finally:
-        for source in sources:
-            source.close()
+        frame_input.close_all(sources)
     if args.json:
         frame_input.write_json(reports[0] if len(reports) == 1 else reports, args.json)
     if args.json != "-":

@@ -45,10 +45,37 @@ def camera(device: int | str, config: Config, fps: float) -> Camera:
 
 
 def sources(args: argparse.Namespace, config: Config, specs: list[str]) -> list[FrameSource]:
+    """Every source opened (each checked: a missing file or camera is an error here), or
+    none: on an error the ones already opened are closed."""
     fps = fps_of(args, config)
-    opened: list[FrameSource] = [camera(args.camera, config, fps)] if args.camera is not None else []
-    opened += [open_source(s, fps=fps, sequence=getattr(args, "sequence", False)) for s in specs]
+    opened: list[FrameSource] = []
+    try:
+        if args.camera is not None:
+            opened.append(camera(args.camera, config, fps))
+        for spec in specs:
+            opened.append(open_source(spec, fps=fps, sequence=getattr(args, "sequence", False)))
+    except BaseException:
+        close_all(opened)
+        raise
     return opened
+
+
+def close_all(sources: list[FrameSource]) -> None:
+    for source in sources:
+        source.close()
+
+
+def inputs(
+    args: argparse.Namespace, config: Config, specs: list[str]
+) -> tuple[list[FrameSource], Path]:
+    """The sources, then the model: a typo in a path is reported before the model is
+    resolved, let alone downloaded."""
+    opened = sources(args, config, specs)
+    try:
+        return opened, model_path(args, config)
+    except BaseException:
+        close_all(opened)
+        raise
 
 
 def estimator(model: Path, config: Config, *, video: bool) -> PoseEstimator:

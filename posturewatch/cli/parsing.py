@@ -53,5 +53,11 @@ def seconds_arg(text: str) -> float:
 
 
 def camera_arg(text: str) -> int | str:
-    """A webcam index (0, 1, ...) or a capture device path such as /dev/video2."""
-    return int(text) if text.isdigit() else text
+    """A webcam index (0, 1, ...) or a capture device path such as /dev/video2: checked
+    here, so a typo is refused before the model is loaded (or downloaded)."""
+    if text.isdigit():
+        return int(text)
+    if not Path(text).expanduser().is_absolute():
+        raise argparse.ArgumentTypeError(
+            f"a webcam index (0, 1, ...) or a device path such as /dev/video2, not {text!r}")
+    return str(Path(text).expanduser())
