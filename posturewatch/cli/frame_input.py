@@ -11,7 +11,7 @@ from typing import Any
 
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
 from posturewatch.capture.sources import Camera, FrameSource, open_source
-from posturewatch.cli.parsing import add_config_option, fps_arg, path_arg
+from posturewatch.cli.parsing import fps_arg, path_arg
 from posturewatch.core.settings import Config, settings
 from posturewatch.storage.atomic import write_atomic
 from posturewatch.storage.config_file import load_config
@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 
 
 def add_frame_options(parser: argparse.ArgumentParser) -> None:
-    add_config_option(parser)
     parser.add_argument("--model", type=path_arg, metavar="FILE", help="a pose .task file to use")
     parser.add_argument(
         "--fps", type=fps_arg, metavar="N", help="frames per second to judge, 0 = every frame "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from posturewatch.cli.parsing import add_command, add_config_option, path_arg
+from posturewatch.cli.parsing import add_command, add_global_options, path_arg
 from posturewatch.core.settings import Config
 from posturewatch.storage import pose_model_files as models
 from posturewatch.storage.config_file import load_config
@@ -38,7 +38,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         epilog=EPILOG,
     )
     common = argparse.ArgumentParser(add_help=False)
-    add_config_option(common)
     common.add_argument("--json", action="store_true", help="machine-readable output")
     named = argparse.ArgumentParser(add_help=False)
     named.add_argument(
@@ -59,6 +58,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ):
         command = actions.add_parser(action, parents=parents, help=summary,
                                      description=summary)
+        add_global_options(command)
         command.set_defaults(func=handler)
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 from dataclasses import asdict
 
-from posturewatch.cli.parsing import add_command, add_config_option
+from posturewatch.cli.parsing import add_command
 from posturewatch.core.reminders.engine import RuleEngine
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
@@ -27,7 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "guidance documents each one rests on. Change thresholds in your config file.",
         epilog=EPILOG,
     )
-    add_config_option(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
 
