@@ -73,3 +73,28 @@ def test_bad_config_is_a_config_error(tmp_path: Path, command: list[str]) -> Non
     bad.write_text("[source]\nfps = -3\n")
     with pytest.raises(ConfigError, match="fps"):
         invoke(*command, "--config", bad)
+
+
+@pytest.fixture
+def unreadable_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated, not a JPEG body")
+    (folder / "b.png").write_text("a text file with an image suffix")
+    return folder
+
+
+@pytest.mark.parametrize("extra", [[], ["--sequence", "--fps", "5"]], ids=["stills", "sequence"])
+def test_folder_without_a_readable_image_is_an_error(
+    unreadable_folder: Path, extra: list[str]
+) -> None:
+    with pytest.raises(SourceError, match="no readable image in folder .*photos") as error:
+        invoke("analyze", unreadable_folder, *extra)
+    assert "2 files could not be read" in str(error.value)
+
+
+def test_calibrate_on_a_folder_without_a_readable_image_says_so(
+    unreadable_folder: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(SourceError, match="no readable image in folder"):
+        invoke("calibrate", "--source", unreadable_folder, "--out", tmp_path / "b.json")
