@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TextIO
 
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
 from posturewatch.capture.sources import Camera, FrameSource, open_source
 from posturewatch.cli.parsing import fps_arg, path_arg
 from posturewatch.core.settings import Config, settings
-from posturewatch.storage.atomic import write_atomic
+from posturewatch.storage.atomic import atomic_output, spooled
 from posturewatch.storage.config_file import load_config
 from posturewatch.storage.pose_model_files import resolve_model
 
@@ -88,10 +89,16 @@ def model_path(args: argparse.Namespace, config: Config) -> Path:
     return model
 
 
-def write_json(data: Any, target: str) -> None:
-    """``-`` is stdout; a file is written whole or not at all."""
-    text = json.dumps(data, indent=2) + "\n"
-    if target == "-":
-        sys.stdout.write(text)
+@contextmanager
+def json_output(target: str | None) -> Iterator[TextIO | None]:
+    """Where ``--json`` goes: None without it; ``-`` is stdout; a path is written whole or
+    not at all (written through if it is a device or FIFO). Either way the text waits in a
+    temporary file, not in memory, until the command has finished."""
+    if target is None:
+        yield None
+    elif target == "-":
+        with spooled(lambda: nullcontext(sys.stdout)) as out:
+            yield out
     else:
-        write_atomic(Path(target).expanduser(), text)
+        with atomic_output(path_arg(target)) as out:
+            yield out
