@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,3 +111,26 @@ def test_calibrate_out_into_a_fifo(fifo: Path) -> None:
     assert args.func(args) == 0
     assert json.loads(reader.result())["version"] >= 1
     assert is_fifo(fifo)
+
+
+WRITE_THEN_PRINT = """
+import sys
+from pathlib import Path
+from posturewatch.storage.atomic import write_atomic
+write_atomic(Path(sys.argv[1]), '{"json": 1}\\n')
+print("summary")
+"""
+
+
+def test_a_link_to_our_own_stdout_writes_to_stdout(tmp_path: Path) -> None:
+    """`--json /dev/stdout > out.txt`: /dev/stdout leads to out.txt through
+    /proc/self/fd/1. Replacing out.txt would orphan the shell's descriptor and lose what
+    is printed after; the output goes to stdout instead. (A link in tmp_path to
+    /proc/self/fd/1 stands in for /dev/stdout.)"""
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    out = tmp_path / "out.txt"
+    with out.open("w") as stdout:
+        subprocess.run([sys.executable, "-c", WRITE_THEN_PRINT, str(link)], stdout=stdout,
+                       check=True, timeout=60)
+    assert out.read_text() == '{"json": 1}\nsummary\n'

@@ -3,7 +3,8 @@ disk, then renamed over it, with the permissions the user's umask gives new file
 
 A target that is not a regular file (``/dev/null``, a FIFO, ``/dev/stdout`` on a pipe) is
 never renamed over: that would replace the device with a file. Such targets are written
-through, once the output is complete (it waits in an anonymous temporary file until then).
+through, once the output is complete (it waits in an anonymous temporary file until then);
+so is the process's own stdout, whatever it is, when named as a path (``/dev/stdout``).
 A symlink to a regular file is followed: its target is replaced, the link stays.
 """
 
@@ -12,9 +13,10 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TextIO
 
@@ -59,6 +61,17 @@ def _rename_target(path: Path) -> Path | None:
         return real if os.path.samefile(real, path) else None
     except OSError:  # e.g. a link to a deleted file
         return None
+
+
+def _is_stdout(path: Path) -> bool:
+    """``path`` is the file this process's stdout already writes to (``/dev/stdout``,
+    ``/proc/self/fd/1``): written to through stdout, so what is printed before and after
+    lands around it rather than in a replaced, orphaned file."""
+    try:
+        ours, theirs = os.fstat(sys.stdout.fileno()), os.stat(path)
+    except (AttributeError, OSError, ValueError):  # no stdout descriptor, or no such path
+        return False
+    return (ours.st_dev, ours.st_ino) == (theirs.st_dev, theirs.st_ino)
 
 
 def check_writable(path: Path) -> None:
@@ -111,6 +124,10 @@ def _open_through(path: Path) -> TextIO:
 def atomic_output(path: Path) -> Iterator[TextIO]:
     """A text stream whose content replaces ``path`` whole when the block ends without an
     error; on an error nothing is changed and no temporary file is left."""
+    if _is_stdout(path):  # /dev/stdout and the like: our own descriptor, at its offset
+        with spooled(lambda: nullcontext(sys.stdout)) as out:
+            yield out
+        return
     target = _rename_target(path)
     if target is None:
         with spooled(lambda: _open_through(path)) as out:
