@@ -17,26 +17,20 @@ from pathlib import Path
 
 import pytest
 
-from posturewatch.capture import native_logs
 from posturewatch.cli import main
 from posturewatch.core.intervals import Interval
 from posturewatch.storage.history import SCHEMA_VERSION, History, HistoryError
+
+from conftest import run_cli
 
 DAY = 1_772_611_200.0  # 2026-03-04T08:00:00Z, a Wednesday
 CET = 3600
 
 
-@pytest.fixture(autouse=True)
-def keep_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI in process: leave pytest's stderr alone (the native-log silencer is a
-    process-wide side effect, not what these tests are about)."""
-    monkeypatch.setattr(native_logs, "silence_native_stderr", lambda: None)
-
-
 def cli(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+    """The command in process (conftest's ``run_cli``), as (exit code, stdout, stderr)."""
+    result = run_cli(*argv, check=False)
+    return result.returncode, result.stdout, result.stderr
 
 
 def one_line_error(err: str, *needles: str) -> None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from posturewatch.cli import history_options
-from posturewatch.cli.parsing import add_command, add_config_option, path_arg
+from posturewatch.cli.parsing import add_command, path_arg
 from posturewatch.core.daily import day_range, day_totals, summarize
 from posturewatch.storage.atomic import check_writable, write_atomic
 from posturewatch.storage.config_file import load_config
@@ -38,7 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="where to write it (default: posturewatch-report-DATE.html here)")
     parser.add_argument("--open", action="store_true", help="open it in your web browser")
     history_options.add_store_option(parser)
-    add_config_option(parser)
     parser.set_defaults(func=run)
 
 

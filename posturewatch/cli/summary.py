@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from posturewatch.app import summary_text
 from posturewatch.cli import history_options
-from posturewatch.cli.parsing import add_command, add_config_option
+from posturewatch.cli.parsing import add_command
 from posturewatch.core.daily import Summary, summarize
 from posturewatch.storage.config_file import load_config
 
@@ -34,7 +34,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     history_options.add_period_options(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     history_options.add_store_option(parser)
-    add_config_option(parser)
     parser.set_defaults(func=run)
 
 
