@@ -13,11 +13,11 @@ from posturewatch.core.daily import Summary, summarize
 from posturewatch.storage.config_file import load_config
 
 EPILOG = """examples:
-  posturewatch summary                     today so far
-  posturewatch summary --yesterday
+  posturewatch summary                            today so far
+  posturewatch summary --yesterday                yesterday
   posturewatch summary --date 2026-03-02 --week   the 7 days ending that Monday
-  posturewatch summary --json              machine-readable (shape in the README)
-  posturewatch summary --store day.sqlite3 a store written by `analyze --store`
+  posturewatch summary --json                     machine-readable (shape in the README)
+  posturewatch summary --store day.sqlite3        a store written by `analyze --store`
 """
 
 
