@@ -175,6 +175,7 @@ def chromium(page: Path, profile: Path, *action: str) -> subprocess.CompletedPro
         [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", f"--user-data-dir={profile}", "--hide-scrollbars",
+         "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
          "--force-device-scale-factor=1", f"--window-size={WINDOW[0]},{WINDOW[1]}",
          *action, page.resolve().as_uri()],
         capture_output=True, text=True, timeout=120, check=True)
