@@ -24,7 +24,7 @@ from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.core.observation import Posture
 from posturewatch.core.settings import Config, settings
 from posturewatch.errors import SourceError
-from posturewatch.storage.atomic import check_writable
+from posturewatch.storage.atomic import check_writable, is_stdout
 from posturewatch.storage.baseline_file import find_baseline
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
                 stream.close()
     finally:
         frame_input.close_all(sources)
-    if args.json != "-":
+    json_on_stdout = args.json == "-" or (args.json is not None and is_stdout(path_arg(args.json)))
+    if not json_on_stdout:  # the JSON alone on stdout, so it can be piped
         for report, seen in summaries:
             print(_summary(report, seen))
     return 0
