@@ -117,6 +117,7 @@ def test_streamed_text_is_exactly_json_dumps(sizes: list[int]) -> None:
     assert out.getvalue() == json.dumps(whole[0] if len(whole) == 1 else whole, indent=2) + "\n"
 
 
+@pytest.mark.usefixtures("model")
 def test_each_frame_is_written_before_the_next_is_judged(
     tmp_path: Path, pools: dict[str, list[np.ndarray]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

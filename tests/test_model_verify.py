@@ -11,8 +11,6 @@ import pytest
 from posturewatch.cli.main import build_parser
 from posturewatch.errors import ModelError
 
-from conftest import MODEL
-
 
 def invoke(*argv: str | Path) -> int:
     args = build_parser().parse_args([str(a) for a in argv])
@@ -27,10 +25,10 @@ def test_unloadable_unpinned_file_fails(tmp_path: Path) -> None:
 
 
 def test_loadable_unpinned_file_is_reported_as_loadable_but_unpinned(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], model: Path
 ) -> None:
     mine = tmp_path / "mine.task"
-    shutil.copyfile(MODEL, mine)
+    shutil.copyfile(model, mine)
     assert invoke("model", "verify", "--model", mine) == 0
     text = capsys.readouterr().out
     assert "loads" in text and "unpinned" in text

@@ -373,7 +373,7 @@ def test_cli_ctrl_c_during_download_leaves_nothing(
     assert any(downloads.glob(".*.part")), "the download never started"
     child.send_signal(signal.SIGINT)
     stdout, stderr = child.communicate(timeout=20)
-    assert child.returncode == 4 and stdout == "" and "Traceback" not in stderr
+    assert child.returncode == 130 and stdout == "" and "Traceback" not in stderr
     (line,) = stderr.splitlines()
     assert "interrupted; nothing was kept" in line
     assert list(downloads.iterdir()) == []

@@ -21,7 +21,7 @@ import pytest
 from posturewatch.cli.main import build_parser
 from posturewatch.storage.atomic import check_writable, write_atomic
 
-from conftest import FRONTAL
+from conftest import FRONTAL, real_inputs
 
 
 class FifoReader:
@@ -93,6 +93,7 @@ def test_check_writable_accepts_a_fifo(fifo: Path) -> None:
     check_writable(fifo)  # must neither raise nor open it (opening would block)
 
 
+@real_inputs
 def test_analyze_json_into_a_fifo(fifo: Path) -> None:
     """The whole command: `analyze IMAGE --json FIFO` writes the report into the FIFO."""
     reader = FifoReader(fifo)
@@ -104,6 +105,7 @@ def test_analyze_json_into_a_fifo(fifo: Path) -> None:
     assert is_fifo(fifo)
 
 
+@real_inputs
 def test_calibrate_out_into_a_fifo(fifo: Path) -> None:
     reader = FifoReader(fifo)
     args = build_parser().parse_args(
@@ -134,3 +136,17 @@ def test_a_link_to_our_own_stdout_writes_to_stdout(tmp_path: Path) -> None:
         subprocess.run([sys.executable, "-c", WRITE_THEN_PRINT, str(link)], stdout=stdout,
                        check=True, timeout=60)
     assert out.read_text() == '{"json": 1}\nsummary\n'
+
+
+@real_inputs
+def test_analyze_json_to_our_own_stdout_prints_the_json_alone(tmp_path: Path) -> None:
+    """`analyze IMAGE --json /dev/stdout > out.json` behaves like `--json -`: the file is
+    the JSON report and nothing else, so it can be piped."""
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    image = sorted((FRONTAL / "upright").iterdir())[0]
+    out = tmp_path / "out.json"
+    with out.open("w") as stdout:
+        subprocess.run([sys.executable, "-m", "posturewatch", "analyze", str(image),
+                        "--json", str(link)], stdout=stdout, check=True, timeout=120)
+    assert json.loads(out.read_text())["frames"][0]["state"] in ("upright", "slouched")

@@ -13,7 +13,6 @@ from posturewatch.cli.main import build_parser
 from posturewatch.core.guidance import GuidanceError
 from posturewatch.storage.catalog_file import load_catalog
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 CATALOG = load_catalog()
 RAPID = "Rapid Relief Strategies for Back Spasms and Pain"
 OURS = {"004_d5f48cbdaf88caef.txt"}  # its first line is a sentence: the title is our words
@@ -31,12 +30,11 @@ def test_every_cited_document_has_a_title() -> None:
     assert CATALOG.documents["002_cfa01021598e5606.txt"] == RAPID
 
 
-def test_titles_are_the_documents_own_headings() -> None:
-    assert SEEDS.is_dir(), f"seed documents not found at {SEEDS}"
+def test_titles_are_the_documents_own_headings(seeds: Path) -> None:
     for name, title in CATALOG.documents.items():
         if name in OURS:
             continue
-        lines = [line.strip() for line in (SEEDS / name).read_text(encoding="utf-8").splitlines()]
+        lines = [line.strip() for line in (seeds / name).read_text(encoding="utf-8").splitlines()]
         assert title in lines, f"{name}: {title!r} is not a line of the document"
 
 

@@ -19,6 +19,8 @@ from conftest import write_clip
 # memory map): in the imports, in the model load, and in the first frames.
 DELAYS = (0.0, 0.15, 0.4, 0.8, 1.5, 2.5)
 
+pytestmark = pytest.mark.usefixtures("model")
+
 
 @pytest.fixture(scope="module")
 def long_clip(tmp_path_factory: pytest.TempPathFactory,

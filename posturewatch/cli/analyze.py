@@ -26,7 +26,7 @@ from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.core.observation import Posture
 from posturewatch.core.settings import Config, settings
 from posturewatch.errors import SourceError
-from posturewatch.storage.atomic import check_writable
+from posturewatch.storage.atomic import check_writable, is_stdout
 from posturewatch.storage.baseline_file import find_baseline
 from posturewatch.storage.history import History, default_store
 
@@ -120,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
         frame_input.close_all(sources)
         if history:
             history.close()
-    if args.json != "-":
+    json_on_stdout = args.json == "-" or (args.json is not None and is_stdout(path_arg(args.json)))
+    if not json_on_stdout:  # the JSON alone on stdout, so it can be piped
         for report, seen in summaries:
             print(_summary(report, seen))
     return 0

@@ -63,7 +63,7 @@ def _rename_target(path: Path) -> Path | None:
         return None
 
 
-def _is_stdout(path: Path) -> bool:
+def is_stdout(path: Path) -> bool:
     """``path`` is the file this process's stdout already writes to (``/dev/stdout``,
     ``/proc/self/fd/1``): written to through stdout, so what is printed before and after
     lands around it rather than in a replaced, orphaned file."""
@@ -124,7 +124,7 @@ def _open_through(path: Path) -> TextIO:
 def atomic_output(path: Path) -> Iterator[TextIO]:
     """A text stream whose content replaces ``path`` whole when the block ends without an
     error; on an error nothing is changed and no temporary file is left."""
-    if _is_stdout(path):  # /dev/stdout and the like: our own descriptor, at its offset
+    if is_stdout(path):  # /dev/stdout and the like: our own descriptor, at its offset
         with spooled(lambda: nullcontext(sys.stdout)) as out:
             yield out
         return
