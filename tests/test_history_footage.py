@@ -15,13 +15,12 @@ import pytest
 
 from posturewatch.app.clip_history import place_clip
 from posturewatch.app.local_time import parse_time
-from posturewatch.capture import native_logs
 from posturewatch.capture.sources import VideoFile
-from posturewatch.cli import main
 from posturewatch.storage.history import History
 
-from conftest import write_clip
-from test_footage import frontal_baseline  # noqa: F401  (module fixture, reused)
+from conftest import run_cli, write_clip
+
+pytestmark = pytest.mark.usefixtures("testdata", "model")
 
 START = "2026-03-02T12:00"  # local time, a Monday
 DAY = "2026-03-02"
@@ -39,55 +38,42 @@ min_gap_min = 0.25
 """
 
 
-@pytest.fixture(autouse=True)
-def keep_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI in process: leave pytest's stderr alone."""
-    monkeypatch.setattr(native_logs, "silence_native_stderr", lambda: None)
-
-
-def cli(*argv: str | Path) -> int:
-    return main([str(a) for a in argv])
-
-
 @pytest.fixture(scope="module")
 def stored(
     tmp_path_factory: pytest.TempPathFactory, pools: dict[str, list],
-    frontal_baseline: Path,  # noqa: F811
+    frontal_baseline: Path,
 ) -> dict:
-    """Upright 40 s, slouched 40 s, nobody 40 s, upright 20 s at 2 fps, stored twice with
-    the same start (the second must replace the first), with analyze's own report."""
+    """Upright 40 s, slouched 40 s, nobody 40 s, upright 20 s (a 2 fps clip judged at 1 fps),
+    stored twice with the same start (the second must replace the first), with analyze's
+    own report."""
     folder = tmp_path_factory.mktemp("history-footage")
     clip = write_clip(folder / "day.mp4", [(pools["upright"], 40), (pools["slouched"], 40),
                                            (pools["nobody"], 40), (pools["upright"], 20)], fps=2)
     config = folder / "short.toml"
     config.write_text(SHORT)
     store = folder / "history.sqlite3"
-    reports = []
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(native_logs, "silence_native_stderr", lambda: None)
-        for n in range(2):
-            out = folder / f"analyze-{n}.json"
-            assert cli("analyze", clip, "--baseline", frontal_baseline, "--config", config,
-                       "--reminders", "--store", store, "--start", START, "--json", out) == 0
-            reports.append(json.loads(out.read_text()))
-            if n == 0:
-                with History.open(store, readonly=True) as history:
-                    first_intervals = len(history.read().intervals)
+    reports, printed = [], ""
+    for n in range(2):
+        out = folder / f"analyze-{n}.json"
+        printed = run_cli("analyze", clip, "--baseline", frontal_baseline, "--config", config,
+                          "--reminders", "--store", store, "--start", START, "--json", out,
+                          "--fps", "1").stdout
+        reports.append(json.loads(out.read_text()))
+        if n == 0:
+            with History.open(store, readonly=True) as history:
+                first_intervals = len(history.read().intervals)
     return {"clip": clip, "store": store, "config": config, "report": reports[-1],
-            "first_intervals": first_intervals, "folder": folder}
+            "first_intervals": first_intervals, "folder": folder, "printed": printed}
 
 
-def summary_json(stored: dict, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:
-    capsys.readouterr()
-    assert cli("summary", "--store", stored["store"], "--date", DAY, "--json", *extra) == 0
-    return json.loads(capsys.readouterr().out)
+def summary_json(stored: dict, *extra: str) -> dict:
+    out = run_cli("summary", "--store", stored["store"], "--date", DAY, "--json", *extra)
+    return json.loads(out.stdout)
 
 
-def test_summary_gives_the_seconds_analyze_reported(
-    stored: dict, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_summary_gives_the_seconds_analyze_reported(stored: dict) -> None:
     report = stored["report"]
-    totals = summary_json(stored, capsys)["totals"]
+    totals = summary_json(stored)["totals"]
     for state in ("upright", "slouched", "away", "unknown"):
         assert totals[f"{state}_s"] == pytest.approx(report["totals"][f"{state}_s"], abs=0.5)
     assert totals["sitting_s"] == pytest.approx(report["sitting"]["sitting_s"], abs=0.5)
@@ -102,7 +88,7 @@ def test_summary_gives_the_seconds_analyze_reported(
     assert totals["upright_s"] == pytest.approx(60, abs=4)
     assert totals["slouched_s"] == pytest.approx(40, abs=2)
     assert totals["slouch_episodes"] == 1
-    assert report["stored"]["start"].startswith(f"{DAY}T12:00:00")
+    assert f"stored in {stored['store']}: {DAY}T12:00:00" in stored["printed"]
 
 
 def test_storing_the_same_clip_twice_counts_it_once(stored: dict) -> None:
@@ -114,10 +100,8 @@ def test_storing_the_same_clip_twice_counts_it_once(stored: dict) -> None:
     assert sum(i.length_s for i in records.intervals) == pytest.approx(140, abs=0.01)
 
 
-def test_export_has_the_same_seconds(stored: dict, capsys: pytest.CaptureFixture[str]) -> None:
-    capsys.readouterr()
-    assert cli("export", "--store", stored["store"], "--format", "json") == 0
-    data = json.loads(capsys.readouterr().out)
+def test_export_has_the_same_seconds(stored: dict) -> None:
+    data = json.loads(run_cli("export", "--store", stored["store"], "--format", "json").stdout)
     upright = sum(i["upright_s"] for i in data["intervals"])
     assert upright == pytest.approx(stored["report"]["totals"]["upright_s"], abs=0.01)
     assert all("score" in i["metrics"] for i in data["intervals"])
@@ -152,9 +136,7 @@ def test_a_clip_is_placed_by_its_creation_time_else_its_modification_time(
 @pytest.fixture(scope="module")
 def report_page(stored: dict) -> Path:
     out = stored["folder"] / "report.html"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(native_logs, "silence_native_stderr", lambda: None)
-        assert cli("report", "--store", stored["store"], "--date", DAY, "--out", out) == 0
+    run_cli("report", "--store", stored["store"], "--date", DAY, "--out", out)
     return out
 
 
@@ -164,10 +146,12 @@ def test_the_report_is_one_self_contained_file(report_page: Path) -> None:
     assert 'src="http' not in page and "<script" not in page and "<link" not in page
     assert "<img" not in page and "@import" not in page
     assert not re.search(r"url\((?!#)", page)  # only in-document references (#clip ids)
-    assert not re.search(r"""(?:href|src)=["'](?!#)""", page)
+    # links only inside the page, or inline data (the timeline's raster strips)
+    assert not re.search(r"""(?:href|src)=["'](?!#|data:image/png;base64,)""", page)
     for chart in ("timeline", "hourly", "trend"):
         section = re.search(rf'<section class="chart" id="{chart}">(.*?)</section>', page, re.S)
         assert section and "<svg" in section.group(1) and "<path" in section.group(1)
+    assert page.count("<svg") == 3
     assert "Posture report: 2026-03-02 (Monday)" in page
 
 
@@ -191,6 +175,7 @@ def chromium(page: Path, profile: Path, *action: str) -> subprocess.CompletedPro
         [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", f"--user-data-dir={profile}", "--hide-scrollbars",
+         "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
          "--force-device-scale-factor=1", f"--window-size={WINDOW[0]},{WINDOW[1]}",
          *action, page.resolve().as_uri()],
         capture_output=True, text=True, timeout=120, check=True)

@@ -12,30 +12,25 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from posturewatch.capture import native_logs
 from posturewatch.cli import main
 from posturewatch.core.intervals import Interval
 from posturewatch.storage.history import SCHEMA_VERSION, History, HistoryError
+
+from conftest import run_cli
 
 DAY = 1_772_611_200.0  # 2026-03-04T08:00:00Z, a Wednesday
 CET = 3600
 
 
-@pytest.fixture(autouse=True)
-def keep_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI in process: leave pytest's stderr alone (the native-log silencer is a
-    process-wide side effect, not what these tests are about)."""
-    monkeypatch.setattr(native_logs, "silence_native_stderr", lambda: None)
-
-
 def cli(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+    """The command in process (conftest's ``run_cli``), as (exit code, stdout, stderr)."""
+    result = run_cli(*argv, check=False)
+    return result.returncode, result.stdout, result.stderr
 
 
 def one_line_error(err: str, *needles: str) -> None:
@@ -66,6 +61,7 @@ def fill(path: Path, days: int = 3, *, source: str = "clip") -> None:
                                    title="Sit tall", outcome="ignored")
             history.write_calibration(start, CET, view="front", frames=50,
                                       values={"head_height": 0.6})
+            history.write_calibration(start + 10, CET, ok=False, detail="too few frames")
             history.end_session(sid, start + 3600)
 
 
@@ -154,6 +150,19 @@ def test_a_session_with_the_same_key_replaces_the_old_one(tmp_path: Path) -> Non
     assert len(records.reminders) == 2
 
 
+def test_a_bout_still_going_is_kept_current(tmp_path: Path) -> None:
+    with History.open(tmp_path / "h.sqlite3") as history:
+        sid = history.begin_session(kind="live", source="camera 0", start_utc=DAY,
+                                    utc_offset_s=CET)
+        bout = history.write_bout(sid, DAY, DAY + 60, CET, 60.0)
+        rest = history.write_break(sid, DAY + 60, DAY + 60, CET)
+        history.update_bout(bout, DAY + 86_400, 86_400.0)  # sat through to the next day
+        history.update_break(rest, DAY + 120)
+        records = history.read(date(2026, 3, 5), date(2026, 3, 5))
+    assert [(b.end_utc, b.sitting_s) for b in records.bouts] == [(DAY + 86_400, 86_400.0)]
+    assert records.breaks == ()  # the break is on the 4th only
+
+
 def test_summary_json(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = cli(capsys, "summary", "--store", store, "--date", "2026-03-05", "--json")
     assert code == 0
@@ -177,6 +186,7 @@ def test_export_csv_and_json(store: Path, capsys: pytest.CaptureFixture[str]) ->
     assert code == 0 and len(data["intervals"]) == 60
     assert data["intervals"][0]["start"] == "2026-03-05T09:00:00+01:00"
     assert data["reminders"][0]["outcome"] == "ignored"
+    assert [c["ok"] for c in data["calibrations"]] == [True, False]
     code, out, _ = cli(capsys, "export", "--store", store, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     kinds = {r["record"] for r in rows}
@@ -266,3 +276,25 @@ def test_sigkill_mid_run_loses_at_most_the_last_interval(tmp_path: Path) -> None
     starts = [i.start_utc for i in records.intervals]
     assert starts == sorted(starts) and starts[0] == 1.8e9
     assert all(b - a == pytest.approx(60) for a, b in zip(starts, starts[1:]))
+
+
+@pytest.mark.parametrize("command", ["summary", "report", "export", "forget"])
+def test_help_has_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and "examples:" in out and f"posturewatch {command}" in out
+    assert "--store" in out
+
+
+def test_the_local_offset_follows_the_zone_across_a_dst_change() -> None:
+    """The wall-clock side (app/local_time.py) under TZ=Europe/Berlin, in a fresh process:
+    naive times are local, and the offset changes at 01:00 UTC on the last Sunday of March."""
+    code = ("from posturewatch.app.local_time import parse_time, utc_offset_s as o\n"
+            "t = parse_time('2026-03-29T01:30')\n"
+            "print(t, o(t), o(t + 3600), parse_time('2026-03-29T03:30') - t)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "TZ": "Europe/Berlin"}, check=True).stdout.split()
+    assert float(out[0]) == 1_774_744_200.0  # 00:30 UTC
+    assert (out[1], out[2]) == ("3600", "7200")
+    assert float(out[3]) == 3600.0  # 01:30 CET to 03:30 CEST is one real hour

@@ -14,9 +14,10 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # never a window: the report is rendered off screen
 
@@ -25,7 +26,6 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from posturewatch.app import summary_text  # noqa: E402
 from posturewatch.core.daily import (  # noqa: E402
-    STATES,
     DayTotals,
     Summary,
     by_hour,
@@ -49,7 +49,7 @@ COLOURS = {
 }
 WIDTH_IN = 9.6  # 960 px at 100 dpi, the page's content width
 
-matplotlib.rcParams.update({"svg.fonttype": "path", "font.size": 9})
+matplotlib.rcParams.update({"svg.fonttype": "none", "font.size": 9})
 
 
 def _svg(figure: Figure, salt: str) -> str:
@@ -62,15 +62,20 @@ def _svg(figure: Figure, salt: str) -> str:
 
 
 def _extent(records: Records, days: Sequence[date]) -> tuple[float, float]:
-    """Hours of the day to draw: the recorded span, widened to whole hours (at least 1)."""
-    hours = [local_hours(i.start_utc, i.utc_offset_s, i.day) for i in records.intervals
-             if i.day in days]
-    ends = [local_hours(i.end_utc, i.utc_offset_s, i.day) for i in records.intervals
-            if i.day in days]
-    if not hours:
+    """Hours of the day to draw: the recorded span, widened to quarter hours (at least
+    half an hour); 08:00 to 18:00 when nothing was recorded."""
+    epoch = date(1970, 1, 1)
+    wanted = {(day - epoch).days for day in days}
+    starts, ends = [], []
+    for interval in records.intervals:
+        local = interval.start_utc + interval.utc_offset_s
+        if int(local // 86_400) in wanted:
+            starts.append(local % 86_400 / 3600)
+            ends.append(starts[-1] + interval.length_s / 3600)
+    if not starts:
         return 8.0, 18.0
     quarter = 0.25
-    low = max(0.0, min(hours) // quarter * quarter)
+    low = max(0.0, min(starts) // quarter * quarter)
     high = min(24.0, -(-max(ends) // quarter) * quarter)
     return low, max(high, low + 0.5)
 
@@ -86,40 +91,79 @@ def _spans(spans: Sequence[Span], day: date) -> list[tuple[float, float]]:
     return out
 
 
+STRIP_ROWS = 12  # vertical resolution of a day's posture strip (1/12 of a minute each)
+STACK = ("upright", "slouched", "unknown", "away")  # bottom to top within a minute
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def _strips(records: Records, days: Sequence[date], low: float,
+            high: float) -> dict[date, np.ndarray]:
+    """Each day's posture as an RGBA raster (see :func:`_strip`), in one pass."""
+    columns = max(1, round((high - low) * 60))
+    seconds = {day: np.zeros((columns, len(STACK))) for day in days}
+    epoch = date(1970, 1, 1)
+    for interval in records.intervals:
+        local = interval.start_utc + interval.utc_offset_s
+        day = epoch + timedelta(days=int(local // 86_400))
+        if day not in seconds:
+            continue
+        column = int((local % 86_400) / 60 - low * 60 + 1e-6)
+        if 0 <= column < columns:
+            seconds[day][column] += (interval.upright_s, interval.slouched_s,
+                                     interval.unknown_s, interval.away_s)
+    return {day: _strip(per_minute) for day, per_minute in seconds.items()}
+
+
+def _strip(seconds: np.ndarray) -> np.ndarray:
+    """A day's posture as an RGBA raster: one column per minute, each stacked bottom-up
+    by its seconds per state out of 60 (an unseen or unrecorded part stays transparent).
+    The hour repeated when clocks go back adds up in its columns."""
+    columns = seconds.shape[0]
+    cumulative = np.cumsum(seconds, axis=1) / np.maximum(60.0, seconds.sum(axis=1))[:, None]
+    palette = np.array([(*_rgb(COLOURS[s]), 255) for s in STACK] + [(0, 0, 0, 0)], np.uint8)
+    image = np.empty((STRIP_ROWS, columns, 4), np.uint8)
+    for row in range(STRIP_ROWS):
+        level = (STRIP_ROWS - row - 0.5) / STRIP_ROWS  # image row 0 is the top
+        index = (cumulative < level).sum(axis=1)  # first state whose stack reaches the level
+        image[row] = palette[index]
+    return image
+
+
+def _margins(figure: Figure, *, left: float, right: float, top: float,
+             bottom: float) -> None:
+    """Fixed margins in inches (cheaper than a layout engine, same page every time)."""
+    width, height = figure.get_size_inches()
+    figure.subplots_adjust(left=left / width, right=1 - right / width,
+                           top=1 - top / height, bottom=bottom / height)
+
+
 def timeline_chart(records: Records, days: Sequence[date]) -> Figure:
     low, high = _extent(records, days)
-    figure = Figure(figsize=(WIDTH_IN, 0.7 + 0.75 * len(days)), dpi=100,
-                    layout="constrained")
+    figure = Figure(figsize=(WIDTH_IN, 1.0 + 0.75 * len(days)), dpi=100)
+    _margins(figure, left=0.95, right=0.2, top=0.4, bottom=0.6)
     ax = figure.add_subplot()
     rows = {day: len(days) - 1 - n for n, day in enumerate(days)}  # first day on top
-    bars: dict[str, list[list[tuple[float, float]]]] = {s: [[] for _ in days] for s in STATES}
-    for interval in records.intervals:
-        row = rows.get(interval.day)
-        if row is None:
-            continue
-        x = local_hours(interval.start_utc, interval.utc_offset_s, interval.day)
-        for state in STATES:
-            width = interval.state_s(state) / 3600
-            if width > 0:
-                bars[state][row].append((x, width))
-                x += width
-    for state in STATES:
-        for row, spans in enumerate(bars[state]):
-            if spans:
-                ax.broken_barh(spans, (row + 0.35, 0.55), facecolors=COLOURS[state],
-                               label=state if row == 0 or not any(bars[state][:row]) else None)
+    strips = _strips(records, days, low, high)
     for day, row in rows.items():
+        ax.imshow(strips[day], extent=(low, high, row + 0.35, row + 0.9),
+                  aspect="auto", interpolation="none", origin="upper")
         for what, spans in (("bout", records.bouts), ("break", records.breaks),
                             ("pause", records.pauses)):
             pieces = _spans(spans, day)
             if pieces:
                 ax.broken_barh(pieces, (row + 0.1, 0.18), facecolors=COLOURS[what])
-        for reminder in records.reminders:
-            if local_datetime(reminder.at_utc, reminder.utc_offset_s).date() == day:
-                at = local_hours(reminder.at_utc, reminder.utc_offset_s, day)
-                colour = COLOURS["acted"] if reminder.acted else COLOURS["reminder"]
-                ax.plot([at], [row + 0.95], marker="v", color=colour, markersize=7,
-                        linestyle="none")
+    for acted in (True, False):
+        points = [
+            (local_hours(r.at_utc, r.utc_offset_s, day), rows[day] + 0.95)
+            for r in records.reminders if r.acted is acted
+            and (day := local_datetime(r.at_utc, r.utc_offset_s).date()) in rows
+        ]
+        if points:
+            ax.plot(*zip(*points), marker="v", markersize=7, linestyle="none",
+                    color=COLOURS["acted" if acted else "reminder"])
     ax.set_xlim(low, high)
     ax.set_ylim(0, len(days))
     ax.set_yticks([row + 0.5 for row in rows.values()],
@@ -127,8 +171,8 @@ def timeline_chart(records: Records, days: Sequence[date]) -> Figure:
     step = next(s for s in (0.25, 0.5, 1, 2, 3, 6) if (high - low) / s <= 12)
     ticks = [low + n * step for n in range(int((high - low) / step + 1e-9) + 1)]
     ax.set_xticks(ticks, [f"{int(h) % 24:02d}:{round(h % 1 * 60):02d}" for h in ticks])
-    ax.set_xlabel("local time (posture above; sitting bouts, breaks, pauses below; "
-                  "▼ reminders, dark green = acted on)")
+    ax.set_xlabel("local time (posture above, each minute stacked by its seconds; sitting "
+                  "bouts, breaks, pauses below; ▼ reminders, dark green = acted on)")
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     handles = [Patch(color=COLOURS[k], label=k) for k in
@@ -140,7 +184,8 @@ def timeline_chart(records: Records, days: Sequence[date]) -> Figure:
 
 def hourly_chart(records: Records, days: Sequence[date]) -> Figure:
     hours = by_hour(records, days)
-    figure = Figure(figsize=(WIDTH_IN, 2.6), dpi=100, layout="constrained")
+    figure = Figure(figsize=(WIDTH_IN, 2.6), dpi=100)
+    _margins(figure, left=0.75, right=0.65, top=0.15, bottom=0.55)
     ax = figure.add_subplot()
     upright = [100 * (h.share or 0) for h in hours]
     slouched = [100 - u if h.share is not None else 0 for h, u in zip(hours, upright)]
@@ -158,7 +203,8 @@ def hourly_chart(records: Records, days: Sequence[date]) -> Figure:
 
 
 def trend_chart(days: Sequence[DayTotals]) -> Figure:
-    figure = Figure(figsize=(WIDTH_IN, 2.6), dpi=100, layout="constrained")
+    figure = Figure(figsize=(WIDTH_IN, 2.6), dpi=100)
+    _margins(figure, left=0.75, right=0.65, top=0.15, bottom=0.4)
     ax = figure.add_subplot()
     x = range(len(days))
     ax.bar(x, [d.sitting_s / 3600 for d in days], color=COLOURS["sitting"], width=0.6,
@@ -173,7 +219,8 @@ def trend_chart(days: Sequence[DayTotals]) -> Figure:
     share.set_ylim(0, 100)
     share.set_ylabel("upright, %")
     ax.legend(loc="upper left", frameon=False)
-    share.legend(loc="upper right", frameon=False)
+    if points:
+        share.legend(loc="upper right", frameon=False)
     for axis in (ax, share):
         axis.spines["top"].set_visible(False)
     return figure
@@ -191,6 +238,7 @@ td.value { font-weight: bold; }
 td.change { color: #666; }
 figure { margin: 0; width: 960px; }
 figure svg { display: block; width: 960px; height: auto; }
+figure svg image { image-rendering: pixelated; }
 """
 
 
@@ -205,7 +253,8 @@ def render(summary: Summary, records: Records, trend: Sequence[DayTotals], *,
         f"<td class=change>{html.escape(change)}</td></tr>"
         for label, value, change in summary_text.rows(summary))
     charts = (
-        ("timeline", "Posture through the day", timeline_chart(records, days)),
+        ("timeline", "Posture through the day" + ("s" if len(days) > 1 else ""),
+         timeline_chart(records, days)),
         ("hourly", "Upright share by hour", hourly_chart(records, days)),
         ("trend", "The week", trend_chart(trend)),
     )

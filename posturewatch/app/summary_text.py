@@ -83,7 +83,7 @@ def day_line(day: DayTotals) -> str:
     return (f"{day.day.isoformat() if day.day else '':10}  {duration(day.sitting_s):>12}  "
             f"{duration(day.longest_bout_s):>12}  {day.breaks:>6}  "
             f"{share(day.upright_share):>7}  {day.slouch_episodes:>8}  "
-            f"{day.reminders_fired:>3} / {day.reminders_acted:<3}")
+            f"{day.reminders_fired:>3} / {day.reminders_acted}")
 
 
 DAY_HEADER = (f"{'date':10}  {'sitting':>12}  {'longest':>12}  {'breaks':>6}  "

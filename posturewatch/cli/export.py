@@ -16,8 +16,9 @@ from posturewatch.core.records import Records
 from posturewatch.storage.atomic import check_writable, write_atomic
 
 EPILOG = """examples:
-  posturewatch export --format csv > history.csv
-  posturewatch export --format json --from 2026-03-01 --to 2026-03-31 --out march.json
+  posturewatch export --format csv --out history.csv   everything, as one CSV table
+  posturewatch export --from 2026-03-01 --to 2026-03-31 --out march.json
+  posturewatch export --format json                    JSON to stdout
 """
 
 COLUMNS = ("record", "start", "end", "day", "length_s", "upright_s", "slouched_s", "away_s",
@@ -74,7 +75,7 @@ def as_json(records: Records) -> dict[str, list[dict[str, Any]]]:
             for r in records.reminders],
         "calibrations": [
             {"at": _time(c.at_utc, c.utc_offset_s), "view": c.view, "frames": c.frames,
-             "values": dict(c.values)}
+             "values": dict(c.values), "ok": c.ok, "detail": c.detail}
             for c in records.calibrations],
     }
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from posturewatch.cli import history_options
-from posturewatch.cli.parsing import add_command, add_config_option, path_arg
+from posturewatch.cli.parsing import add_command, path_arg
 from posturewatch.core.daily import day_range, day_totals, summarize
 from posturewatch.storage.atomic import check_writable, write_atomic
 from posturewatch.storage.config_file import load_config
@@ -38,7 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="where to write it (default: posturewatch-report-DATE.html here)")
     parser.add_argument("--open", action="store_true", help="open it in your web browser")
     history_options.add_store_option(parser)
-    add_config_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -54,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     compare = int(load_config(args.config).section("history")["compare_days"])
     trend_first = span.last - timedelta(days=6)
     with history_options.open_store(args) as history:
-        records = history.read(min(span.first - timedelta(days=compare), trend_first), span.last)
+        records = history.read(min(span.first - timedelta(days=compare), trend_first),
+                               span.last, metrics=False)
         store = str(history.path)
     summary = summarize(records, span.first, span.last, compare_days=compare)
     trend = day_totals(records, day_range(trend_first, span.last))

@@ -8,16 +8,16 @@ from datetime import timedelta
 
 from posturewatch.app import summary_text
 from posturewatch.cli import history_options
-from posturewatch.cli.parsing import add_command, add_config_option
+from posturewatch.cli.parsing import add_command
 from posturewatch.core.daily import Summary, summarize
 from posturewatch.storage.config_file import load_config
 
 EPILOG = """examples:
-  posturewatch summary                     today so far
-  posturewatch summary --yesterday
+  posturewatch summary                            today so far
+  posturewatch summary --yesterday                yesterday
   posturewatch summary --date 2026-03-02 --week   the 7 days ending that Monday
-  posturewatch summary --json              machine-readable (shape in the README)
-  posturewatch summary --store day.sqlite3 a store written by `analyze --store`
+  posturewatch summary --json                     machine-readable (shape in the README)
+  posturewatch summary --store day.sqlite3        a store written by `analyze --store`
 """
 
 
@@ -34,7 +34,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     history_options.add_period_options(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     history_options.add_store_option(parser)
-    add_config_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -43,7 +42,8 @@ def load_summary(args: argparse.Namespace) -> tuple[Summary, str]:
     compare = int(load_config(args.config).section("history")["compare_days"])
     span = history_options.period(args)
     with history_options.open_store(args) as history:
-        records = history.read(span.first - timedelta(days=compare), span.last)
+        records = history.read(span.first - timedelta(days=compare), span.last,
+                               metrics=False)
         return summarize(records, span.first, span.last, compare_days=compare), \
             str(history.path)
 

@@ -39,6 +39,7 @@ from posturewatch.errors import PostureWatchError
 DAY_S = 86_400
 EPS = 1e-6
 DEFAULT_INTERVAL_S = 60.0
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 class IntervalError(PostureWatchError):
@@ -73,7 +74,8 @@ class Interval:
 
     @property
     def day(self) -> date:
-        return self.local_start.date()
+        return date.fromordinal(_EPOCH_ORDINAL + int((self.start_utc + self.utc_offset_s)
+                                                     // DAY_S))
 
     def state_s(self, state: Posture | str) -> float:
         return float(getattr(self, f"{Posture(state).value}_s"))

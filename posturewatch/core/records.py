@@ -48,6 +48,8 @@ class CalibrationRecord:
     view: str
     frames: int
     values: Mapping[str, Any]
+    ok: bool = True  # False: a failed attempt
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)

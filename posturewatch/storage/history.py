@@ -7,12 +7,15 @@ Write API (what ``analyze --store`` and the live monitor call)::
     sid = history.begin_session(kind="live", source="camera 0",
                                 start_utc=now, utc_offset_s=offset)
     history.write_intervals(sid, aggregator.push(...))   # core.intervals.Interval values
-    history.write_bout(sid, start_utc, end_utc, utc_offset_s, sitting_s)
-    history.write_break(sid, start_utc, end_utc, utc_offset_s)
+    bid = history.write_bout(sid, start_utc, end_utc, utc_offset_s, sitting_s)
+    history.update_bout(bid, end_utc, sitting_s)     # a bout still going, kept current
+    kid = history.write_break(sid, start_utc, end_utc, utc_offset_s)
+    history.update_break(kid, end_utc)
     rid = history.write_reminder(sid, at_utc, utc_offset_s, rule=..., kind=..., title=...)
     history.update_reminder_outcome(rid, "acted")   # acted | done | snoozed | dismissed | ignored
     history.write_pause(sid, start_utc, end_utc, utc_offset_s)
     history.write_calibration(at_utc, utc_offset_s, view=..., frames=..., values={...})
+    history.write_calibration(at_utc, utc_offset_s, ok=False, detail="too few frames")
     history.end_session(sid, end_utc)
     history.close()
 
@@ -143,7 +146,9 @@ CREATE TABLE calibrations (
     day TEXT NOT NULL,
     view TEXT NOT NULL,
     frames INTEGER NOT NULL,
-    "values" TEXT NOT NULL              -- JSON: the baseline's medians
+    "values" TEXT NOT NULL,             -- JSON: the baseline's medians
+    ok INTEGER NOT NULL,                -- 0: the attempt failed (detail says why)
+    detail TEXT NOT NULL
 );
 """
 
@@ -182,8 +187,8 @@ class History:
     def open(cls, path: Path | None = None, *, create: bool = True,
              readonly: bool = False) -> History:
         """Open (and with ``create``, create or upgrade) the store at ``path`` (default: the
-        user data folder). ``create=False`` refuses a missing file; ``readonly`` never
-        writes (a file that needs upgrading is refused)."""
+        user data folder). ``create=False`` refuses a missing file; ``readonly`` is for
+        readers: it sets nothing up, unless an older file must be upgraded first."""
         path = Path(path) if path is not None else default_store()
         exists = path.exists()
         if exists and not path.is_file():
@@ -230,11 +235,8 @@ class History:
                           f"posturewatch understands ({SCHEMA_VERSION})",
                           "upgrade posturewatch; the file was left untouched")
         db.execute("PRAGMA foreign_keys = ON")
-        if readonly:
-            if version < SCHEMA_VERSION:
-                raise _refuse(self.path, f"schema version {version} needs an upgrade",
-                              "open it once with a writing command (e.g. `analyze --store`)")
-            return
+        if readonly and version == SCHEMA_VERSION:
+            return  # a reader: nothing to set up (an older file is still upgraded first)
         if db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
             raise _refuse(self.path, "cannot use a write-ahead log there",
                           "keep the store on a local disk")
@@ -271,17 +273,37 @@ class History:
             finally:
                 self._depth -= 1
             return
-        self._db.execute("BEGIN IMMEDIATE")
+        with self._errors("write to"):
+            self._db.execute("BEGIN IMMEDIATE")
         self._depth = 1
         try:
             yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
+        except BaseException as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self._failure("write to", exc) from None
             raise
         else:
-            self._db.execute("COMMIT")
+            with self._errors("write to"):
+                self._db.execute("COMMIT")
         finally:
             self._depth = 0
+
+    def _failure(self, what: str, exc: sqlite3.Error) -> HistoryError:
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return _refuse(self.path, f"cannot {what} it: another posturewatch holds it",
+                           "wait a moment and try again")
+        return _refuse(self.path, f"cannot {what} it ({exc})",
+                       "check the disk has room and the file is writable")
+
+    @contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        """SQLite's exceptions become one-line errors naming the store."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise self._failure(what, exc) from None
 
     # -- writing -----------------------------------------------------------------------
 
@@ -323,29 +345,50 @@ class History:
         return len(rows)
 
     def _span(self, table: str, extra: tuple[Any, ...], session_id: int, start_utc: float,
-              end_utc: float, utc_offset_s: int) -> None:
+              end_utc: float, utc_offset_s: int) -> int:
         if end_utc < start_utc:
             raise ValueError(f"{table}: end {end_utc} before start {start_utc}")
         values = (session_id, start_utc, end_utc, int(utc_offset_s),
                   local_day(start_utc, utc_offset_s), local_day(end_utc, utc_offset_s), *extra)
         marks = ", ".join("?" * len(values))
         with self.transaction():
-            self._db.execute(f"INSERT INTO {table} VALUES ({marks})", values)
+            return int(self._db.execute(f"INSERT INTO {table} VALUES ({marks})",
+                                        values).lastrowid or 0)
+
+    def _extend(self, table: str, row_id: int, end_utc: float, extra: str = "",
+                value: float = 0.0) -> None:
+        with self.transaction():
+            start, offset = self._db.execute(
+                f"SELECT start_utc, utc_offset_s FROM {table} WHERE rowid = ?",
+                (row_id,)).fetchone() or (end_utc, 0)
+            if end_utc < start:
+                raise ValueError(f"{table}: end {end_utc} before start {start}")
+            self._db.execute(
+                f"UPDATE {table} SET end_utc = ?, end_day = ?{extra} WHERE rowid = ?",
+                (end_utc, local_day(end_utc, offset), *((value,) if extra else ()), row_id))
 
     def write_bout(self, session_id: int, start_utc: float, end_utc: float,
-                   utc_offset_s: int, sitting_s: float) -> None:
-        """A finished sitting bout; ``sitting_s`` excludes unseen time inside it."""
-        self._span("bouts", (round(sitting_s, 3),), session_id, start_utc, end_utc,
-                   utc_offset_s)
+                   utc_offset_s: int, sitting_s: float) -> int:
+        """A sitting bout; ``sitting_s`` excludes unseen time inside it. Returns its id: a
+        bout still going can be written early and kept current with :meth:`update_bout`."""
+        return self._span("bouts", (round(sitting_s, 3),), session_id, start_utc, end_utc,
+                          utc_offset_s)
+
+    def update_bout(self, bout_id: int, end_utc: float, sitting_s: float) -> None:
+        self._extend("bouts", bout_id, end_utc, ", sitting_s = ?", round(sitting_s, 3))
 
     def write_break(self, session_id: int, start_utc: float, end_utc: float,
-                    utc_offset_s: int) -> None:
-        self._span("breaks", (), session_id, start_utc, end_utc, utc_offset_s)
+                    utc_offset_s: int) -> int:
+        """A break (returns its id for :meth:`update_break` while it lasts)."""
+        return self._span("breaks", (), session_id, start_utc, end_utc, utc_offset_s)
+
+    def update_break(self, break_id: int, end_utc: float) -> None:
+        self._extend("breaks", break_id, end_utc)
 
     def write_pause(self, session_id: int, start_utc: float, end_utc: float,
-                    utc_offset_s: int) -> None:
+                    utc_offset_s: int) -> int:
         """Monitoring paused by the person (no judging, no reminders)."""
-        self._span("pauses", (), session_id, start_utc, end_utc, utc_offset_s)
+        return self._span("pauses", (), session_id, start_utc, end_utc, utc_offset_s)
 
     def write_reminder(self, session_id: int, at_utc: float, utc_offset_s: int, *, rule: str,
                        kind: str, title: str, level: int = 1,
@@ -366,32 +409,36 @@ class History:
             self._db.execute("UPDATE reminders SET outcome = ? WHERE id = ?",
                              (outcome, reminder_id))
 
-    def write_calibration(self, at_utc: float, utc_offset_s: int, *, view: str, frames: int,
-                          values: Mapping[str, Any]) -> None:
-        """A new upright baseline: its medians, never the frames it came from."""
+    def write_calibration(self, at_utc: float, utc_offset_s: int, *, view: str = "",
+                          frames: int = 0, values: Mapping[str, Any] | None = None,
+                          ok: bool = True, detail: str = "") -> None:
+        """A calibration: the new baseline's medians (never the frames it came from), or
+        with ``ok=False`` a failed attempt and why."""
         with self.transaction():
             self._db.execute(
-                "INSERT INTO calibrations VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO calibrations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (at_utc, int(utc_offset_s), local_day(at_utc, utc_offset_s), view, frames,
-                 _json(dict(values))))
+                 _json(dict(values or {})), int(ok), detail))
 
     # -- reading -----------------------------------------------------------------------
 
-    def read(self, first: date | None = None, last: date | None = None) -> Records:
+    def read(self, first: date | None = None, last: date | None = None, *,
+             metrics: bool = True) -> Records:
         """Rows touching local days ``first`` to ``last`` (both included; None = open),
-        read in one snapshot so a concurrent writer is seen whole or not at all."""
+        read in one snapshot so a concurrent writer is seen whole or not at all.
+        ``metrics=False`` leaves the intervals' mean metrics out (summaries need none)."""
         lo = first.isoformat() if first else "0000-00-00"
         hi = last.isoformat() if last else "9999-99-99"
         db = self._db
-        db.execute("BEGIN")
-        try:
+        with self._errors("read"), self._snapshot():
             intervals = tuple(
-                Interval(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]),
-                         json.loads(r[10]))
+                Interval(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], _mapping(r[9]),
+                         _mapping(r[10]))
                 for r in db.execute(
                     "SELECT start_utc, utc_offset_s, length_s, upright_s, slouched_s, away_s, "
-                    "unknown_s, unseen_s, slouch_episodes, metrics, reasons FROM intervals "
-                    "WHERE day BETWEEN ? AND ? ORDER BY start_utc", (lo, hi)))
+                    f"unknown_s, unseen_s, slouch_episodes, {'metrics' if metrics else 'NULL'}, "
+                    "reasons FROM intervals WHERE day BETWEEN ? AND ? ORDER BY start_utc",
+                    (lo, hi)))
             spans = {
                 table: tuple(
                     Span(r[0], r[1], r[2], r[3], r[4]) for r in db.execute(
@@ -405,13 +452,24 @@ class History:
                 "SELECT id, at_utc, utc_offset_s, rule, kind, title, level, outcome, session_id "
                 "FROM reminders WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
             calibrations = tuple(
-                CalibrationRecord(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in db.execute(
-                    'SELECT at_utc, utc_offset_s, view, frames, "values" FROM calibrations '
-                    "WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
-        finally:
-            db.execute("COMMIT")
+                CalibrationRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), bool(r[5]), r[6])
+                for r in db.execute(
+                    'SELECT at_utc, utc_offset_s, view, frames, "values", ok, detail '
+                    "FROM calibrations WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
         return Records(intervals, spans["bouts"], spans["breaks"], reminders, spans["pauses"],
                     calibrations)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction (inside a write transaction: that one)."""
+        if self._depth or self._db.in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
 
     def days(self) -> tuple[str, ...]:
         """Local days that have intervals, oldest first."""
@@ -440,14 +498,19 @@ class History:
                 "SELECT 1 FROM breaks WHERE session_id = sessions.id UNION ALL "
                 "SELECT 1 FROM pauses WHERE session_id = sessions.id UNION ALL "
                 "SELECT 1 FROM reminders WHERE session_id = sessions.id)", (cut,))
-        self._db.execute("VACUUM")
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with self._errors("rewrite"):
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return deleted
 
 
 def _check_outcome(outcome: str | None) -> None:
     if outcome is not None and outcome not in OUTCOMES:
         raise ValueError(f"reminder outcome {outcome!r}, not one of {', '.join(OUTCOMES)}")
+
+
+def _mapping(text: str | None) -> dict[str, Any]:
+    return json.loads(text) if text and text != "{}" else {}
 
 
 def _json(value: Any) -> str:
