@@ -121,7 +121,7 @@ class CachedPose:
         return self.cache[key]
 
 
-def write_baseline(upright_rgb: Sequence[np.ndarray], path):  # type: ignore[no-untyped-def]
+def write_baseline(model, upright_rgb: Sequence[np.ndarray], path):  # type: ignore[no-untyped-def]
     """A calibration from the first five real upright frames, saved as ``calibrate`` would."""
     from posturewatch.capture.pose import PoseEstimator, PoseSettings
     from posturewatch.core.baseline import build_baseline
@@ -130,10 +130,8 @@ def write_baseline(upright_rgb: Sequence[np.ndarray], path):  # type: ignore[no-
     from posturewatch.storage.baseline_file import save_baseline
     from posturewatch.storage.config_file import load_config
 
-    from conftest import MODEL
-
     config = load_config()
-    with PoseEstimator(MODEL, settings(PoseSettings, config.section("pose")),
+    with PoseEstimator(model, settings(PoseSettings, config.section("pose")),
                        video=False) as still:
         samples = [compute_metrics(still.detect(f, 0)) for f in upright_rgb[:5]]
     baseline = build_baseline(samples, 5)

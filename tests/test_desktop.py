@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import cv2
 import pytest
@@ -40,11 +41,11 @@ def status(desktop: Desktop) -> dict:
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict) -> dict:
+def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path) -> dict:
     folder = tmp_path_factory.mktemp("desktop")
     clip = write_clip(folder / "slouching.mp4", [(pools["slouched"], 60)], fps=5)
     baseline = folder / "baseline.json"
-    write_baseline([cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in pools["upright"]], baseline)
+    write_baseline(model, [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in pools["upright"]], baseline)
     config = folder / "short.toml"
     config.write_text(SHORT)
     seen: dict = {}

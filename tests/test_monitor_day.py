@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import tracemalloc
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import cv2
@@ -21,7 +22,6 @@ from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
 from posturewatch.storage.history import History
 
-from conftest import MODEL
 from monitor_harness import CachedPose, FakeClock, ScriptedCamera, Segment, write_baseline
 
 MIN = 60.0
@@ -59,11 +59,11 @@ def rgb_pools(pools: dict[str, list[np.ndarray]]) -> dict[str, list[np.ndarray]]
 
 
 @pytest.fixture(scope="module")
-def day(rgb_pools: dict[str, list[np.ndarray]],
+def day(rgb_pools: dict[str, list[np.ndarray]], model: Path,
         tmp_path_factory: pytest.TempPathFactory) -> dict:
     store = tmp_path_factory.mktemp("day") / "history.sqlite3"
     config = load_config()
-    baseline = write_baseline(rgb_pools["upright"], None)
+    baseline = write_baseline(model, rgb_pools["upright"], None)
     start = datetime(2026, 3, 2, 20, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     # The suspend happens inside the monitor's wait, on the timeline before it: C ends at
     # 95 minutes of monitor time, then 30 minutes pass with the lid shut.
@@ -75,7 +75,7 @@ def day(rgb_pools: dict[str, list[np.ndarray]],
     tracemalloc.start()
     # Image mode: each distinct frame is judged on its own, once (see CachedPose), so the
     # day does not depend on which frame of a pool the thread timing happened to pick.
-    with PoseEstimator(MODEL, settings(PoseSettings, config.section("pose")),
+    with PoseEstimator(model, settings(PoseSettings, config.section("pose")),
                        video=False) as estimator:
         pose = CachedPose(estimator)
         monitor = Monitor(config, open_grabber=camera.open, estimator=pose,  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ import pytest
 
 from posturewatch.storage.history import History
 
-from conftest import assert_one_line_error, run_cli, write_clip
+from conftest import assert_one_line_error, real_inputs, run_cli, write_clip
 from desktop_session import poll
 from monitor_harness import write_baseline
 
@@ -51,14 +51,14 @@ def clip(tmp_path_factory: pytest.TempPathFactory, pools: dict) -> Path:
 
 
 def test_one_monitor_controlled_by_commands_survives_a_pulled_source_and_kill_9(
-    clip: Path, tmp_path: Path, pools: dict
+    clip: Path, tmp_path: Path, pools: dict, model: Path
 ) -> None:
     moved = tmp_path / "away.mp4"
     store = tmp_path / "history.sqlite3"
     config = tmp_path / "ten.toml"
     config.write_text(SETTINGS)
     baseline = tmp_path / "baseline.json"
-    write_baseline([cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in pools["upright"]], baseline)
+    write_baseline(model, [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in pools["upright"]], baseline)
     args = ("--source", clip, "--headless", "--store", store, "--config", config,
             "--baseline", baseline)
     process = start(*args)
@@ -142,6 +142,7 @@ def test_one_monitor_controlled_by_commands_survives_a_pulled_source_and_kill_9(
         assert any(i.start_utc > killed_at for i in history.read().intervals)  # writes again
 
 
+@real_inputs
 def test_no_webcam_is_one_line_and_retried() -> None:
     process = start("--camera", "/dev/video77", "--headless")
     try:

@@ -9,13 +9,9 @@ import shlex
 import shutil
 import subprocess
 
-<<<<<<< HEAD
-from posturewatch.cli.parsing import add_command, add_config_option
+from posturewatch.cli.parsing import add_command
 from posturewatch.errors import ConfigError, PostureWatchError
 from posturewatch.storage.atomic import write_atomic
-=======
-from posturewatch.cli.parsing import add_command
->>>>>>> issue-7
 from posturewatch.storage.config_file import load_config
 from posturewatch.storage.paths import bundled_config, user_config_file
 
@@ -31,12 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  posturewatch config edit                 $VISUAL/$EDITOR; a running monitor "
         "picks it up",
     )
-<<<<<<< HEAD
     parser.add_argument("action", choices=["path", "show", "check", "edit"])
-    add_config_option(parser)
-=======
-    parser.add_argument("action", choices=["path", "show", "check"])
->>>>>>> issue-7
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
 

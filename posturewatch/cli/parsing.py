@@ -70,9 +70,14 @@ def seconds_arg(text: str) -> float:
 
 
 def camera_arg(text: str) -> int | str:
-<<<<<<< HEAD
-    """A webcam index (0, 1, ...) or a capture device path such as /dev/video2."""
-    return int(text) if text.isdigit() else text
+    """A webcam index (0, 1, ...) or a capture device path such as /dev/video2: checked
+    here, so a typo is refused before the model is loaded (or downloaded)."""
+    if text.isdigit():
+        return int(text)
+    if not Path(text).expanduser().is_absolute():
+        raise argparse.ArgumentTypeError(
+            f"a webcam index (0, 1, ...) or a device path such as /dev/video2, not {text!r}")
+    return str(Path(text).expanduser())
 
 
 _UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
@@ -93,13 +98,3 @@ def duration_arg(text: str) -> float:
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"a duration above 0, not {text!r}")
     return seconds
-=======
-    """A webcam index (0, 1, ...) or a capture device path such as /dev/video2: checked
-    here, so a typo is refused before the model is loaded (or downloaded)."""
-    if text.isdigit():
-        return int(text)
-    if not Path(text).expanduser().is_absolute():
-        raise argparse.ArgumentTypeError(
-            f"a webcam index (0, 1, ...) or a device path such as /dev/video2, not {text!r}")
-    return str(Path(text).expanduser())
->>>>>>> issue-7

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from posturewatch.cli import frame_input
-from posturewatch.cli.parsing import add_command, add_config_option, camera_arg, path_arg
+from posturewatch.cli.parsing import add_command, camera_arg, path_arg
 from posturewatch.errors import PostureWatchError, SourceError
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,6 @@ EPILOG = """examples:
   posturewatch run                        watch webcam 0 from the tray
   posturewatch run --camera 1 --headless  no tray: state changes and reminders printed
   posturewatch run --source demo.mp4      replay a recording in real time (tests, demos)
-  posturewatch status --json              ask the running monitor how things are
 """
 
 
@@ -44,7 +43,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--baseline", type=path_arg, metavar="FILE",
                         help="a baseline file (default: your saved calibration); a guided "
                         "calibration while running updates it")
-    add_config_option(parser)
     parser.add_argument("--model", type=path_arg, metavar="FILE", help="a pose .task file to use")
     store = parser.add_mutually_exclusive_group()
     store.add_argument("--store", type=path_arg, metavar="PATH",
