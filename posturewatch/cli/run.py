@@ -117,9 +117,8 @@ def run(args: argparse.Namespace) -> int:
                 config_changed=watch.changed,
             )
             server = ControlServer(monitor)
-            server.start()
             try:
-                error = _serve(monitor, headless=headless, args=args)
+                error = _serve(monitor, server, headless=headless, args=args)
             finally:
                 server.close()
     finally:
@@ -129,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(monitor: Any, *, headless: bool, args: argparse.Namespace) -> str | None:
+def _serve(monitor: Any, server: Any, *, headless: bool,
+           args: argparse.Namespace) -> str | None:
     """Run the monitor in a worker thread; the tray or the printer in this one."""
     from posturewatch.desktop.dispatch import Dispatcher
 
@@ -142,8 +142,8 @@ def _serve(monitor: Any, *, headless: bool, args: argparse.Namespace) -> str | N
         for stop in stop_ui:
             stop()
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, on_signal)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    server.start()  # commands (and so tests) reach it only once a signal stops it cleanly
     worker.start()
     try:
         if headless:
@@ -154,6 +154,8 @@ def _serve(monitor: Any, *, headless: bool, args: argparse.Namespace) -> str | N
     finally:
         monitor.stop()
         worker.join(timeout=5)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _tray(monitor: Any, stop_ui: list[Callable[[], None]], args: argparse.Namespace) -> str | None:
