@@ -27,9 +27,9 @@ TRAY_W, TRAY_H = 200, 32
 SCREEN_W = 800
 
 
-def require_tools() -> None:
+def require_tools(*more: str) -> None:
     """Missing desktop tools: a failure in CI (``.ci/run`` installs them), a skip elsewhere."""
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    missing = [tool for tool in (*TOOLS, *more) if shutil.which(tool) is None]
     if not missing:
         return
     message = f"desktop tools missing: {', '.join(missing)} (.ci/run apt-get installs them)"
@@ -92,8 +92,9 @@ class Desktop:
 
 
 @contextmanager
-def desktop_session(folder: Path) -> Iterator[Desktop]:
-    require_tools()
+def desktop_session(folder: Path, *, window_manager: bool = False) -> Iterator[Desktop]:
+    """``window_manager``: openbox too (full-screen detection needs EWMH); no tray then."""
+    require_tools(*(("openbox", "wmctrl", "xmessage") if window_manager else ()))
     number = _free_display()
     env = dict(os.environ, DISPLAY=f":{number}")
     env.pop("WAYLAND_DISPLAY", None)
@@ -103,6 +104,12 @@ def desktop_session(folder: Path) -> Iterator[Desktop]:
             ["Xvfb", f":{number}", "-screen", "0", f"{SCREEN_W}x600x24", "-nolisten", "tcp"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         poll(lambda: desktop.ok("xdpyinfo"), 15, "Xvfb")
+        if window_manager:
+            desktop.processes.append(subprocess.Popen(
+                ["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            poll(lambda: desktop.ok("wmctrl", "-m"), 15, "openbox")
+            yield desktop
+            return
         desktop.processes.append(subprocess.Popen(
             ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel",
              "--width", str(TRAY_W), "--heighttype", "pixel", "--height", str(TRAY_H),

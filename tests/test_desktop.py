@@ -87,6 +87,28 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
     return seen
 
 
+def test_a_focused_full_screen_window_is_busy(tmp_path: Path) -> None:
+    """Under a window manager (openbox), a window made full screen with wmctrl and focused
+    makes the monitor hold reminders; the same window not full screen does not."""
+    with desktop_session(tmp_path, window_manager=True) as desktop:
+        window = subprocess.Popen(["xmessage", "-name", "pwfull", "full screen"],
+                                  env=desktop.env)
+        try:
+            poll(lambda: "pwfull" in desktop.run("wmctrl", "-l", "-x").stdout, 10, "window")
+            check = [sys.executable, "-c",
+                     "from posturewatch.desktop.focus import busy; print(busy())"]
+            desktop.run("wmctrl", "-x", "-a", "pwfull")
+            plain = desktop.run(*check).stdout.strip()
+            desktop.run("wmctrl", "-x", "-r", "pwfull", "-b", "add,fullscreen")
+            desktop.run("wmctrl", "-x", "-a", "pwfull")
+            full = poll(lambda: (out := desktop.run(*check).stdout.strip()) == "full screen"
+                        and out, 10, "full screen")
+        finally:
+            window.terminate()
+            window.wait(timeout=5)
+    assert plain == "None" and full == "full screen"
+
+
 def test_tray_icon_shows(scenario: dict) -> None:
     assert scenario["icon_colours"] > 1
 
