@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from posturewatch.app.history_sink import LogHistory
 from posturewatch.app.monitor import Monitor, ReminderDue, Stopped
 from posturewatch.app.store_history import StoreHistory
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
@@ -167,3 +168,27 @@ def test_the_store_holds_every_interval_bout_break_and_reminder(day: dict) -> No
     outcomes = [(r.rule, r.outcome) for r in records.reminders]
     assert len(outcomes) == len(EXPECTED)
     assert outcomes[1] == ("break", "acted") and outcomes[4] == ("posture", "ignored")
+
+
+def test_daylight_saving_change_while_running(rgb_pools: dict[str, list[np.ndarray]],
+                                              model: Path) -> None:
+    """Started 00:30 on the night clocks go forward (02:00 CET becomes 03:00 CEST), with
+    reminders allowed only from 03:00 local: the first comes at 03:00 CEST, 1.5 h later,
+    not 2.5 h (the offset at start), and the day's sitting is not shifted by the hour."""
+    config = load_config()
+    values = {k: dict(v) for k, v in config.values.items()}
+    values["reminders"]["active_from_h"] = 3.0
+    config = type(config)(values, config.files)
+    start = datetime(2026, 3, 29, 0, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    clock = FakeClock(start)
+    camera = ScriptedCamera(clock, rgb_pools, [Segment(120, "upright")])
+    with PoseEstimator(model, settings(PoseSettings, config.section("pose")),
+                       video=False) as estimator:
+        monitor = Monitor(config, open_grabber=camera.open, estimator=CachedPose(estimator),  # type: ignore[arg-type]
+                          baseline=write_baseline(model, rgb_pools["upright"], None),
+                          catalog=load_catalog(), clock=clock, history=LogHistory(),
+                          source_name="scripted")
+        monitor.run()
+    first = monitor.reminders[0]
+    assert first.t / MIN == pytest.approx(90, abs=0.5)
+    assert list(monitor.engine.sitting.daily_sitting_s().values()) == [pytest.approx(7200, abs=10)]

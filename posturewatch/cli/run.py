@@ -220,9 +220,29 @@ def _tray(monitor: Any, stop_ui: list[Callable[[], None]], args: argparse.Namesp
 
 
 def _open_config() -> None:
-    from posturewatch.cli.config import open_in_editor
+    """From the tray there is no terminal: $VISUAL if set (a graphical editor), else the
+    desktop's own handler for the file. A saved change is picked up while running."""
+    import subprocess
 
-    threading.Thread(target=open_in_editor, name="editor", daemon=True).start()
+    from posturewatch.cli.config import NEW_FILE, open_in_editor
+    from posturewatch.storage.atomic import write_atomic
+    from posturewatch.storage.paths import user_config_file
+
+    if os.environ.get("VISUAL"):
+        threading.Thread(target=open_in_editor, name="editor", daemon=True).start()
+        return
+    path = user_config_file()
+    if not path.exists():
+        write_atomic(path, NEW_FILE)
+    if sys.platform == "win32":
+        os.startfile(path)  # type: ignore[attr-defined]  # noqa: S606
+        return
+    opener = "open" if sys.platform == "darwin" else "xdg-open"
+    try:
+        subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    except OSError as exc:
+        log.warning("cannot open %s (%s): edit it with `posturewatch config edit`", path, exc)
 
 
 def _open_summary() -> None:
