@@ -114,7 +114,11 @@ def run() -> int:
     parser.add_argument("--keep", type=Path, help="write the store here and keep it")
     args = parser.parse_args()
     native_logs.silence_native_stderr = lambda: None  # nothing native loads here
-    folder = Path(tempfile.mkdtemp(prefix="posturewatch-bench-"))
+    with tempfile.TemporaryDirectory(prefix="posturewatch-bench-") as temporary:
+        return measure(args, Path(temporary))
+
+
+def measure(args: argparse.Namespace, folder: Path) -> int:
     store = args.keep or folder / "history.sqlite3"
     rng = random.Random(7)
     first = date(2025, 1, 1)
