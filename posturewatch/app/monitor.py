@@ -593,8 +593,7 @@ class Monitor:
             self._tray_state, self._since = state, t
 
     def _status(self) -> Status:
-        now, day = self._now, self._day if hasattr(self, "_day") else None
-        epoch = day.epoch if day is not None else (lambda t: t)
+        now, epoch = self._now, self._day.epoch
         sitting = self._engine.sitting.current_sitting_s
         breaks = self._engine.settings.breaks
         next_break = (max(0.0, breaks.break_after_min * 60 - sitting)
