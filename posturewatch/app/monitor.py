@@ -295,6 +295,8 @@ class Monitor:
                     done.set()
             try:
                 self._record_spans(final=True)
+                if self._paused_until is not None:  # stopped while paused: keep the pause
+                    self._history.pause(self._paused_at, self._now)
                 self._history.close(self._now)
             except Exception as exc:  # a failing store must not hide why the loop stopped
                 log.exception("history not closed cleanly")
