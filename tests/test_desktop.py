@@ -126,6 +126,7 @@ def test_reminder_reaches_dunst_with_its_title(scenario: dict) -> None:
     assert apps == {"posturewatch"}
     body = next(e["body"]["data"] for e in entries if e["summary"]["data"] == "Sit tall")
     assert "rule: posture" in body
+    assert "notification service failed" not in scenario["log"]
 
 
 def test_snooze_button_shows_in_status(scenario: dict) -> None:

@@ -149,3 +149,28 @@ def test_config_edit_opens_the_editor_and_checks_the_result(tmp_path: Path) -> N
         os.environ.clear()
         os.environ.update(env)
         user.unlink(missing_ok=True)
+
+
+def test_a_failing_notification_service_falls_back_to_the_log(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No D-Bus session to talk to: the real desktop-notifier fails, the dispatcher says so
+    in one line and falls back (no tray here) to the log; nothing raises."""
+    from posturewatch.core.reminders.reminder import Reminder
+    from posturewatch.desktop.dispatch import Dispatcher
+    from posturewatch.desktop.notify import DesktopNotifications
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/posturewatch-bus")
+    notifications = DesktopNotifications(lambda rid, outcome: None)
+    try:
+        dispatcher = Dispatcher(None, notifications=notifications)  # type: ignore[arg-type]
+        reminder = Reminder(0, 10.0, "posture", "posture", "Sit tall", "Sit back.", "sit_tall",
+                            ("doc.txt",))
+        with caplog.at_level("WARNING"):
+            dispatcher._remind(reminder)
+    finally:
+        notifications.close()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("notification service failed" in m for m in messages), messages
+    assert any(m.startswith("Sit tall: Sit back.") for m in messages), messages
+    assert not any(r.exc_info for r in caplog.records)

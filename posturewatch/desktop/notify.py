@@ -14,6 +14,9 @@ import threading
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
+# desktop-notifier logs a failed send as a warning with a traceback and carries on; we
+# report it in one line ourselves (and fall back), so only its errors get through.
+logging.getLogger("desktop_notifier").setLevel(logging.ERROR)
 
 DONE, SNOOZE = "Done", "Snooze"
 
@@ -41,13 +44,18 @@ class DesktopNotifications:
     def send(self, title: str, body: str, reminder_id: int | None = None) -> bool:
         """Show it; False if the notification service failed (the caller falls back)."""
         try:
-            self._call(self._send(title, body, reminder_id), 5.0)
-        except Exception as exc:  # no D-Bus, no service, a timeout: never the monitor's end
+            sent = self._call(self._send(title, body, reminder_id), 5.0)
+        except Exception as exc:  # a timeout, a library error: never the monitor's end
             log.warning("notification service failed: %s", exc or type(exc).__name__)
             return False
-        return True
+        if not sent:
+            log.warning("notification service failed (no D-Bus session, or no "
+                        "notification daemon answering)")
+        return bool(sent)
 
-    async def _send(self, title: str, body: str, reminder_id: int | None) -> None:
+    async def _send(self, title: str, body: str, reminder_id: int | None) -> bool:
+        """True once the service has taken it (desktop-notifier reports a failure only
+        by not calling ``on_dispatched``)."""
         from desktop_notifier import Button
 
         buttons: list[Button] = []
@@ -58,8 +66,11 @@ class DesktopNotifications:
                        Button(title=SNOOZE, on_pressed=self._outcome_cb(reminder_id, "snoozed"))]
             kwargs = {"on_clicked": done,
                       "on_dismissed": self._outcome_cb(reminder_id, "dismissed")}
+        dispatched: list[bool] = []
         await self._notifier.send(title=title, message=body, buttons=buttons,
-                                  timeout=self._timeout_s, **kwargs)
+                                  timeout=self._timeout_s,
+                                  on_dispatched=lambda: dispatched.append(True), **kwargs)
+        return bool(dispatched)
 
     def _outcome_cb(self, reminder_id: int, outcome: str) -> Callable[[], None]:
         def called() -> None:
