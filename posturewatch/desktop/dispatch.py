@@ -76,8 +76,9 @@ class Dispatcher:
                 case StatusChanged(status):
                     if self.tray is not None:
                         self.tray.update(status)
+                    camera = "" if status.camera == "ok" else f"; {status.camera}"
                     self._print(f"state: {status.state.value} (sitting "
-                                f"{status.sitting_s / 60:.1f} min, camera {status.camera})")
+                                f"{status.sitting_s / 60:.1f} min{camera})")
                 case ReminderDue(reminder):
                     self._remind(reminder)
                 case Notice(title, body, level):

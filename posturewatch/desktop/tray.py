@@ -70,9 +70,29 @@ class MenuActions:
     quit: Callable[[], None]
 
 
+class _NoTrayHost(logging.Filter):
+    """pystray logs every failed docking (no system tray running) as an error with a
+    traceback; say it once, in one line, and let the icon dock when a tray appears."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.said = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.getMessage().startswith("Failed to dock icon"):
+            return True
+        if not self.said:
+            self.said = True
+            log.warning("no system tray to show the icon in; it appears when one starts "
+                        "(reminders still come as notifications)")
+        return False
+
+
 class Tray:
     def __init__(self, actions: MenuActions) -> None:
         import pystray  # only here: it needs a display at import time
+
+        logging.getLogger("pystray._base").addFilter(_NoTrayHost())
 
         self._pystray = pystray
         item, menu = pystray.MenuItem, pystray.Menu
