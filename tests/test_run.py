@@ -116,6 +116,8 @@ def test_one_monitor_controlled_by_commands_survives_a_pulled_source_and_kill_9(
     assert "Camera problem" in out and "state: upright" in out
     assert "no display found, running headless" not in err  # --headless asked for it
     assert "settings not reloaded" in err and "break_after_min" in err
+    logged = Path(os.environ["XDG_STATE_HOME"]) / "posturewatch" / "log" / "monitor.log"
+    assert "monitor starting" in logged.read_text()  # the user log folder, rotated
     assert "Settings not reloaded" in out  # the notice, printed when headless
     with History.open(store) as history:
         records = history.read()
