@@ -36,7 +36,7 @@ def frontal_baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_calibration_file_is_versioned_json(frontal_baseline: Path) -> None:
     data = json.loads(frontal_baseline.read_text())
-    assert data["version"] == 1 and data["view"] == "front" and data["frames"] == 5
+    assert data["version"] == 2 and data["view"] == "front" and data["frames"] == 5
     assert 0.3 < data["head_height"] < 1.5
 
 

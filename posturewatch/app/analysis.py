@@ -19,6 +19,7 @@ from posturewatch.core.baseline import Baseline
 from posturewatch.core.judgement import ClassifierSettings, closeness, judge
 from posturewatch.core.metrics import PostureMetrics, compute_metrics
 from posturewatch.core.observation import Observation, Posture
+from posturewatch.core.self_baseline import Referee, for_still
 from posturewatch.core.settling import Settler
 
 # A frame stands for the time until the next one, but never more than this many sample
@@ -35,9 +36,12 @@ class FrameResult:
     calibrated: bool | None  # judged against the user's baseline (False: population's)
     closeness: float | None
     path: Path | None = None
+    reasons: tuple[str, ...] = ()  # what is wrong when slouched (core.judgement names)
+    baseline: str | None = None  # judged against: "calibration" | "self" | "population"
+    stale: bool = False  # the calibration's view no longer matches (camera or seat moved)
 
     def observation(self) -> Observation:
-        return Observation(self.t, self.state, self.closeness)
+        return Observation(self.t, self.state, self.closeness, self.reasons)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"t": round(self.t, 3)}
@@ -47,6 +51,9 @@ class FrameResult:
         out["score"] = None if self.score is None else round(self.score, 3)
         out["calibrated"] = self.calibrated
         out["closeness"] = None if self.closeness is None else round(self.closeness, 3)
+        out["reasons"] = list(self.reasons)
+        out["baseline"] = self.baseline
+        out["stale"] = self.stale
         out["metrics"] = self.metrics.to_dict() if self.metrics else None
         return out
 
@@ -62,6 +69,7 @@ def judge_source(
     """Stops after ``until`` seconds of the source's time, at its end, or, for a camera,
     at Ctrl-C; either way the frames still settling are released, none are lost."""
     settler: Settler[FrameResult] = Settler(settings.settle_s)
+    referee = Referee(baseline, settings)
     was_slouched = False
     try:
         for frame in prefetch(source.frames(), on_stop=source.stop):
@@ -69,15 +77,24 @@ def judge_source(
                 break
             landmarks = estimator.detect(frame.rgb, frame.t)
             metrics = compute_metrics(landmarks) if landmarks is not None else None
-            judged = judge(metrics, baseline, settings, was_slouched=was_slouched)
+            if source.still:
+                base, stale = for_still(baseline, metrics, settings), False
+                against = "calibration" if base is not None else "population"
+            else:
+                choice = referee.choose(frame.t, metrics)
+                base, stale, against = choice.baseline, choice.stale, choice.source
+            judged = judge(metrics, base, settings, was_slouched=was_slouched)
             result = FrameResult(
                 frame.t,
                 judged.state,
                 metrics,
                 judged.score,
                 judged.calibrated,
-                closeness(metrics, baseline) if metrics else None,
+                closeness(metrics, base) if metrics else None,
                 frame.path,
+                judged.reasons,
+                against if metrics else None,
+                stale,
             )
             if source.still:
                 yield result

@@ -1,7 +1,9 @@
-"""From metrics to a posture state, against the user's baseline.
+"""From metrics to a posture state and the reasons for it, against a baseline.
 
-``judge`` scores one frame: 1.0 means exactly at the slouch threshold. Streams then pass
-through ``core.settling.Settler``. Nothing here reads a clock.
+Each deviation from the upright baseline is scored in units of its own threshold (1.0 =
+exactly at it); a frame is slouched when any reaches 1 and its ``reasons`` name those that
+do. The geometry is documented in docs/ARCHITECTURE.md ("How posture is judged"). Streams
+then pass through ``core.settling.Settler``. Nothing here reads a clock.
 """
 
 from __future__ import annotations
@@ -9,13 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from posturewatch.core.baseline import POPULATION, Baseline
+from posturewatch.core.baseline import POPULATION, Baseline, population
 from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.observation import Posture
+
+# Reason names, as they appear in JSON and reach the reminder rules.
+SUNK = "sunk"
+HEAD_FORWARD = "head_forward"
+HEAD_DOWN = "head_down"
+LEANING_IN = "leaning_in"
+LEANING_LEFT, LEANING_RIGHT = "leaning_left", "leaning_right"
+HEAD_TILTED_LEFT, HEAD_TILTED_RIGHT = "head_tilted_left", "head_tilted_right"
+_MIN_GROWTH = 0.05  # face growth below this is noise, not a head pushed forward
 
 
 @dataclass(frozen=True, slots=True)
 class ClassifierSettings:
+    """The [classifier] section; defaults equal config/default.toml's, which documents them."""
+
     min_visibility: float
     head_drop: float
     forward_weight: float
@@ -23,29 +36,87 @@ class ClassifierSettings:
     torso_forward_deg: float
     release_ratio: float
     settle_s: float
+    head_down: float = 0.1
+    leaning_in: float = 0.3
+    sunk_in_frame: float = 0.75
+    lean_sideways_deg: float = 8.0
+    head_tilt_deg: float = 8.0
+    population_head_height: float = 0.64
+    population_face_scale: float = 0.38
+    population_head_pitch: float = 0.1
+    population_max_head_size: float = 0.4
+    population_max_face_y: float = 0.62
+    view_shift: float = 0.6
+    view_scale: float = 0.3
+    view_window_s: float = 30.0
+    self_window_s: float = 300.0
+    self_stretch_s: float = 10.0
+
+    def priors(self) -> dict[str, float]:
+        return {"head_height": self.population_head_height,
+                "face_scale": self.population_face_scale,
+                "head_pitch": self.population_head_pitch}
 
 
-def baseline_for_view(metrics: PostureMetrics, baseline: Baseline | None) -> Baseline:
-    """The baseline to compare with: the user's if it was recorded in the same view."""
+def baseline_for_view(
+    metrics: PostureMetrics, baseline: Baseline | None, s: ClassifierSettings | None = None
+) -> Baseline:
+    """The baseline to compare with: the given one if it was recorded in the same view,
+    else the population prior for the frame's view."""
     if baseline is not None and baseline.view == metrics.view:
         return baseline
-    return POPULATION[metrics.view]
+    if s is None:
+        return POPULATION[metrics.view]
+    return population(s.priors(), metrics.view)
+
+
+def _side(value: float, left: str, right: str) -> str:
+    return left if value >= 0 else right
+
+
+def deviations(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> dict[str, float]:
+    """Every deviation that can be measured, in units of its threshold (>= 1: too far).
+    Directional ones are named by side (the person's left or right)."""
+    out: dict[str, float] = {}
+    if m.view == "side":
+        if m.neck_forward_deg is not None and base.neck_forward_deg is not None:
+            out[HEAD_FORWARD] = (m.neck_forward_deg - base.neck_forward_deg) / s.neck_forward_deg
+        if m.torso_forward_deg is not None and base.torso_forward_deg is not None:
+            out[LEANING_IN] = (m.torso_forward_deg - base.torso_forward_deg) / s.torso_forward_deg
+        return out
+    drop = 0.0
+    if m.head_height is not None and base.head_height:
+        drop = 1.0 - m.head_height / base.head_height
+        out[SUNK] = drop / s.head_drop
+    if m.face_scale is not None and base.face_scale:
+        growth = m.face_scale / base.face_scale - 1.0
+        if growth > _MIN_GROWTH:
+            out[HEAD_FORWARD] = (drop + s.forward_weight * growth) / s.head_drop
+    if base.head_pitch is not None:
+        out[HEAD_DOWN] = (m.head_pitch - base.head_pitch) / s.head_down
+    if m.head_roll_deg is not None and base.head_roll_deg is not None:
+        roll = m.head_roll_deg - base.head_roll_deg
+        out[_side(roll, HEAD_TILTED_LEFT, HEAD_TILTED_RIGHT)] = abs(roll) / s.head_tilt_deg
+    if m.body_lean_deg is not None and base.body_lean_deg is not None:
+        lean = m.body_lean_deg - base.body_lean_deg
+        out[_side(lean, LEANING_LEFT, LEANING_RIGHT)] = abs(lean) / s.lean_sideways_deg
+    # The view-dependent ones: nearer the camera, or sunk low in the frame.
+    if base.head_size:
+        out[LEANING_IN] = (m.head_size / base.head_size - 1.0) / s.leaning_in
+        if base.face_y is not None and m.face_y is not None and m.resolution:
+            width, height = m.resolution
+            lower = (m.face_y - base.face_y) * height / (base.head_size * width)
+            out[SUNK] = max(out.get(SUNK, 0.0), lower / s.sunk_in_frame)
+    elif not base.calibrated:
+        out[LEANING_IN] = m.head_size / s.population_max_head_size
+        if m.face_y is not None:
+            out[SUNK] = max(out.get(SUNK, 0.0), m.face_y / s.population_max_face_y)
+    return out
 
 
 def slouch_score(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> float:
-    """How far from upright, in units of the configured threshold (>= 1 is a slouch)."""
-    if m.view == "front" and m.head_height is not None and base.head_height:
-        drop = 1.0 - m.head_height / base.head_height
-        growth = 0.0
-        if m.face_scale is not None and base.face_scale:
-            growth = max(0.0, m.face_scale / base.face_scale - 1.0)
-        return (drop + s.forward_weight * growth) / s.head_drop
-    scores = []
-    if m.neck_forward_deg is not None and base.neck_forward_deg is not None:
-        scores.append((m.neck_forward_deg - base.neck_forward_deg) / s.neck_forward_deg)
-    if m.torso_forward_deg is not None and base.torso_forward_deg is not None:
-        scores.append((m.torso_forward_deg - base.torso_forward_deg) / s.torso_forward_deg)
-    return max(scores, default=0.0)
+    """How far from upright, in units of the configured thresholds (>= 1 is a slouch)."""
+    return max(deviations(m, base, s).values(), default=0.0)
 
 
 def closeness(m: PostureMetrics, baseline: Baseline | None) -> float | None:
@@ -59,6 +130,7 @@ class Judgement(NamedTuple):
     state: Posture
     score: float | None = None  # None when the frame could not be scored
     calibrated: bool | None = None  # scored against the user's baseline, not the population's
+    reasons: tuple[str, ...] = ()  # the deviations at or over their threshold, worst first
 
 
 def judge(
@@ -68,16 +140,33 @@ def judge(
     *,
     was_slouched: bool = False,
 ) -> Judgement:
-    """One frame's state and score. Once slouched, the score must fall below
+    """One frame's state, score and reasons. Once slouched, the score must fall below
     ``release_ratio`` to count as upright again (hysteresis). A front view with the face
-    at or below the shoulder line is not a sitting person but a stray detection."""
+    at or below the shoulder line is not a sitting person but a stray detection.
+
+    With the face visible but the shoulders not (leaning in close, the body out of frame)
+    the head alone is judged: a clear deviation is a slouch, none is ``unknown``."""
     if m is None:
         return Judgement(Posture.AWAY)
     implausible = m.head_height is not None and m.head_height <= 0
-    if m.visibility < s.min_visibility or implausible:
+    hidden = m.face_visibility < s.min_visibility or (
+        m.visibility < s.min_visibility and m.view != "front")
+    if implausible or hidden:
         return Judgement(Posture.UNKNOWN)
-    base = baseline_for_view(m, baseline)
-    score = slouch_score(m, base, s)
+    base = baseline_for_view(m, baseline, s)
+    scores = deviations(m, base, s)
+    head_only = m.visibility < s.min_visibility
+    if head_only:  # shoulders unreliable: only what the head shows on its own
+        scores = {k: v for k, v in scores.items() if k in _HEAD_ONLY}
+    score = max(scores.values(), default=0.0)
     limit = s.release_ratio if was_slouched else 1.0
+    if head_only and score < 1.0:
+        return Judgement(Posture.UNKNOWN)
     state = Posture.SLOUCHED if score >= limit else Posture.UPRIGHT
-    return Judgement(state, score, base.calibrated)
+    reasons = tuple(sorted((k for k, v in scores.items() if v >= limit), key=lambda k: -scores[k]))
+    if state is Posture.UPRIGHT:
+        reasons = ()
+    return Judgement(state, score, base.calibrated, reasons)
+
+
+_HEAD_ONLY = {HEAD_DOWN, HEAD_TILTED_LEFT, HEAD_TILTED_RIGHT, LEANING_IN}
