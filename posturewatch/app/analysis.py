@@ -136,3 +136,14 @@ def totals(
     out: dict[str, Any] = {f"{s.value}_s": round(v, 3) for s, v in seconds.items()}
     out["frames"] = {s.value: n for s, n in counts.items()}
     return out
+
+
+def baseline_status(results: Sequence[FrameResult]) -> dict[str, Any]:
+    """Whether the calibration went stale (and from when), and how many frames were judged
+    against the self-baseline: for the report and its summary line."""
+    stale_from = next((r.t for r in results if r.stale), None)
+    return {
+        "stale": stale_from is not None,
+        "stale_from_s": None if stale_from is None else round(stale_from, 3),
+        "self_frames": sum(1 for r in results if r.baseline == "self"),
+    }

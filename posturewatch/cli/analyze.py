@@ -10,7 +10,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from posturewatch.app.analysis import FrameResult, judge_source, totals
+from posturewatch.app.analysis import FrameResult, baseline_status, judge_source, totals
 from posturewatch.app.replay import replay
 from posturewatch.capture.sources import FrameSource
 from posturewatch.cli import frame_input
@@ -128,6 +128,7 @@ def _report(
         "interval_s": round(source.interval, 4),
         "frames": [r.to_json() for r in results],
         "totals": totals(results, source.interval, still=source.still, end=source.end),
+        "baseline_status": baseline_status(results),
     }
     if skipped := getattr(source, "skipped", None):
         report["skipped"] = [str(p) for p in skipped]
@@ -139,8 +140,17 @@ def _summary(report: dict[str, Any]) -> str:
 
 
 def _baseline_note(report: dict[str, Any]) -> str:
+    status = report["baseline_status"]
+    if status["stale"]:
+        return (f"  your calibration's view no longer matches (camera or seat moved?) from "
+                f"{status['stale_from_s']:.1f} s: judged against a self-baseline from your own "
+                f"recent frames ({status['self_frames']} frames); run `posturewatch calibrate`")
     population = sum(1 for f in report["frames"] if f["calibrated"] is False)
     if report["baseline"] is None:
+        if status["self_frames"]:
+            return (f"  no calibration: judged against a self-baseline from your own recent "
+                    f"frames ({status['self_frames']} frames) within population priors "
+                    f"(run `posturewatch calibrate` for accuracy)")
         return "  judged against population defaults (run `posturewatch calibrate` for accuracy)"
     view = report["baseline"]["view"]
     if population:

@@ -22,6 +22,17 @@ HEAD_DOWN = "head_down"
 LEANING_IN = "leaning_in"
 LEANING_LEFT, LEANING_RIGHT = "leaning_left", "leaning_right"
 HEAD_TILTED_LEFT, HEAD_TILTED_RIGHT = "head_tilted_left", "head_tilted_right"
+# What each reason tells the person, for reminders and summaries.
+REASON_TEXT = {
+    SUNK: "you have sunk down in your chair",
+    HEAD_FORWARD: "your head is pushed forward",
+    HEAD_DOWN: "your head is down",
+    LEANING_IN: "you are leaning in close to the screen",
+    LEANING_LEFT: "you are leaning to the left",
+    LEANING_RIGHT: "you are leaning to the right",
+    HEAD_TILTED_LEFT: "your head is tilted to the left",
+    HEAD_TILTED_RIGHT: "your head is tilted to the right",
+}
 _MIN_GROWTH = 0.05  # face growth below this is noise, not a head pushed forward
 
 
@@ -46,8 +57,8 @@ class ClassifierSettings:
     population_head_pitch: float = 0.1
     population_max_head_size: float = 0.4
     population_max_face_y: float = 0.62
-    view_shift: float = 0.6
-    view_scale: float = 0.3
+    view_shift: float = 0.3
+    view_scale: float = 0.2
     view_window_s: float = 30.0
     self_window_s: float = 300.0
     self_stretch_s: float = 10.0
@@ -56,6 +67,12 @@ class ClassifierSettings:
         return {"head_height": self.population_head_height,
                 "face_scale": self.population_face_scale,
                 "head_pitch": self.population_head_pitch}
+
+
+def describe(reasons: tuple[str, ...]) -> str:
+    """'your head is tilted to the left and you are leaning in close to the screen'."""
+    texts = [REASON_TEXT.get(r, r) for r in reasons]
+    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1] if texts else ""
 
 
 def baseline_for_view(

@@ -15,13 +15,20 @@ import statistics
 from collections import deque
 from dataclasses import dataclass, replace
 
-from posturewatch.core.baseline import POSTURE_FIELDS, VIEW_FIELDS, Baseline, population
+from posturewatch.core.baseline import (
+    POSTURE_FIELDS,
+    VIEW_FIELDS,
+    Baseline,
+    population,
+    without_view,
+)
 from posturewatch.core.judgement import ClassifierSettings, slouch_score
 from posturewatch.core.metrics import PostureMetrics
 
 _MATCH_SHARE_STALE = 0.25  # fewer matching frames than this share: the view changed
 _MATCH_SHARE_FRESH = 0.5  # at least this share again: the view is back
 _MIN_STRETCH_FRAMES = 5
+_UPRIGHT_LOOKING = 0.5  # posture score under this: proportions of an upright frame
 # How far a self-learned value may stray from the population prior (the spread of
 # per-person upright medians, widened): head height at least 85 % of the prior, pitch at
 # most 0.08 head widths above it, roll and lean within 5 degrees of level.
@@ -39,22 +46,32 @@ def view_matches(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> bo
     aspect = (m.resolution[1] / m.resolution[0]) if m.resolution else 1.0
     dx = abs(m.shoulder_x - (base.shoulder_x or 0.0)) / width
     dy = abs((m.shoulder_y or 0.0) - (base.shoulder_y or 0.0)) * aspect / width
-    return max(dx, dy) <= s.view_shift and abs(m.shoulder_size / width - 1.0) <= s.view_scale
+    # Sinking in the chair moves the shoulders down, not sideways: twice the leeway in y.
+    return (dx <= s.view_shift and dy <= 2 * s.view_shift
+            and abs(m.shoulder_size / width - 1.0) <= s.view_scale)
 
 
 class ViewWatch:
-    """Stale when under a quarter of the last ``view_window_s`` seconds' front frames
-    match the calibration's view (and they span a third of the window); fresh again when
-    half do."""
+    """Stale when under a quarter of the last ``view_window_s`` seconds' upright-looking
+    frames match the calibration's view (and they span a third of the window); fresh
+    again when half do.
+
+    Only frames whose proportions look upright against the calibration (head height,
+    face scale, pitch, roll, lean: all under half their thresholds) are compared: sinking
+    back in the chair moves and shrinks the shoulders as a moved camera does, but it also
+    changes those proportions, while a moved camera does not."""
 
     def __init__(self, baseline: Baseline, s: ClassifierSettings) -> None:
         self.baseline, self.s = baseline, s
+        self._posture = without_view(baseline)
         self._recent: deque[tuple[float, bool]] = deque()
         self.stale = False
         self.stale_since: float | None = None
 
     def update(self, t: float, m: PostureMetrics) -> bool:
-        if m.view != self.baseline.view:
+        if m.view != self.baseline.view or m.visibility < self.s.min_visibility:
+            return self.stale
+        if slouch_score(m, self._posture, self.s) >= _UPRIGHT_LOOKING:
             return self.stale
         self._recent.append((t, view_matches(m, self.baseline, self.s)))
         while self._recent and self._recent[0][0] < t - self.s.view_window_s:
