@@ -11,7 +11,7 @@ model runs once per image: landmarks are cached in /tmp (bench/landmark_cache.py
   upright frames come in filename order person by person, so sittings are split where
   the view jumps (shoulder position or width), and each poor-posture frame is given to the
   sitting whose frames look most alike (shirt colour under the shoulders and the
-  background above the head); frames far from every sitting are left out.
+  background above the head). The person with no upright frames is placed wrongly.
 - uncalibrated: every frame against the population priors.
 - new day: upright and poor-posture frames of one sitting cycled into a 7-minute
   timeline at 5 fps (blocks of 20-40 s), every frame seen through a moved camera (cropped,
@@ -86,18 +86,7 @@ def timeline(good: Sequence[PostureMetrics | None], bad: Sequence[PostureMetrics
             t += 1 / FPS
         block_bad = not block_bad
     out += [(t, *pair) for pair in settler.flush()]
-    times = [x[0] for x in out]
-    del times
-    labelled = [(b, st) for (tt, b, st) in _dated(out)]
-    return balanced([(b, st) for tt, (b, st) in zip(_times(out), labelled) if tt >= skip_s])
-
-
-def _dated(out: list[tuple[float, bool, Posture]]) -> list[tuple[float, bool, Posture]]:
-    return out
-
-
-def _times(out: list[tuple[float, bool, Posture]]) -> list[float]:
-    return [t for t, _, _ in out]
+    return balanced([(b, st) for tt, b, st in out if tt >= skip_s])
 
 
 def moved_camera(crop: float, dx: float, dy: float) -> Callable[[np.ndarray], np.ndarray]:
@@ -207,14 +196,11 @@ def devdata(model: Path, s: ClassifierSettings) -> list[str]:
                                                            [ms[i] for i in good_idx])]
     feats = np.array([appearance(p, lm) for p, lm in zip(paths, found)])
     centres = np.array([np.median(feats[g], axis=0) for g in groups])
-    spread = np.median([np.linalg.norm(feats[i] - centres[k]) for k, g in enumerate(groups)
-                        for i in g])
     owner: dict[int, int] = {}
     for i, b in enumerate(bad):
         if b:
             d = np.linalg.norm(centres - feats[i], axis=1)
-            if d.min() <= 4 * spread:
-                owner[i] = int(d.argmin())
+            owner[i] = int(d.argmin())
     pairs_cal: list[tuple[bool, Posture]] = []
     pairs_day: list[tuple[bool, Posture]] = []
     for k, g in enumerate(groups):

@@ -28,7 +28,7 @@ from posturewatch.core.metrics import PostureMetrics
 _MATCH_SHARE_STALE = 0.25  # fewer matching frames than this share: the view changed
 _MATCH_SHARE_FRESH = 0.5  # at least this share again: the view is back
 _MIN_STRETCH_FRAMES = 5
-_UPRIGHT_LOOKING = 0.5  # posture score under this: proportions of an upright frame
+_UPRIGHT_LOOKING = 1.0  # posture score under this: proportions of an upright frame
 # How far a self-learned value may stray from the population prior (the spread of
 # per-person upright medians, widened): head height at least 85 % of the prior, pitch at
 # most 0.08 head widths above it, roll and lean within 5 degrees of level.
@@ -57,7 +57,7 @@ class ViewWatch:
     again when half do.
 
     Only frames whose proportions look upright against the calibration (head height,
-    face scale, pitch, roll, lean: all under half their thresholds) are compared: sinking
+    face scale, pitch, roll, lean: all under their thresholds) are compared: sinking
     back in the chair moves and shrinks the shoulders as a moved camera does, but it also
     changes those proportions, while a moved camera does not."""
 
