@@ -34,6 +34,7 @@ REASON_TEXT = {
     HEAD_TILTED_RIGHT: "your head is tilted to the right",
 }
 _MIN_GROWTH = 0.05  # face growth below this is noise, not a head pushed forward
+_PRIOR_MIN_GROWTH = 0.12
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,11 @@ def deviations(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> dict
         out[SUNK] = drop / s.head_drop
     if m.face_scale is not None and base.face_scale:
         growth = m.face_scale / base.face_scale - 1.0
-        if growth > _MIN_GROWTH:
+        # Against the population prior only growth beyond the spread between people
+        # (per-person upright face scales lie within 12 % of the prior) counts.
+        prior_only = not base.calibrated and not base.head_size
+        if growth > (_PRIOR_MIN_GROWTH if prior_only else _MIN_GROWTH):
+            growth -= _PRIOR_MIN_GROWTH if prior_only else 0.0
             out[HEAD_FORWARD] = (drop + s.forward_weight * growth) / s.head_drop
     if base.head_pitch is not None:
         out[HEAD_DOWN] = (m.head_pitch - base.head_pitch) / s.head_down
