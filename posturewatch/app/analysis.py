@@ -19,6 +19,7 @@ from posturewatch.core.baseline import Baseline
 from posturewatch.core.judgement import ClassifierSettings, closeness, judge
 from posturewatch.core.metrics import PostureMetrics, compute_metrics
 from posturewatch.core.observation import Observation, Posture
+from posturewatch.core.presence import PresenceMemory
 from posturewatch.core.self_baseline import Referee, for_still
 from posturewatch.core.settling import Settler
 
@@ -70,6 +71,7 @@ def judge_source(
     at Ctrl-C; either way the frames still settling are released, none are lost."""
     settler: Settler[FrameResult] = Settler(settings.settle_s)
     referee = Referee(baseline, settings)
+    presence = PresenceMemory(settings.hidden_similarity)
     was_slouched = False
     try:
         for frame in prefetch(source.frames(), on_stop=source.stop):
@@ -84,6 +86,11 @@ def judge_source(
                 choice = referee.choose(frame.t, metrics)
                 base, stale, against = choice.baseline, choice.stale, choice.source
             judged = judge(metrics, base, settings, was_slouched=was_slouched)
+            if not source.still:  # a second look: the head hidden, the body still there
+                if landmarks is not None and judged.score is not None:
+                    presence.seen(frame.rgb, landmarks)
+                elif landmarks is None and presence.still_there(frame.rgb):
+                    judged = judged._replace(state=Posture.UNKNOWN)
             result = FrameResult(
                 frame.t,
                 judged.state,

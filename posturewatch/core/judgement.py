@@ -63,6 +63,7 @@ class ClassifierSettings:
     view_window_s: float = 30.0
     self_window_s: float = 300.0
     self_stretch_s: float = 10.0
+    hidden_similarity: float = 0.5
 
     def priors(self) -> dict[str, float]:
         return {"head_height": self.population_head_height,
