@@ -10,22 +10,26 @@ model runs once per image: landmarks are cached in /tmp (bench/landmark_cache.py
   then every other frame of that person judged. pozz-train has no person labels: its
   upright frames come in filename order person by person, so sittings are split where
   the view jumps (shoulder position or width), and each poor-posture frame is given to the
-  sitting whose frames look most alike (shirt colour under the shoulders and the
-  background above the head). The person with no upright frames is placed wrongly.
+  sitting whose upright faces are most alike (a level 24x24 face crop, nearest
+  neighbours); frames alike to no sitting (a person with no upright frames) are left out.
 - uncalibrated: every frame against the population priors.
-- new day: upright and poor-posture frames of one sitting cycled into a 7-minute
+- new day (pozz-train): a sitting judged with the calibration of the same person's other
+  sitting (sittings whose faces are most alike), another day and camera position.
+- new day (frontal): upright and poor-posture frames of one sitting cycled into a 7-minute
   timeline at 5 fps (blocks of 20-40 s), every frame seen through a moved camera (cropped,
   shifted and scaled back to the frame size), judged with the old calibration through
   the same referee, judgement and settling as ``analyze``; scored after the first 2 min.
   unknown and away count as wrong.
 
-    python bench/accuracy.py [--model PATH]
+    python bench/accuracy.py [--model PATH] [--verbose]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -49,6 +53,10 @@ from posturewatch.storage.config_file import load_config  # noqa: E402
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TESTDATA, DEVDATA = SHARED / "testdata", SHARED / "devdata" / "pozz-train"
 FPS = 5.0
+_SAME_FACE = 0.6  # consecutive upright faces less alike than this: another sitting
+_SLACK = 0.25  # how much less alike than upright neighbours a placed frame may be
+_SAME_PERSON = 0.85  # sittings whose mean faces are this alike are one person
+VERBOSE = "--verbose" in sys.argv
 
 
 def balanced(pairs: Sequence[tuple[bool, Posture]]) -> tuple[float, int]:
@@ -111,36 +119,48 @@ def labelled(folder: Path) -> list[tuple[Path, bool]]:
                 for r in csv.DictReader(f)]
 
 
-def sittings(paths: list[Path], ms: list[PostureMetrics | None]) -> list[list[int]]:
-    """Split filename-ordered upright frames where the view jumps."""
+def sittings(ms: list[PostureMetrics | None],
+             faces: list[np.ndarray | None]) -> list[list[int]]:
+    """Split filename-ordered upright frames where the view or the face jumps."""
     groups: list[list[int]] = []
     last: PostureMetrics | None = None
-    for i, m in enumerate(ms):
-        if m is None or m.shoulder_size is None:
+    last_face: np.ndarray | None = None
+    for i, (m, face) in enumerate(zip(ms, faces)):
+        if m is None or m.shoulder_size is None or face is None:
             continue
-        jump = last is None or abs(m.shoulder_size / last.shoulder_size - 1) > 0.08 or abs(
-            m.shoulder_x - last.shoulder_x) > 0.05 or abs(m.shoulder_y - last.shoulder_y) > 0.05
-        if jump and (not groups or len(groups[-1]) >= 15):
+        jump = last is None or last_face is None or abs(
+            m.shoulder_size / last.shoulder_size - 1) > 0.08 or abs(
+            m.shoulder_x - last.shoulder_x) > 0.05 or abs(
+            m.shoulder_y - last.shoulder_y) > 0.05 or float(face @ last_face) < _SAME_FACE
+        if jump:
+            if groups and len(groups[-1]) < 15:
+                groups.pop()  # too short to be a sitting: a transition
             groups.append([])
         groups[-1].append(i)
-        last = m
+        last, last_face = m, face
     return [g for g in groups if len(g) >= 15]
 
 
-def appearance(path: Path, lm: Landmarks | None) -> np.ndarray:
-    """Shirt colour under the shoulders and the background above: who and where."""
-    bgr = cv2.imread(str(path))
-    h, w = bgr.shape[:2]
-    top = cv2.resize(bgr[: h // 4], (8, 2), interpolation=cv2.INTER_AREA).reshape(-1) / 4.0
-    torso = np.zeros(3)
-    if lm is not None:
-        c = (lm.xy(11) + lm.xy(12)) / 2
-        sw = abs(lm.xy(11)[0] - lm.xy(12)[0])
-        x0, x1 = int(max(0, c[0] - sw / 4)), int(min(w, c[0] + sw / 4))
-        y0, y1 = int(min(h - 1, c[1] + sw * 0.05)), int(min(h, c[1] + sw * 0.35))
-        patch = bgr[y0:max(y1, y0 + 1), x0:max(x1, x0 + 1)]
-        torso = patch.reshape(-1, 3).mean(0) if patch.size else torso
-    return np.concatenate([top, torso * 2])
+def face_signature(path: Path, lm: Landmarks | None) -> np.ndarray | None:
+    """Who it is: the face cut out level (eye line horizontal), three eye-distances wide,
+    24x24 grey, equalised, zero-mean and unit-norm, so a dot product is a similarity."""
+    if lm is None:
+        return None
+    grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    left, right = lm.xy(2), lm.xy(5)
+    centre = (lm.xy(0) + left + right) / 3
+    eyes = float(np.linalg.norm(left - right))
+    if eyes < 2:
+        return None
+    angle = math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
+    if left[0] < right[0]:
+        angle += 180
+    warp = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, 24 / (3 * eyes))
+    warp[:, 2] += np.array([12.0, 12.0]) - centre
+    face = cv2.equalizeHist(cv2.warpAffine(grey, warp, (24, 24), borderMode=cv2.BORDER_REPLICATE))
+    vec = face.astype(np.float32).ravel()
+    vec -= vec.mean()
+    return vec / (np.linalg.norm(vec) + 1e-6)
 
 
 def row(name: str, result: tuple[float, int] | None) -> str:
@@ -150,6 +170,8 @@ def row(name: str, result: tuple[float, int] | None) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=SHARED / "models" / "pose_landmarker_full.task")
+    parser.add_argument("--verbose", action="store_true",
+                        help="list the wrongly judged pozz-train frames per sitting (stderr)")
     args = parser.parse_args()
     s = settings(ClassifierSettings, load_config().section("classifier"))
     lines = ["| set | balanced accuracy | frames |", "|---|---|---|"]
@@ -192,29 +214,71 @@ def devdata(model: Path, s: ClassifierSettings) -> list[str]:
     bad = [p.parent.name == "bad" for p in paths]
     lines = [row("pozz-train, every frame, uncalibrated", stills(ms, bad, None, s))]
     good_idx = [i for i, b in enumerate(bad) if not b]
-    groups = [[good_idx[j] for j in g] for g in sittings([paths[i] for i in good_idx],
-                                                           [ms[i] for i in good_idx])]
-    feats = np.array([appearance(p, lm) for p, lm in zip(paths, found)])
-    centres = np.array([np.median(feats[g], axis=0) for g in groups])
+    faces = [face_signature(p, lm) for p, lm in zip(paths, found)]
+    groups = [[good_idx[j] for j in g] for g in sittings([ms[i] for i in good_idx],
+                                                           [faces[i] for i in good_idx])]
+    sitting_of = {i: k for k, g in enumerate(groups) for i in g if faces[i] is not None}
+    known = np.array([faces[i] for i in sitting_of])
+    known_sitting = np.array(list(sitting_of.values()))
+    # A poor-posture frame belongs to the sitting most of its 9 most alike upright faces
+    # come from, if it is about as alike as upright frames of one sitting are to each
+    # other (else it is someone with no upright frames, left out).
+    floor = float(np.percentile([np.sort(known @ known[j])[-2] for j in range(len(known))], 5))
     owner: dict[int, int] = {}
     for i, b in enumerate(bad):
-        if b:
-            d = np.linalg.norm(centres - feats[i], axis=1)
-            owner[i] = int(d.argmin())
+        if b and faces[i] is not None:
+            similar = known @ faces[i]
+            top = np.argsort(-similar)[:9]
+            if similar[top[0]] >= floor - _SLACK:
+                owner[i] = int(np.bincount(known_sitting[top]).argmax())
+    # Sittings of one person: their upright faces are nearest to each other's.
+    centres = np.array([np.mean([faces[i] for i in g if faces[i] is not None], axis=0)
+                        for g in groups])
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    alike = centres @ centres.T
     pairs_cal: list[tuple[bool, Posture]] = []
     pairs_day: list[tuple[bool, Posture]] = []
     for k, g in enumerate(groups):
         base = build_baseline([ms[i] for i in g[:5] if ms[i] is not None], 5)
         mine = g[5:] + [i for i, o in owner.items() if o == k]
-        pairs_cal += [(bad[i], judge(ms[i], for_still(base, ms[i], s), s).state) for i in mine]
+        judged = [(i, judge(ms[i], for_still(base, ms[i], s), s)) for i in mine]
+        pairs_cal += [(bad[i], j.state) for i, j in judged]
+        if VERBOSE:
+            wrong = [(paths[i].parent.name, paths[i].stem, j.state.value, j.reasons, round(j.score or 0, 2)) for i, j in judged if (j.state is Posture.SLOUCHED) != bad[i]]
+            print(k, len(mine), len(wrong), wrong[:40], file=sys.stderr)
         bad_ms = [ms[i] for i, o in owner.items() if o == k]
-        other = (k + 1) % len(groups)  # another sitting's calibration: a new day
-        if len(bad_ms) >= 10:
-            other_base = build_baseline([ms[i] for i in groups[other][:5]], 5)
+        # The same person's other sitting (the most alike other centre, if alike enough):
+        # their calibration from another day and camera position.
+        others = [j for j in np.argsort(-alike[k]) if j != k and alike[k, j] >= _SAME_PERSON]
+        if len(bad_ms) >= 10 and others:
+            other_base = build_baseline([ms[i] for i in groups[others[0]][:5]], 5)
             pairs_day.append(timeline([ms[i] for i in g[5:]], bad_ms, other_base, s))  # type: ignore[arg-type]
     lines.append(row(f"pozz-train, calibrated per sitting ({len(groups)} sittings, first 5 "
                      f"upright each; {len(owner)} of {sum(bad)} poor-posture frames placed)",
                      balanced(pairs_cal)))
+    if VERBOSE:
+        print("sitting face similarity:\n" + np.array2string(alike, precision=2), file=sys.stderr)
+    # Leave one person out: the population priors from the other people's sittings only
+    # (median of their per-sitting medians), then that person's frames, uncalibrated.
+    person = list(range(len(groups)))
+    for a in range(len(groups)):
+        for b in range(len(groups)):
+            if alike[a, b] >= _SAME_PERSON:
+                person[b] = person[a] = min(person[a], person[b])
+    pairs_lopo: list[tuple[bool, Posture]] = []
+    for who in sorted(set(person)):
+        rest = [g for k, g in enumerate(groups) if person[k] != who]
+        priors = {name: float(np.median([np.median([getattr(ms[i], name) for i in g])
+                                          for g in rest]))
+                  for name in ("head_height", "face_scale", "head_pitch")}
+        held = dataclasses.replace(s, population_head_height=priors["head_height"],
+                                   population_face_scale=priors["face_scale"],
+                                   population_head_pitch=priors["head_pitch"])
+        mine = [i for k, g in enumerate(groups) if person[k] == who for i in g] + [
+            i for i, o in owner.items() if person[o] == who]
+        pairs_lopo += [(bad[i], judge(ms[i], None, held).state) for i in mine]
+    lines.append(row(f"pozz-train, uncalibrated, priors from the other people "
+                     f"({len(set(person))} people, leave one out)", balanced(pairs_lopo)))
     if pairs_day:
         mean = sum(a for a, _ in pairs_day) / len(pairs_day)
         lines.append(row(f"pozz-train, another sitting's calibration, timeline after 2 min "

@@ -59,7 +59,7 @@ class ClassifierSettings:
     population_max_head_size: float = 0.4
     population_max_face_y: float = 0.62
     view_shift: float = 0.3
-    view_scale: float = 0.2
+    view_scale: float = 0.15
     view_window_s: float = 30.0
     self_window_s: float = 300.0
     self_stretch_s: float = 10.0
@@ -130,7 +130,7 @@ def deviations(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> dict
             width, height = m.resolution
             lower = (m.face_y - base.face_y) * height / (base.head_size * width)
             out[SUNK] = max(out.get(SUNK, 0.0), lower / s.sunk_in_frame)
-    elif not base.calibrated:
+    else:  # no view to compare with (population, or a calibration from another view)
         out[LEANING_IN] = m.head_size / s.population_max_head_size
         if m.face_y is not None:
             out[SUNK] = max(out.get(SUNK, 0.0), m.face_y / s.population_max_face_y)
