@@ -24,7 +24,16 @@ from posturewatch.core.settings import settings
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
 
-from conftest import FRONTAL, MODEL, assert_one_line_error, labelled, nobody_frames, run_cli
+from conftest import (
+    FRONTAL,
+    MODEL,
+    assert_one_line_error,
+    labelled,
+    nobody_frames,
+    run_cli,
+    write_clip,
+)
+from test_footage import frontal_baseline  # noqa: F401  (module fixture, reused)
 
 S = settings(ClassifierSettings, load_config().section("classifier"))
 BASE = Baseline(view="front", head_height=0.64, face_scale=0.4, head_size=0.25, head_pitch=0.1,
@@ -142,3 +151,32 @@ def test_analyze_json_carries_reasons_and_baseline_status(
     (frame,) = report["frames"]
     assert frame["state"] == "slouched" and frame["reasons"] and frame["baseline"] == "population"
     assert report["baseline_status"] == {"stale": False, "stale_from_s": None, "self_frames": 0}
+
+
+def test_camera_calibration_stops_once_it_has_enough_good_frames(
+        tmp_path: Path, pools: dict[str, list]) -> None:
+    """A capture device (a clip opened as the webcam, read in real time): with a target of
+    10 good frames at 5 fps it stops after about 2 s, not at the 30 s limit."""
+    device = write_clip(tmp_path / "webcam.avi", [(pools["upright"], 20)], fps=30)
+    config = tmp_path / "config.toml"
+    config.write_text("[calibration]\ntarget_frames = 10\n")
+    out = tmp_path / "baseline.json"
+    run_cli("calibrate", "--camera", device, "--fps", "5", "--config", config, "--out", out)
+    data = json.loads(out.read_text())
+    assert data["frames"] == 10 and data["resolution"] == [224, 224]
+    assert data["shoulder_size"] > 0 and data["head_pitch"] is not None
+
+
+def test_analyze_says_the_calibration_is_stale(
+        tmp_path: Path, pools: dict[str, list], frontal_baseline: Path) -> None:  # noqa: F811
+    """End to end: 40 s of upright frames through a moved camera, the old calibration."""
+    clip = write_clip(tmp_path / "moved.mp4", [([moved(f) for f in pools["upright"]], 40)], fps=5)
+    out = tmp_path / "r.json"
+    summary = run_cli("analyze", clip, "--baseline", frontal_baseline, "--json", out).stdout
+    report = json.loads(out.read_text())
+    status = report["baseline_status"]
+    assert status["stale"] and status["stale_from_s"] <= 30 and status["self_frames"] > 50
+    assert "no longer matches" in summary
+    late = [f for f in report["frames"] if f["t"] > status["stale_from_s"] + 10]
+    assert all(f["baseline"] == "self" for f in late)
+    assert sum(f["state"] == "upright" for f in late) >= 0.9 * len(late)
