@@ -193,6 +193,8 @@ def main() -> int:
     fslouch = [fms[i] for i in rest if fbad[i]]
     lines.append(row("frontal webcam, same view, timeline after 2 min",
                      timeline(fgood, fslouch, fbase, s)))
+    lines.append(row("frontal webcam, no calibration (self-baseline and priors), timeline "
+                     "after 2 min", timeline(fgood, fslouch, None, s)))
     for move, (crop, dx, dy) in MOVES.items():
         moved = metrics_of(landmarks(fpaths, args.model, tag=f"move{crop},{dx},{dy}",
                                      transform=moved_camera(crop, dx, dy)))
@@ -237,7 +239,8 @@ def devdata(model: Path, s: ClassifierSettings) -> list[str]:
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
     alike = centres @ centres.T
     pairs_cal: list[tuple[bool, Posture]] = []
-    pairs_day: list[tuple[bool, Posture]] = []
+    pairs_day: list[tuple[float, int]] = []
+    pairs_none: list[tuple[float, int]] = []
     for k, g in enumerate(groups):
         base = build_baseline([ms[i] for i in g[:5] if ms[i] is not None], 5)
         mine = g[5:] + [i for i, o in owner.items() if o == k]
@@ -250,6 +253,8 @@ def devdata(model: Path, s: ClassifierSettings) -> list[str]:
         # The same person's other sitting (the most alike other centre, if alike enough):
         # their calibration from another day and camera position.
         others = [j for j in np.argsort(-alike[k]) if j != k and alike[k, j] >= _SAME_PERSON]
+        if len(bad_ms) >= 10:
+            pairs_none.append(timeline([ms[i] for i in g[5:]], bad_ms, None, s))  # type: ignore[arg-type]
         if len(bad_ms) >= 10 and others:
             other_base = build_baseline([ms[i] for i in groups[others[0]][:5]], 5)
             pairs_day.append(timeline([ms[i] for i in g[5:]], bad_ms, other_base, s))  # type: ignore[arg-type]
@@ -279,6 +284,11 @@ def devdata(model: Path, s: ClassifierSettings) -> list[str]:
         pairs_lopo += [(bad[i], judge(ms[i], None, held).state) for i in mine]
     lines.append(row(f"pozz-train, uncalibrated, priors from the other people "
                      f"({len(set(person))} people, leave one out)", balanced(pairs_lopo)))
+    if pairs_none:
+        mean = sum(a for a, _ in pairs_none) / len(pairs_none)
+        lines.append(row(f"pozz-train, no calibration (self-baseline and priors), timeline "
+                         f"after 2 min (mean of {len(pairs_none)} sittings)",
+                         (mean, sum(n for _, n in pairs_none))))
     if pairs_day:
         mean = sum(a for a, _ in pairs_day) / len(pairs_day)
         lines.append(row(f"pozz-train, another sitting's calibration, timeline after 2 min "

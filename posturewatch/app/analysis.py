@@ -154,3 +154,13 @@ def baseline_status(results: Sequence[FrameResult]) -> dict[str, Any]:
         "stale_from_s": None if stale_from is None else round(stale_from, 3),
         "self_frames": sum(1 for r in results if r.baseline == "self"),
     }
+
+
+def reason_counts(results: Sequence[FrameResult]) -> dict[str, int]:
+    """How many slouched frames named each reason, most frequent first."""
+    counts: dict[str, int] = {}
+    for result in results:
+        if result.state is Posture.SLOUCHED:
+            for reason in result.reasons:
+                counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))

@@ -10,7 +10,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from posturewatch.app.analysis import FrameResult, baseline_status, judge_source, totals
+from posturewatch.app.analysis import (
+    FrameResult,
+    baseline_status,
+    judge_source,
+    reason_counts,
+    totals,
+)
 from posturewatch.app.replay import replay
 from posturewatch.capture.sources import FrameSource
 from posturewatch.cli import frame_input
@@ -129,6 +135,7 @@ def _report(
         "frames": [r.to_json() for r in results],
         "totals": totals(results, source.interval, still=source.still, end=source.end),
         "baseline_status": baseline_status(results),
+        "reasons": reason_counts(results),
     }
     if skipped := getattr(source, "skipped", None):
         report["skipped"] = [str(p) for p in skipped]
@@ -136,7 +143,20 @@ def _report(
 
 
 def _summary(report: dict[str, Any]) -> str:
-    return "\n".join([_states(report), *_reminders(report), _baseline_note(report)])
+    return "\n".join([_states(report), *_reasons(report), *_reminders(report),
+                      _baseline_note(report)])
+
+
+def _why(frame: dict[str, Any]) -> str:
+    reasons = frame.get("reasons") or []
+    return f" ({', '.join(r.replace('_', ' ') for r in reasons)})" if reasons else ""
+
+
+def _reasons(report: dict[str, Any]) -> list[str]:
+    if not report["reasons"]:
+        return []
+    return ["  slouched frames: " + ", ".join(
+        f"{reason.replace('_', ' ')} {n}" for reason, n in report["reasons"].items())]
 
 
 def _baseline_note(report: dict[str, Any]) -> str:
@@ -165,7 +185,7 @@ def _states(report: dict[str, Any]) -> str:
     if report["still"]:
         lines = [f"{report['source']}: {sum(counts.values())} images — "
                  + ", ".join(f"{s.value} {counts[s.value]}" for s in Posture)]
-        lines += [f"  {f['path']}: {f['state']}" for f in report["frames"]]
+        lines += [f"  {f['path']}: {f['state']}" + _why(f) for f in report["frames"]]
         return "\n".join(lines)
     total = sum(t[f"{s.value}_s"] for s in Posture)
     parts = ", ".join(

@@ -33,7 +33,6 @@ REASON_TEXT = {
     HEAD_TILTED_LEFT: "your head is tilted to the left",
     HEAD_TILTED_RIGHT: "your head is tilted to the right",
 }
-_MIN_GROWTH = 0.05  # face growth below this is noise, not a head pushed forward
 _PRIOR_MIN_GROWTH = 0.12
 
 
@@ -111,9 +110,11 @@ def deviations(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> dict
         growth = m.face_scale / base.face_scale - 1.0
         # Against the population prior only growth beyond the spread between people
         # (per-person upright face scales lie within 12 % of the prior) counts.
-        prior_only = not base.calibrated and not base.head_size
-        if growth > (_PRIOR_MIN_GROWTH if prior_only else _MIN_GROWTH):
-            growth -= _PRIOR_MIN_GROWTH if prior_only else 0.0
+        if not base.calibrated and not base.head_size:
+            growth -= _PRIOR_MIN_GROWTH
+        # Named only when the growth itself carries weight (at least half a threshold):
+        # a head sunk low with a face a few percent bigger is `sunk`, not forward.
+        if s.forward_weight * growth >= 0.5 * s.head_drop:
             out[HEAD_FORWARD] = (drop + s.forward_weight * growth) / s.head_drop
     if base.head_pitch is not None:
         out[HEAD_DOWN] = (m.head_pitch - base.head_pitch) / s.head_down

@@ -22,7 +22,14 @@ from posturewatch.core.baseline import (
     population,
     without_view,
 )
-from posturewatch.core.judgement import ClassifierSettings, slouch_score
+from posturewatch.core.judgement import (
+    HEAD_FORWARD,
+    LEANING_IN,
+    SUNK,
+    ClassifierSettings,
+    deviations,
+    slouch_score,
+)
 from posturewatch.core.metrics import PostureMetrics
 
 _MATCH_SHARE_STALE = 0.25  # fewer matching frames than this share: the view changed
@@ -122,12 +129,17 @@ class SelfBaseline:
         return min(scored, key=lambda pair: pair[1])[0] if scored else None
 
     def _uprightness(self, b: Baseline) -> float:
+        """Lower is more upright: how far the face sits below the prior's height above the
+        shoulders (signed, so a taller stretch scores lower), plus any head-down, tilt or
+        sideways lean beyond half its threshold. Face size is left out: it depends on the
+        person and the camera, not on sitting tall."""
         probe = PostureMetrics(view="front", visibility=1.0, head_size=b.head_size or 0.0,
                                head_pitch=b.head_pitch or 0.0, shoulder_tilt_deg=0.0,
                                head_tilt_deg=0.0, head_height=b.head_height,
-                               face_scale=b.face_scale, head_roll_deg=b.head_roll_deg,
-                               body_lean_deg=b.body_lean_deg)
-        return slouch_score(probe, self.prior, self.s)
+                               head_roll_deg=b.head_roll_deg, body_lean_deg=b.body_lean_deg)
+        scores = deviations(probe, self.prior, self.s)
+        others = [v for k, v in scores.items() if k not in (SUNK, LEANING_IN, HEAD_FORWARD)]
+        return scores.get(SUNK, 0.0) + max(max(others, default=0.0) - 0.5, 0.0)
 
     def _medians(self, frames: list[PostureMetrics]) -> Baseline:
         values = {}
