@@ -64,7 +64,9 @@ def test_each_deviation_is_named(changes: dict[str, float], reason: str) -> None
 def test_face_without_shoulders_judges_the_head_alone() -> None:
     hidden = front(visibility=0.2, head_roll_deg=15.0)
     assert judge(hidden, BASE, S).reasons == ("head_tilted_left",)
-    assert judge(front(visibility=0.2), BASE, S).state is Posture.UNKNOWN
+    # the shoulders' part is not judged: a sunk head height alone is not seen
+    assert judge(front(visibility=0.2, head_height=0.4), BASE, S).state is Posture.UPRIGHT
+    assert judge(front(face_visibility=0.2), BASE, S).state is Posture.UNKNOWN
 
 
 def test_posture_reminder_says_what_is_wrong() -> None:

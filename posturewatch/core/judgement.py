@@ -92,9 +92,13 @@ def _side(value: float, left: str, right: str) -> str:
     return left if value >= 0 else right
 
 
-def deviations(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> dict[str, float]:
+def deviations(
+    m: PostureMetrics, base: Baseline, s: ClassifierSettings, *, head_only: bool = False
+) -> dict[str, float]:
     """Every deviation that can be measured, in units of its threshold (>= 1: too far).
-    Directional ones are named by side (the person's left or right)."""
+    Directional ones are named by side (the person's left or right). ``head_only``: the
+    shoulders are not reliably seen, so only what the head shows on its own counts (head
+    down, tilt, size and height in the frame)."""
     out: dict[str, float] = {}
     if m.view == "side":
         if m.neck_forward_deg is not None and base.neck_forward_deg is not None:
@@ -103,10 +107,10 @@ def deviations(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> dict
             out[LEANING_IN] = (m.torso_forward_deg - base.torso_forward_deg) / s.torso_forward_deg
         return out
     drop = 0.0
-    if m.head_height is not None and base.head_height:
+    if not head_only and m.head_height is not None and base.head_height:
         drop = 1.0 - m.head_height / base.head_height
         out[SUNK] = drop / s.head_drop
-    if m.face_scale is not None and base.face_scale:
+    if not head_only and m.face_scale is not None and base.face_scale:
         growth = m.face_scale / base.face_scale - 1.0
         # Against the population prior only growth beyond the spread between people
         # (per-person upright face scales lie within 12 % of the prior) counts.
@@ -121,7 +125,7 @@ def deviations(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> dict
     if m.head_roll_deg is not None and base.head_roll_deg is not None:
         roll = m.head_roll_deg - base.head_roll_deg
         out[_side(roll, HEAD_TILTED_LEFT, HEAD_TILTED_RIGHT)] = abs(roll) / s.head_tilt_deg
-    if m.body_lean_deg is not None and base.body_lean_deg is not None:
+    if not head_only and m.body_lean_deg is not None and base.body_lean_deg is not None:
         lean = m.body_lean_deg - base.body_lean_deg
         out[_side(lean, LEANING_LEFT, LEANING_RIGHT)] = abs(lean) / s.lean_sideways_deg
     # The view-dependent ones: nearer the camera, or sunk low in the frame.
@@ -168,29 +172,23 @@ def judge(
     ``release_ratio`` to count as upright again (hysteresis). A front view with the face
     at or below the shoulder line is not a sitting person but a stray detection.
 
-    With the face visible but the shoulders not (leaning in close, the body out of frame)
-    the head alone is judged: a clear deviation is a slouch, none is ``unknown``."""
+    With the face visible but the shoulders not (out of frame at the bottom, leaning in
+    close) the head alone is judged: whatever landmarks are visible count."""
     if m is None:
         return Judgement(Posture.AWAY)
-    implausible = m.head_height is not None and m.head_height <= 0
-    hidden = m.face_visibility < s.min_visibility or (
-        m.visibility < s.min_visibility and m.view != "front")
-    if implausible or hidden:
+    if m.face_visibility < s.min_visibility:
         return Judgement(Posture.UNKNOWN)
-    base = baseline_for_view(m, baseline, s)
-    scores = deviations(m, base, s)
     head_only = m.visibility < s.min_visibility
-    if head_only:  # shoulders unreliable: only what the head shows on its own
-        scores = {k: v for k, v in scores.items() if k in _HEAD_ONLY}
+    if head_only and m.view != "front":
+        return Judgement(Posture.UNKNOWN)
+    if not head_only and m.head_height is not None and m.head_height <= 0:
+        return Judgement(Posture.UNKNOWN)  # face at or below the shoulders: a stray pose
+    base = baseline_for_view(m, baseline, s)
+    scores = deviations(m, base, s, head_only=head_only)
     score = max(scores.values(), default=0.0)
     limit = s.release_ratio if was_slouched else 1.0
-    if head_only and score < 1.0:
-        return Judgement(Posture.UNKNOWN)
-    state = Posture.SLOUCHED if score >= limit else Posture.UPRIGHT
-    reasons = tuple(sorted((k for k, v in scores.items() if v >= limit), key=lambda k: -scores[k]))
-    if state is Posture.UPRIGHT:
-        reasons = ()
-    return Judgement(state, score, base.calibrated, reasons)
-
-
-_HEAD_ONLY = {HEAD_DOWN, HEAD_TILTED_LEFT, HEAD_TILTED_RIGHT, LEANING_IN}
+    if score >= limit:
+        reasons = tuple(sorted((k for k, v in scores.items() if v >= limit),
+                               key=lambda k: -scores[k]))
+        return Judgement(Posture.SLOUCHED, score, base.calibrated, reasons)
+    return Judgement(Posture.UPRIGHT, score, base.calibrated)
