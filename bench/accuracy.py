@@ -110,7 +110,7 @@ def moved_camera(crop: float, dx: float, dy: float) -> Callable[[np.ndarray], np
 
 
 MOVES = {"crop 0.8, up-left": (0.8, -0.08, -0.08), "crop 0.7, down": (0.7, 0.0, 0.12),
-         "crop 0.85, right": (0.85, 0.07, 0.0)}
+         "crop 0.85, right": (0.85, 0.07, 0.0), "crop 0.75, up": (0.75, 0.0, -0.12)}
 
 
 def labelled(folder: Path) -> list[tuple[Path, bool]]:
