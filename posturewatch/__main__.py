@@ -1,3 +1,3 @@
-from posturewatch.cli.main import main
+from posturewatch.entry_point import main
 
 raise SystemExit(main())

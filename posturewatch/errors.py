@@ -22,5 +22,12 @@ class ModelError(PostureWatchError):
     exit_code = 4
 
 
+class Interrupted(PostureWatchError):
+    """Ctrl-C during work that cleaned up after itself: one line, and the shell's usual
+    status for an interrupt."""
+
+    exit_code = 130  # 128 + SIGINT
+
+
 class SourceError(PostureWatchError):
     exit_code = 5

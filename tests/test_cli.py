@@ -4,25 +4,70 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 from pathlib import Path
 
 import cv2
 import pytest
 
-from conftest import FRONTAL, MODEL, assert_one_line_error, nobody_frames, run_cli
+from posturewatch.cli.commands import COMMANDS
+from posturewatch.cli.main import build_parser
+
+from conftest import (
+    FRONTAL,
+    assert_one_line_error,
+    nobody_frames,
+    real_inputs,
+    run_cli,
+    run_process,
+)
+
+COMMAND_NAMES = [command.__name__.rsplit(".", 1)[1] for command in COMMANDS]
 
 
-@pytest.mark.parametrize("command", ["analyze", "calibrate", "config", "model", "rules", "guidance"])
-def test_help_has_examples(command: str) -> None:
-    out = run_cli(command, "--help").stdout
-    assert "examples:" in out and f"posturewatch {command}" in out
+def examples(help_text: str) -> list[str]:
+    """The command lines under ``examples:`` in a help text."""
+    _, found, rest = help_text.partition("\nexamples:\n")
+    assert found, help_text
+    return [line.split("  ", 2)[1] if line.startswith("  ") else line
+            for line in rest.splitlines() if line.strip().startswith("posturewatch ")]
 
 
-def test_top_level_help_lists_commands() -> None:
+@pytest.mark.parametrize("command", [None, *COMMAND_NAMES])
+def test_every_help_example_is_a_command_line_that_parses(command: str | None) -> None:
+    """Each example in ``--help`` is run through the real parser: an example naming an
+    option or a choice the command does not have fails here."""
+    out = run_cli(*([command] if command else []), "--help").stdout
+    lines = examples(out)
+    assert lines, out
+    for line in lines:
+        argv = shlex.split(line.split(" | ")[0].strip())
+        assert argv[0] == "posturewatch"
+        args = build_parser().parse_args(argv[1:])  # SystemExit(2) on a wrong example
+        assert command is None or args.command == command, line
+
+
+def test_top_level_help_lists_every_command() -> None:
     out = run_cli("--help").stdout
-    for command in ("analyze", "calibrate", "config", "model"):
-        assert command in out
+    assert COMMAND_NAMES and all(f"    {name}" in out for name in COMMAND_NAMES), out
+
+
+@real_inputs
+def test_native_log_lines_stay_off_the_terminal() -> None:
+    """In a real process: MediaPipe and TFLite write to file descriptor 2 themselves; they
+    reach the terminal only with --log-level debug."""
+    image = FRONTAL / "upright" / "sample-1542640808958-0.jpg"
+    quiet = run_process("analyze", image)
+    assert quiet.stderr == "" and "1 image" in quiet.stdout
+    loud = run_process("--log-level", "debug", "analyze", image)
+    assert "XNNPACK" in loud.stderr or "W0000" in loud.stderr, loud.stderr
+
+
+def test_a_real_process_exits_with_the_error_code_and_one_line() -> None:
+    result = run_process("analyze", "no-such.mp4", check=False)
+    assert result.returncode == 5
+    assert_one_line_error(result, "no such video file")
 
 
 def test_missing_video() -> None:
@@ -54,22 +99,27 @@ def test_nothing_to_analyze() -> None:
     assert_one_line_error(run_cli("analyze", check=False), "nothing to analyze")
 
 
-def test_corrupt_model_given_explicitly(tmp_path: Path) -> None:
+@real_inputs
+def test_corrupt_model_given_explicitly(tmp_path: Path, model: Path) -> None:
     broken = tmp_path / "mine.task"
-    broken.write_bytes(MODEL.read_bytes()[: 1 << 20])
+    broken.write_bytes(model.read_bytes()[: 1 << 20])
     result = run_cli("analyze", FRONTAL / "upright", "--model", broken, check=False)
     assert_one_line_error(result, "cannot load pose model", "model fetch")
 
 
-def test_corrupt_managed_model_names_expected_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@real_inputs
+def test_corrupt_managed_model_names_expected_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model: Path
+) -> None:
     folder = tmp_path / "models"
     folder.mkdir()
-    (folder / MODEL.name).write_bytes(MODEL.read_bytes()[:-10])
+    (folder / model.name).write_bytes(model.read_bytes()[:-10])
     monkeypatch.setenv("POSTUREWATCH_MODEL_DIR", str(folder))
     result = run_cli("analyze", FRONTAL / "upright", check=False)
     assert_one_line_error(result, "5134a3aad27a58b93da0088d431f366da362b44e3ccfbe3462b3827a839011b1")
 
 
+@real_inputs
 def test_bad_baseline_file(tmp_path: Path) -> None:
     bad = tmp_path / "baseline.json"
     bad.write_text("{\"version\": 99}")
@@ -77,6 +127,7 @@ def test_bad_baseline_file(tmp_path: Path) -> None:
     assert_one_line_error(result, "not a posturewatch baseline", "calibrate")
 
 
+@real_inputs
 def test_calibration_with_nobody_in_view_is_refused_and_saves_nothing(tmp_path: Path) -> None:
     for i, frame in enumerate(nobody_frames()):
         cv2.imwrite(str(tmp_path / f"empty-{i}.png"), frame)
@@ -86,6 +137,7 @@ def test_calibration_with_nobody_in_view_is_refused_and_saves_nothing(tmp_path: 
     assert not out.exists()
 
 
+@real_inputs
 def test_json_to_a_file_and_privacy(tmp_path: Path, isolated_home: Path) -> None:
     """The JSON lands whole; no image is written anywhere (frames stay in memory)."""
     folder = tmp_path / "in"
@@ -102,6 +154,7 @@ def test_json_to_a_file_and_privacy(tmp_path: Path, isolated_home: Path) -> None
     assert not list(out.parent.glob(".*tmp"))
 
 
+@real_inputs
 def test_unwritable_json_target_fails_before_any_work(tmp_path: Path) -> None:
     blocker = tmp_path / "afile"
     blocker.write_text("x")
@@ -110,6 +163,7 @@ def test_unwritable_json_target_fails_before_any_work(tmp_path: Path) -> None:
         assert_one_line_error(result, "cannot write", "writable")
 
 
+@real_inputs
 def test_outputs_follow_the_umask_and_leave_no_temporary_file(tmp_path: Path) -> None:
     out = tmp_path / "baseline.json"
     run_cli("calibrate", "--source", FRONTAL / "upright", "--out", out)
@@ -123,12 +177,14 @@ def _umask() -> int:
     return mask
 
 
+@real_inputs
 @pytest.mark.parametrize("fps", ["-5", "nan", "inf", "500", "fast"])
 def test_bad_fps_is_refused(fps: str) -> None:
     result = run_cli("analyze", FRONTAL / "upright", "--fps", fps, check=False)
     assert result.returncode == 2 and "--fps" in result.stderr and "Traceback" not in result.stderr
 
 
+@real_inputs
 def test_folder_with_a_broken_and_a_hidden_image_judges_the_rest(tmp_path: Path) -> None:
     for name in ("a.jpg", "b.jpg"):
         shutil.copy(FRONTAL / "upright" / "sample-1542640808958-0.jpg", tmp_path / name)
@@ -141,6 +197,7 @@ def test_folder_with_a_broken_and_a_hidden_image_judges_the_rest(tmp_path: Path)
     assert "broken.jpg" in result.stderr and "Traceback" not in result.stderr
 
 
+@real_inputs
 def test_baseline_with_wrong_field_types_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "baseline.json"
     bad.write_text(json.dumps({"version": 1, "view": "front", "head_height": "0.66"}))
@@ -148,6 +205,7 @@ def test_baseline_with_wrong_field_types_is_refused(tmp_path: Path) -> None:
     assert_one_line_error(result, "head_height", "calibrate")
 
 
+@real_inputs
 def test_reminders_with_stills_fail_before_any_work() -> None:
     result = run_cli("analyze", FRONTAL / "upright", "--reminders", check=False)
     assert_one_line_error(result, "needs a timeline")

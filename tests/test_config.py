@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -45,8 +46,15 @@ def test_user_file_then_explicit_file_override_defaults(tmp_path: Path) -> None:
     assert config.files[1:] == (str(user), str(explicit))
 
 
-def test_user_config_lives_in_the_platform_config_dir(isolated_home: Path) -> None:
-    assert user_config_file() == isolated_home / "config" / "posturewatch" / "config.toml"
+def test_user_config_is_read_from_the_xdg_config_folder(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file the XDG spec names is the one read: ``config path`` shows it and a value set
+    there reaches every command (the path is built here from the spec, not by the code)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    spec_path = tmp_path / "xdg" / "posturewatch" / "config.toml"
+    assert run_cli("config", "path").stdout.strip() == str(spec_path)
+    write(spec_path, "[source]\nfps = 2.5\n")
+    assert json.loads(run_cli("config", "show", "--json").stdout)["source"]["fps"] == 2.5
 
 
 @pytest.mark.parametrize(

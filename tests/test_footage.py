@@ -8,30 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (
-    FRONTAL,
-    OCCLUDED_GIF,
-    SIDE,
-    labelled,
-    read_rgb,
-    run_cli,
-    write_clip,
-)
+from conftest import FRONTAL, OCCLUDED_GIF, SIDE, labelled, read_rgb, run_cli, write_clip
+
+pytestmark = pytest.mark.usefixtures("testdata", "model")
 
 STATE = {"upright": "upright", "slouch": "slouched", "recline": "upright",
          "upright_kneeling": "upright"}
-
-
-@pytest.fixture(scope="module")
-def frontal_baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Calibrated on the first five upright frames of labels.csv, as the issue asks."""
-    folder = tmp_path_factory.mktemp("calibration")
-    upright = [path for path, label in labelled(FRONTAL) if label == "upright"][:5]
-    for path in upright:
-        shutil.copy(path, folder / path.name)
-    out = folder / "baseline.json"
-    run_cli("calibrate", "--source", folder, "--out", out)
-    return out
 
 
 def test_calibration_file_is_versioned_json(frontal_baseline: Path) -> None:

@@ -7,6 +7,9 @@ next to the same shoulders) and lowered a little, then the real model judges the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -20,7 +23,9 @@ from posturewatch.core.observation import Posture
 from posturewatch.core.settings import settings
 from posturewatch.storage.config_file import load_config
 
-from conftest import FRONTAL, MODEL, labelled
+from conftest import FRONTAL, labelled
+
+pytestmark = pytest.mark.usefixtures("testdata")
 
 
 def push_head_forward(rgb: np.ndarray, lm: Landmarks, scale: float, drop: float) -> np.ndarray:
@@ -40,8 +45,8 @@ def push_head_forward(rgb: np.ndarray, lm: Landmarks, scale: float, drop: float)
 
 
 @pytest.fixture(scope="module")
-def estimator() -> PoseEstimator:
-    with PoseEstimator(MODEL, PoseSettings(0.5, 0.5, 0.5), video=False) as pose:
+def estimator(model: Path) -> Iterator[PoseEstimator]:
+    with PoseEstimator(model, PoseSettings(0.5, 0.5, 0.5), video=False) as pose:
         yield pose
 
 

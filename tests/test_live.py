@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_one_line_error, run_cli, write_clip
-from test_footage import frontal_baseline  # noqa: F401  (module fixture, reused)
+from conftest import assert_one_line_error, run_cli, run_process, write_clip
+
+pytestmark = pytest.mark.usefixtures("testdata", "model")
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +24,10 @@ def device(tmp_path_factory: pytest.TempPathFactory, pools: dict[str, list]) -> 
                       [(pools["upright"], 20), (pools["slouched"], 40)], fps=30)
 
 
-def test_seconds_ends_a_live_session(device: Path, frontal_baseline: Path) -> None:  # noqa: F811
+def test_seconds_ends_a_live_session(device: Path, frontal_baseline: Path) -> None:
+    """In a real process: the pacing is measured from outside, start-up included."""
     started = time.monotonic()
-    report = json.loads(run_cli("analyze", "--camera", device, "--seconds", "2", "--fps", "5",
+    report = json.loads(run_process("analyze", "--camera", device, "--seconds", "2", "--fps", "5",
                                 "--baseline", frontal_baseline, "--json", "-").stdout)
     assert time.monotonic() - started >= 2.0  # paced in real time, not read flat out
     times = [f["t"] for f in report["frames"]]
@@ -35,7 +37,7 @@ def test_seconds_ends_a_live_session(device: Path, frontal_baseline: Path) -> No
 
 
 def test_ctrl_c_ends_a_live_session_with_its_summary(
-    device: Path, frontal_baseline: Path, tmp_path: Path  # noqa: F811
+    device: Path, frontal_baseline: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "live.json"
     process = subprocess.Popen(

@@ -1,7 +1,7 @@
 """The model manager on real bytes over real HTTP.
 
-The real ``full`` model from ``shared/models`` (beside the repository) is served, with a
-corrupted, a truncated and a cut-off copy, by an ``http.server`` on 127.0.0.1; downloads go
+The real ``full`` model (the ``model`` fixture) is served, with a corrupted, a truncated
+and a cut-off copy, by an ``http.server`` on 127.0.0.1; downloads go
 to pytest's tmp directories, never to the home directory or the repository.
 """
 
@@ -27,16 +27,15 @@ from posturewatch.storage import paths
 from posturewatch.storage import pose_model_files as models
 from posturewatch.storage.config_file import load_config
 
+from conftest import Result, run_cli
+
 FILE = "pose_landmarker_full.task"
-SHARED_FULL = Path(__file__).resolve().parents[2] / "shared" / "models" / FILE
 PACKAGE_MODELS = paths.bundled_models_dir()  # the real one, before any test patches it
 
 
 @pytest.fixture(scope="module")
-def full_bytes() -> bytes:
-    if not SHARED_FULL.is_file():
-        pytest.skip(f"{SHARED_FULL} is missing (shared/ must sit beside the repository)")
-    return SHARED_FULL.read_bytes()
+def full_bytes(model: Path) -> bytes:
+    return model.read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -138,9 +137,11 @@ def test_manifest_pins_every_variant_by_version() -> None:
         assert len(spec.sha256) == 64 and spec.size > 1_000_000
 
 
-def test_manifest_matches_the_real_full_model(full_bytes: bytes, full: models.ModelSpec) -> None:
+def test_manifest_matches_the_real_full_model(
+    model: Path, full_bytes: bytes, full: models.ModelSpec
+) -> None:
     assert full.file == FILE and full.size == len(full_bytes)
-    models.verify(SHARED_FULL, full)
+    models.verify(model, full)
 
 
 def test_verify_names_file_hash_and_fix(
@@ -270,7 +271,7 @@ def test_explicit_paths(
 
 @pytest.fixture()
 def cli_env(tmp_path: Path, server: str) -> dict[str, str]:
-    """The environment for ``python -m posturewatch``: home, cache and config in tmp."""
+    """The environment for the command: home, cache and config in tmp, the loopback mirror."""
     if (PACKAGE_MODELS / FILE).exists():
         pytest.skip(f"{PACKAGE_MODELS / FILE} exists, so nothing is ever downloaded here")
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSTUREWATCH_")}
@@ -282,21 +283,23 @@ def cli_env(tmp_path: Path, server: str) -> dict[str, str]:
 
 @pytest.fixture()
 def cli(
-    tmp_path: Path, cli_env: dict[str, str]
-) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run ``python -m posturewatch model ARGS`` (keyword arguments add to the env)."""
+    tmp_path: Path, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Result]:
+    """Run ``posturewatch model ARGS`` in process (keyword arguments add to the env)."""
+    monkeypatch.chdir(tmp_path)
 
-    def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "posturewatch", "model", *args],
-            env={**cli_env, **extra_env}, cwd=tmp_path, capture_output=True, text=True,
-            timeout=60,
-        )
+    def run(*args: str, **extra_env: str) -> Result:
+        with pytest.MonkeyPatch.context() as patch:
+            for var in [v for v in os.environ if v.startswith("POSTUREWATCH_")]:
+                patch.delenv(var)
+            for var, value in {**cli_env, **extra_env}.items():
+                patch.setenv(var, value)
+            return run_cli("model", *args, check=False)
 
     return run
 
 
-def _assert_one_line_error(result: subprocess.CompletedProcess[str], *parts: str) -> None:
+def _assert_one_line_error(result: Result, *parts: str) -> None:
     assert result.returncode == 4, result
     assert result.stdout == "" and "Traceback" not in result.stderr
     (line,) = result.stderr.splitlines()
@@ -306,7 +309,7 @@ def _assert_one_line_error(result: subprocess.CompletedProcess[str], *parts: str
 
 
 def test_cli_fetch_verify_path_list(
-    cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path, full_bytes: bytes
+    cli: Callable[..., Result], tmp_path: Path, full_bytes: bytes
 ) -> None:
     _assert_one_line_error(cli("path"), "posturewatch model fetch full")
 
@@ -335,7 +338,7 @@ def test_cli_fetch_verify_path_list(
 
 
 def test_cli_errors_are_one_line_and_fetch_repairs(
-    cli: Callable[..., subprocess.CompletedProcess[str]], server: str, tmp_path: Path,
+    cli: Callable[..., Result], server: str, tmp_path: Path,
     full_bytes: bytes,
 ) -> None:
     missing = tmp_path / "missing"
@@ -355,7 +358,7 @@ def test_cli_errors_are_one_line_and_fetch_repairs(
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
 def test_cli_ctrl_c_during_download_leaves_nothing(
-    cli: Callable[..., subprocess.CompletedProcess[str]], cli_env: dict[str, str],
+    cli: Callable[..., Result], cli_env: dict[str, str],
     server: str, tmp_path: Path,
 ) -> None:
     downloads = Path(json.loads(cli("list", "--json").stdout)["download_dir"])
@@ -370,7 +373,7 @@ def test_cli_ctrl_c_during_download_leaves_nothing(
     assert any(downloads.glob(".*.part")), "the download never started"
     child.send_signal(signal.SIGINT)
     stdout, stderr = child.communicate(timeout=20)
-    assert child.returncode == 4 and stdout == "" and "Traceback" not in stderr
+    assert child.returncode == 130 and stdout == "" and "Traceback" not in stderr
     (line,) = stderr.splitlines()
     assert "interrupted; nothing was kept" in line
     assert list(downloads.iterdir()) == []

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
-from posturewatch.cli import main
 from posturewatch.core.baseline import Baseline, build_baseline
 from posturewatch.core.judgement import ClassifierSettings, describe, judge
 from posturewatch.core.metrics import PostureMetrics, compute_metrics
@@ -26,14 +25,13 @@ from posturewatch.storage.config_file import load_config
 
 from conftest import (
     FRONTAL,
-    MODEL,
     assert_one_line_error,
     labelled,
     nobody_frames,
+    real_inputs,
     run_cli,
     write_clip,
 )
-from test_footage import frontal_baseline  # noqa: F401  (module fixture, reused)
 
 S = settings(ClassifierSettings, load_config().section("classifier"))
 BASE = Baseline(view="front", head_height=0.64, face_scale=0.4, head_size=0.25, head_pitch=0.1,
@@ -90,11 +88,11 @@ def moved(bgr: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def frontal_metrics() -> dict[str, list[PostureMetrics]]:
+def frontal_metrics(testdata: Path, model: Path) -> dict[str, list[PostureMetrics]]:
     """Upright and slouched frontal frames as seen by the real model, in the calibrated
     view and through a moved camera."""
     out: dict[str, list[PostureMetrics]] = {}
-    with PoseEstimator(MODEL, PoseSettings(0.5, 0.5, 0.5), video=False) as pose:
+    with PoseEstimator(model, PoseSettings(0.5, 0.5, 0.5), video=False) as pose:
         for path, label in labelled(FRONTAL):
             bgr = cv2.imread(str(path))
             for view, image in (("same", bgr), ("moved", moved(bgr))):
@@ -113,6 +111,7 @@ def stream(referee: Referee, frames: list[PostureMetrics], seconds: float) -> li
     return out
 
 
+@real_inputs
 def test_moved_camera_is_noticed_within_a_minute(frontal_metrics: dict) -> None:
     base = build_baseline(frontal_metrics["same-upright"][:5], 5)
     assert base.has_view and base.resolution == [224, 224]
@@ -127,6 +126,7 @@ def test_moved_camera_is_noticed_within_a_minute(frontal_metrics: dict) -> None:
     assert sum(j.state is Posture.UPRIGHT for _, j in late) >= 0.9 * len(late)
 
 
+@real_inputs
 def test_self_baseline_still_sees_slouching(frontal_metrics: dict) -> None:
     """No calibration: upright for a minute, then slouched: the slouch is seen."""
     referee = Referee(None, S)
@@ -136,6 +136,7 @@ def test_self_baseline_still_sees_slouching(frontal_metrics: dict) -> None:
     assert sum(s is Posture.SLOUCHED for s in slouched) >= 0.9 * len(slouched)
 
 
+@real_inputs
 def test_calibration_failure_says_what_was_lacking(tmp_path: Path) -> None:
     for i, frame in enumerate(nobody_frames()):
         cv2.imwrite(str(tmp_path / f"{i}.png"), frame)
@@ -144,17 +145,18 @@ def test_calibration_failure_says_what_was_lacking(tmp_path: Path) -> None:
     assert not (tmp_path / "b.json").exists()
 
 
-def test_analyze_json_carries_reasons_and_baseline_status(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@real_inputs
+def test_analyze_json_carries_reasons_and_baseline_status(tmp_path: Path) -> None:
     image = FRONTAL / "slouch" / "sample-1542640808958-3.jpg"
     out = tmp_path / "r.json"
-    assert main(["analyze", str(image), "--json", str(out)]) == 0
+    run_cli("analyze", image, "--json", out)
     report = json.loads(out.read_text())
     (frame,) = report["frames"]
     assert frame["state"] == "slouched" and frame["reasons"] and frame["baseline"] == "population"
     assert report["baseline_status"] == {"stale": False, "stale_from_s": None, "self_frames": 0}
 
 
+@real_inputs
 def test_camera_calibration_stops_once_it_has_enough_good_frames(
         tmp_path: Path, pools: dict[str, list]) -> None:
     """A capture device (a clip opened as the webcam, read in real time): with a target of
@@ -169,8 +171,9 @@ def test_camera_calibration_stops_once_it_has_enough_good_frames(
     assert data["shoulder_size"] > 0 and data["head_pitch"] is not None
 
 
+@real_inputs
 def test_analyze_says_the_calibration_is_stale(
-        tmp_path: Path, pools: dict[str, list], frontal_baseline: Path) -> None:  # noqa: F811
+        tmp_path: Path, pools: dict[str, list], frontal_baseline: Path) -> None:
     """End to end: 40 s of upright frames through a moved camera, the old calibration."""
     clip = write_clip(tmp_path / "moved.mp4", [([moved(f) for f in pools["upright"]], 40)], fps=5)
     out = tmp_path / "r.json"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, write_clip
-from test_footage import frontal_baseline  # noqa: F401  (module fixture, reused)
+
+pytestmark = pytest.mark.usefixtures("testdata", "model")
 
 SHORT = """
 [sitting]
@@ -37,7 +38,7 @@ def analyze(clip: Path, baseline: Path, config: str, tmp_path: Path) -> dict:
 
 
 def test_workday_reminders_fire_at_the_right_seconds(
-    tmp_path: Path, pools: dict[str, list], frontal_baseline: Path  # noqa: F811
+    tmp_path: Path, pools: dict[str, list], frontal_baseline: Path
 ) -> None:
     """Upright 60 s, slouched 60 s, away 40 s, back upright 30 s (2 fps)."""
     clip = write_clip(tmp_path / "day.mp4", [(pools["upright"], 60), (pools["slouched"], 60),
@@ -65,7 +66,7 @@ def test_workday_reminders_fire_at_the_right_seconds(
 
 
 def test_sitting_tall_after_a_nudge_counts_as_acted_on(
-    tmp_path: Path, pools: dict[str, list], frontal_baseline: Path  # noqa: F811
+    tmp_path: Path, pools: dict[str, list], frontal_baseline: Path
 ) -> None:
     clip = write_clip(tmp_path / "nudge.mp4", [(pools["upright"], 20), (pools["slouched"], 30),
                                                (pools["upright"], 30)], fps=2)

@@ -2,12 +2,12 @@
 
 ``judge_source`` runs a frame source through the pose model and classifier and yields one
 ``FrameResult`` per sampled frame, settled (see ``core.settling.Settler``) for streams and
-judged one by one for stills. ``totals`` turns results into time per state.
+judged one by one for stills. ``Totals`` adds results up into time per state as they pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from posturewatch.core.settling import Settler
 # A frame stands for the time until the next one, but never more than this many sample
 # intervals: a longer gap (suspend, a stalled camera) is not counted as any state.
 GAP_INTERVALS = 3.0
+BIN_S = 1e-4  # steps between frames are tallied in bins this wide (see Totals)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,51 +117,102 @@ def judge_source(
         yield replace(held, state=state)
 
 
-def durations(
-    results: Sequence[FrameResult], interval: float, end: float | None = None
-) -> list[float]:
-    """Seconds each frame stands for: until the next frame, but at most GAP_INTERVALS
-    steps (the larger of the nominal interval and the typical step between frames); the
-    last frame stands for one step, or what is left of the source if that is less."""
-    if not results:
-        return []
-    steps = sorted(b.t - a.t for a, b in zip(results, results[1:]) if b.t > a.t)
-    step = max(interval, steps[len(steps) // 2] if steps else 0.0)
-    spans = [min(b.t - a.t, GAP_INTERVALS * step) for a, b in zip(results, results[1:])]
-    last = step if end is None else max(0.0, min(step, end - results[-1].t))
-    return spans + [last]
+class Totals:
+    """Time and frames per state, added up as results arrive, so hours of camera use keep
+    no list of frames. A frame stands for the time until the next frame, capped at
+    GAP_INTERVALS steps (the larger of the nominal interval and the median step between
+    frames); the last frame stands for one step, or what is left of the source if that
+    is less.
+
+    The median and the cap are only known at the end, so the steps are kept as a
+    histogram of 0.1 ms bins (count and exact sum per bin and state): memory grows with the
+    number of distinct step lengths, not with the frames. Steps are summed exactly; the
+    median step is the mean of its bin (a constant step, as in a video, exactly), so a
+    step that is capped, and the last frame's share, may be off by 0.15 ms at most."""
+
+    def __init__(self, interval: float, *, still: bool) -> None:
+        self.interval = interval
+        self.still = still
+        self.counts = {state: 0 for state in Posture}
+        self._bins: dict[int, dict[Posture, list[float]]] = {}  # bin -> state -> [n, sum]
+        self._flat = {state: 0.0 for state in Posture}  # zero steps (frames at one time)
+        self._last: FrameResult | None = None
+
+    def add(self, result: FrameResult) -> None:
+        self.counts[result.state] += 1
+        last, self._last = self._last, result
+        if last is None or self.still:
+            return
+        gap = result.t - last.t
+        if gap <= 0:  # not a step, and never capped
+            self._flat[last.state] += gap
+            return
+        tally = self._bins.setdefault(max(1, round(gap / BIN_S)), {})
+        n_sum = tally.setdefault(last.state, [0, 0.0])
+        n_sum[0] += 1
+        n_sum[1] += gap
+
+    def _step(self) -> float:
+        """The larger of the interval and the (upper) median of the steps."""
+        bins = [(key, sum(n for n, _ in by_state.values()), sum(t for _, t in by_state.values()))
+                for key, by_state in sorted(self._bins.items())]
+        wanted = sum(n for _, n, _ in bins) // 2
+        for _, n, total in bins:
+            if wanted < n:
+                return max(self.interval, total / n)
+            wanted -= n
+        return self.interval
+
+    def result(self, end: float | None = None) -> dict[str, Any]:
+        """JSON-ready totals; ``end`` is the time the source covers, if known."""
+        seconds = dict(self._flat)
+        if not self.still and self._last is not None:
+            step = self._step()
+            cap = GAP_INTERVALS * step
+            for key, by_state in self._bins.items():
+                below = (key + 0.5) * BIN_S <= cap  # every step in the bin is under the cap
+                for state, (n, total) in by_state.items():
+                    seconds[state] += total if below else min(total, n * cap)
+            last = step if end is None else max(0.0, min(step, end - self._last.t))
+            seconds[self._last.state] += last
+        out: dict[str, Any] = {f"{s.value}_s": round(v, 3) for s, v in seconds.items()}
+        out["frames"] = {s.value: n for s, n in self.counts.items()}
+        return out
 
 
 def totals(
-    results: Sequence[FrameResult], interval: float, *, still: bool, end: float | None = None
+    results: Iterable[FrameResult], interval: float, *, still: bool, end: float | None = None
 ) -> dict[str, Any]:
-    seconds = {state: 0.0 for state in Posture}
-    counts = {state: 0 for state in Posture}
-    spans = [0.0] * len(results) if still else durations(results, interval, end)
-    for result, span in zip(results, spans):
-        seconds[result.state] += span
-        counts[result.state] += 1
-    out: dict[str, Any] = {f"{s.value}_s": round(v, 3) for s, v in seconds.items()}
-    out["frames"] = {s.value: n for s, n in counts.items()}
-    return out
-
-
-def baseline_status(results: Sequence[FrameResult]) -> dict[str, Any]:
-    """Whether the calibration went stale (and from when), and how many frames were judged
-    against the self-baseline: for the report and its summary line."""
-    stale_from = next((r.t for r in results if r.stale), None)
-    return {
-        "stale": stale_from is not None,
-        "stale_from_s": None if stale_from is None else round(stale_from, 3),
-        "self_frames": sum(1 for r in results if r.baseline == "self"),
-    }
-
-
-def reason_counts(results: Sequence[FrameResult]) -> dict[str, int]:
-    """How many slouched frames named each reason, most frequent first."""
-    counts: dict[str, int] = {}
+    tally = Totals(interval, still=still)
     for result in results:
+        tally.add(result)
+    return tally.result(end)
+
+
+class JudgementNotes:
+    """What a report says about the judgement, added up as results pass (no list kept):
+    whether the calibration went stale and from when, how many frames were judged against
+    the self-baseline, and how often each reason was named in slouched frames."""
+
+    def __init__(self) -> None:
+        self.stale_from: float | None = None
+        self.self_frames = 0
+        self.reasons: dict[str, int] = {}
+
+    def add(self, result: FrameResult) -> None:
+        if result.stale and self.stale_from is None:
+            self.stale_from = result.t
+        self.self_frames += result.baseline == "self"
         if result.state is Posture.SLOUCHED:
             for reason in result.reasons:
-                counts[reason] = counts.get(reason, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+                self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "baseline_status": {
+                "stale": self.stale_from is not None,
+                "stale_from_s": None if self.stale_from is None else round(self.stale_from, 3),
+                "self_frames": self.self_frames,
+            },
+            "reasons": dict(sorted(self.reasons.items(), key=lambda kv: -kv[1])),
+        }

@@ -223,6 +223,18 @@ class Camera(FrameSource):
         self._capture.release()
 
 
+def _check_one_readable(images: list[Path], folder: Path) -> None:
+    """A folder whose files all fail to decode is as useless as an empty one: say so now,
+    before the model loads, rather than judge nothing. Stops at the first good image."""
+    for image in images:
+        if cv2.imread(str(image), cv2.IMREAD_REDUCED_GRAYSCALE_8) is not None:
+            return
+    raise SourceError(
+        f"no readable image in folder {folder} ({len(images)} files could not be read)",
+        "check they are JPEG, PNG, BMP, WebP or TIFF files that open in an image viewer",
+    )
+
+
 def open_source(spec: str, *, fps: float, sequence: bool = False) -> FrameSource:
     """A video file, an image, or a folder of images named on the command line.
     Hidden files in a folder (``.DS_Store``, ``._photo.jpg``) are not images of the user."""
@@ -235,6 +247,7 @@ def open_source(spec: str, *, fps: float, sequence: bool = False) -> FrameSource
         )
         if not images:
             raise SourceError(f"no images in folder {path}", "point at a folder of JPEG/PNG files")
+        _check_one_readable(images, path)
         if sequence:
             return ImageSequence(images, str(path), fps)
         return ImageSet(images, str(path), from_folder=True)

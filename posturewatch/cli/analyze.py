@@ -5,29 +5,30 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from posturewatch.app.analysis import (
-    FrameResult,
-    baseline_status,
-    judge_source,
-    reason_counts,
-    totals,
-)
+from posturewatch.app.analysis import FrameResult, JudgementNotes, Totals, judge_source
+from posturewatch.app.clip_history import ClipRecorder, place_clip
+from posturewatch.app.local_time import parse_time, utc_offset_s
 from posturewatch.app.replay import replay
 from posturewatch.capture.sources import FrameSource
 from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
+from posturewatch.cli.report_json import ReportStream
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.core.observation import Posture
 from posturewatch.core.settings import Config, settings
 from posturewatch.errors import SourceError
-from posturewatch.storage.atomic import check_writable
+from posturewatch.storage.atomic import check_writable, is_stdout
 from posturewatch.storage.baseline_file import find_baseline
+from posturewatch.storage.history import History, default_store
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ EPILOG = """examples:
   posturewatch analyze --camera 0 --seconds 60      one minute of the live webcam
   posturewatch analyze clip.mp4 --baseline me.json --json out.json
   posturewatch analyze workday.mp4 --reminders     when reminders would have fired
+  posturewatch analyze workday.mp4 --store          keep its timeline for `summary`/`report`
+  posturewatch analyze day.mp4 --store h.sqlite3 --start 2026-03-02T09:00
 """
 
 
@@ -63,6 +66,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", metavar="PATH|-", help="write JSON to PATH, or - for stdout")
     parser.add_argument("--reminders", action="store_true",
                         help="replay sitting time and reminder rules over the footage's timeline")
+    parser.add_argument(
+        "--store", nargs="?", const="", metavar="PATH",
+        help="write each recording's timeline into a history store (default: your data folder)"
+    )
+    parser.add_argument(
+        "--start", metavar="ISO-TIME",
+        help="with --store: when the recording began (default: its own creation time, else "
+        "its modification time minus its length); local time unless it has an offset"
+    )
     frame_input.add_frame_options(parser)
     parser.set_defaults(func=run)
 
@@ -76,30 +88,123 @@ def run(args: argparse.Namespace) -> int:
     classifier = settings(ClassifierSettings, config.section("classifier"))
     baseline = find_baseline(args.baseline)
     log.info("baseline: %s", "calibrated" if baseline else "population defaults")
-    model = frame_input.model_path(args, config)
-    sources = frame_input.sources(args, config, args.sources)
+    start = _start(args)
+    sources, model = frame_input.inputs(args, config, args.sources)
+    history = None
     try:
-        if args.reminders and (stills := [s.name for s in sources if s.still]):
-            raise SourceError(
-                f"--reminders needs a timeline, and {stills[0]} is a set of stills",
-                "use a video, --camera, or --sequence for a folder of frames",
-            )
-        reports = []
-        for source in sources:
-            results = _judge(source, args.seconds, model, config, classifier, baseline)
-            report = _report(source, str(model), baseline, results)
-            if args.reminders:
-                report.update(replay((r.observation() for r in results), config))
-            reports.append(report)
+        for flag, wanted in (("--reminders", args.reminders), ("--store", args.store is not None)):
+            if wanted and (stills := [s.name for s in sources if s.still]):
+                raise SourceError(
+                    f"{flag} needs a timeline, and {stills[0]} is a set of stills",
+                    "use a video, --camera, or --sequence for a folder of frames",
+                )
+        if start is not None and len(sources) > 1:
+            raise SourceError("--start places one recording", "store the recordings one by one")
+        if args.store is not None:  # opened before the work, so a bad store fails early
+            history = History.open(path_arg(args.store) if args.store else default_store())
+        with frame_input.json_output(args.json) as out:
+            stream = ReportStream(out, many=len(sources) > 1) if out else None
+            summaries = []
+            for source in sources:
+                recorder = _recorder(source, start, config) if history else None
+                summaries.append(report_source(
+                    source,
+                    _judge(source, args.seconds, model, config, classifier, baseline, recorder),
+                    model, baseline, stream, config=config, reminders=args.reminders,
+                ))
+                if history and recorder:
+                    summaries[-1][0]["stored"] = _store(history, source, recorder)
+            if stream:
+                stream.close()
     finally:
-        for source in sources:
-            source.close()
-    if args.json:
-        frame_input.write_json(reports[0] if len(reports) == 1 else reports, args.json)
-    if args.json != "-":
-        for report in reports:
-            print(_summary(report))
+        frame_input.close_all(sources)
+        if history:
+            history.close()
+    json_on_stdout = args.json == "-" or (args.json is not None and is_stdout(path_arg(args.json)))
+    if not json_on_stdout:  # the JSON alone on stdout, so it can be piped
+        for report, seen in summaries:
+            print(_summary(report, seen))
     return 0
+
+
+@dataclass
+class Seen:
+    """What the summary needs from the frames, kept as they pass instead of the frames."""
+
+    population: int = 0  # frames judged against the population defaults
+    stills: list[tuple[str, str]] = field(default_factory=list)  # (path, state) per photo
+
+
+def report_source(
+    source: FrameSource,
+    results: Iterable[FrameResult],
+    model: Path,
+    baseline: Baseline | None,
+    stream: ReportStream | None,
+    *,
+    config: Config,
+    reminders: bool,
+) -> tuple[dict[str, Any], Seen]:
+    """One source's report from its settled ``results``: each frame goes into ``stream``
+    and into the totals (and the reminder replay) as it arrives and is then let go, so
+    memory stays flat however long a camera runs. Returns the report without its frames,
+    and what the summary needs of them."""
+    report: dict[str, Any] = {
+        "source": source.name,
+        "model": str(model),
+        "baseline": baseline.to_json() if baseline else None,
+        "still": source.still,
+        "interval_s": round(source.interval, 4),
+    }
+    if stream:
+        stream.begin(report)
+    tally, seen, notes = Totals(source.interval, still=source.still), Seen(), JudgementNotes()
+
+    def passing() -> Iterator[FrameResult]:
+        for result in results:
+            tally.add(result)
+            notes.add(result)
+            if stream:
+                stream.frame(result.to_json())
+            seen.population += result.calibrated is False
+            if source.still:
+                seen.stills.append((str(result.path), result.state.value + _why(result)))
+            yield result
+
+    if reminders:
+        timeline = replay((r.observation() for r in passing()), config)
+    else:
+        deque(passing(), maxlen=0)
+        timeline = {}
+    tail: dict[str, Any] = {"totals": tally.result(source.end), **notes.result()}
+    if skipped := getattr(source, "skipped", None):
+        tail["skipped"] = [str(p) for p in skipped]
+    tail.update(timeline)
+    if stream:
+        stream.end(tail)
+    return {**report, **tail}, seen
+
+
+def _start(args: argparse.Namespace) -> float | None:
+    if args.start is None:
+        return None
+    if args.store is None:
+        raise SourceError("--start places a recording in the history store", "add --store")
+    return parse_time(args.start)
+
+
+def _recorder(source: FrameSource, start: float | None, config: Config) -> ClipRecorder:
+    start_utc, key = place_clip(source, start)
+    return ClipRecorder(config, start_utc=start_utc, key=key, offset_of=utc_offset_s,
+                        interval=source.interval)
+
+
+def _store(history: History, source: FrameSource, recorder: ClipRecorder) -> dict[str, Any]:
+    """Write the clip's timeline (after its frames have passed); for the summary line."""
+    recorder.finish(source.end)
+    stored = recorder.store(history, source.name)
+    log.info("stored %s in %s", source.name, history.path)
+    return stored.to_dict()
 
 
 def _judge(
@@ -109,47 +214,30 @@ def _judge(
     config: Config,
     classifier: ClassifierSettings,
     baseline: Baseline | None,
-) -> list[FrameResult]:
-    results: list[FrameResult] = []
+    recorder: ClipRecorder | None = None,
+) -> Iterator[FrameResult]:
     bar = tqdm(total=source.total, unit="frame", desc=source.name, leave=False,
                file=sys.stderr, disable=None)
     try:
         with frame_input.estimator(model, config, video=not source.still) as estimator:
             for result in judge_source(source, estimator, baseline, classifier, until=seconds):
-                results.append(result)
                 bar.update()
+                if recorder:
+                    recorder.push(result)
+                yield result
     finally:
         bar.close()
-    return results
 
 
-def _report(
-    source: FrameSource, model: str, baseline: Baseline | None, results: list[FrameResult]
-) -> dict[str, Any]:
-    report: dict[str, Any] = {
-        "source": source.name,
-        "model": model,
-        "baseline": baseline.to_json() if baseline else None,
-        "still": source.still,
-        "interval_s": round(source.interval, 4),
-        "frames": [r.to_json() for r in results],
-        "totals": totals(results, source.interval, still=source.still, end=source.end),
-        "baseline_status": baseline_status(results),
-        "reasons": reason_counts(results),
-    }
-    if skipped := getattr(source, "skipped", None):
-        report["skipped"] = [str(p) for p in skipped]
-    return report
+def _summary(report: dict[str, Any], seen: Seen) -> str:
+    s = report.get("stored")
+    stored = [f"  stored in {s['store']}: {s['start']} to {s['end']}"] if s else []
+    return "\n".join([_states(report, seen), *_reasons(report), *_reminders(report),
+                      _baseline_note(report, seen), *stored])
 
 
-def _summary(report: dict[str, Any]) -> str:
-    return "\n".join([_states(report), *_reasons(report), *_reminders(report),
-                      _baseline_note(report)])
-
-
-def _why(frame: dict[str, Any]) -> str:
-    reasons = frame.get("reasons") or []
-    return f" ({', '.join(r.replace('_', ' ') for r in reasons)})" if reasons else ""
+def _why(result: FrameResult) -> str:
+    return f" ({', '.join(r.replace('_', ' ') for r in result.reasons)})" if result.reasons else ""
 
 
 def _reasons(report: dict[str, Any]) -> list[str]:
@@ -159,13 +247,13 @@ def _reasons(report: dict[str, Any]) -> list[str]:
         f"{reason.replace('_', ' ')} {n}" for reason, n in report["reasons"].items())]
 
 
-def _baseline_note(report: dict[str, Any]) -> str:
+def _baseline_note(report: dict[str, Any], seen: Seen) -> str:
+    population = seen.population
     status = report["baseline_status"]
     if status["stale"]:
         return (f"  your calibration's view no longer matches (camera or seat moved?) from "
                 f"{status['stale_from_s']:.1f} s: judged against a self-baseline from your own "
                 f"recent frames ({status['self_frames']} frames); run `posturewatch calibrate`")
-    population = sum(1 for f in report["frames"] if f["calibrated"] is False)
     if report["baseline"] is None:
         if status["self_frames"]:
             return (f"  no calibration: judged against a self-baseline from your own recent "
@@ -179,13 +267,13 @@ def _baseline_note(report: dict[str, Any]) -> str:
     return f"  judged against your {view}-view calibration"
 
 
-def _states(report: dict[str, Any]) -> str:
+def _states(report: dict[str, Any], seen: Seen) -> str:
     t = report["totals"]
     counts = t["frames"]
     if report["still"]:
         lines = [f"{report['source']}: {sum(counts.values())} images — "
                  + ", ".join(f"{s.value} {counts[s.value]}" for s in Posture)]
-        lines += [f"  {f['path']}: {f['state']}" + _why(f) for f in report["frames"]]
+        lines += [f"  {path}: {state}" for path, state in seen.stills]
         return "\n".join(lines)
     total = sum(t[f"{s.value}_s"] for s in Posture)
     parts = ", ".join(

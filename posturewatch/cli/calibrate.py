@@ -56,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or default_path()
     check_writable(out)
     classifier = settings(ClassifierSettings, config.section("classifier"))
-    model = frame_input.model_path(args, config)
-    (source,) = frame_input.sources(args, config, [args.source] if args.source else [])
+    (source,), model = frame_input.inputs(args, config, [args.source] if args.source else [])
     samples: list[PostureMetrics] = []
     lacking = {"no person found": 0, "face hidden": 0}
     recorded = 0.0

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from posturewatch.cli import analyze, calibrate, config, guidance, model, rules
+from posturewatch.cli import (
+    analyze,
+    calibrate,
+    config,
+    export,
+    forget,
+    guidance,
+    model,
+    report,
+    rules,
+    summary,
+)
 
 COMMANDS: tuple[ModuleType, ...] = (analyze, calibrate, config, guidance, model, rules)
+# the history: what the store remembers
+COMMANDS += (summary, report, export, forget)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from posturewatch.cli.parsing import add_command, add_config_option
+from posturewatch.cli.parsing import add_command
 from posturewatch.storage.config_file import load_config
 from posturewatch.storage.paths import bundled_config, user_config_file
 
@@ -20,7 +20,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  posturewatch config check --config my.toml",
     )
     parser.add_argument("action", choices=["path", "show", "check"])
-    add_config_option(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
 

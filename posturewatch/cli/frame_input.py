@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TextIO
 
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
 from posturewatch.capture.sources import Camera, FrameSource, open_source
-from posturewatch.cli.parsing import add_config_option, fps_arg, path_arg
+from posturewatch.cli.parsing import fps_arg, path_arg
 from posturewatch.core.settings import Config, settings
-from posturewatch.storage.atomic import write_atomic
+from posturewatch.storage.atomic import atomic_output, spooled
 from posturewatch.storage.config_file import load_config
 from posturewatch.storage.pose_model_files import resolve_model
 
@@ -21,7 +22,6 @@ log = logging.getLogger(__name__)
 
 
 def add_frame_options(parser: argparse.ArgumentParser) -> None:
-    add_config_option(parser)
     parser.add_argument("--model", type=path_arg, metavar="FILE", help="a pose .task file to use")
     parser.add_argument(
         "--fps", type=fps_arg, metavar="N", help="frames per second to judge, 0 = every frame "
@@ -45,10 +45,37 @@ def camera(device: int | str, config: Config, fps: float) -> Camera:
 
 
 def sources(args: argparse.Namespace, config: Config, specs: list[str]) -> list[FrameSource]:
+    """Every source opened (each checked: a missing file or camera is an error here), or
+    none: on an error the ones already opened are closed."""
     fps = fps_of(args, config)
-    opened: list[FrameSource] = [camera(args.camera, config, fps)] if args.camera is not None else []
-    opened += [open_source(s, fps=fps, sequence=getattr(args, "sequence", False)) for s in specs]
+    opened: list[FrameSource] = []
+    try:
+        if args.camera is not None:
+            opened.append(camera(args.camera, config, fps))
+        for spec in specs:
+            opened.append(open_source(spec, fps=fps, sequence=getattr(args, "sequence", False)))
+    except BaseException:
+        close_all(opened)
+        raise
     return opened
+
+
+def close_all(sources: list[FrameSource]) -> None:
+    for source in sources:
+        source.close()
+
+
+def inputs(
+    args: argparse.Namespace, config: Config, specs: list[str]
+) -> tuple[list[FrameSource], Path]:
+    """The sources, then the model: a typo in a path is reported before the model is
+    resolved, let alone downloaded."""
+    opened = sources(args, config, specs)
+    try:
+        return opened, model_path(args, config)
+    except BaseException:
+        close_all(opened)
+        raise
 
 
 def estimator(model: Path, config: Config, *, video: bool) -> PoseEstimator:
@@ -62,10 +89,16 @@ def model_path(args: argparse.Namespace, config: Config) -> Path:
     return model
 
 
-def write_json(data: Any, target: str) -> None:
-    """``-`` is stdout; a file is written whole or not at all."""
-    text = json.dumps(data, indent=2) + "\n"
-    if target == "-":
-        sys.stdout.write(text)
+@contextmanager
+def json_output(target: str | None) -> Iterator[TextIO | None]:
+    """Where ``--json`` goes: None without it; ``-`` is stdout; a path is written whole or
+    not at all (written through if it is a device or FIFO). Either way the text waits in a
+    temporary file, not in memory, until the command has finished."""
+    if target is None:
+        yield None
+    elif target == "-":
+        with spooled(lambda: nullcontext(sys.stdout)) as out:
+            yield out
     else:
-        write_atomic(Path(target).expanduser(), text)
+        with atomic_output(path_arg(target)) as out:
+            yield out

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from posturewatch.cli.parsing import add_command
-from posturewatch.core.guidance import Entry
+from posturewatch.core.guidance import Catalog, Entry
 from posturewatch.storage.catalog_file import load_catalog
 
 EPILOG = """examples:
@@ -30,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _show(entry: Entry) -> None:
+def _show(entry: Entry, catalog: Catalog) -> None:
     print(f"{entry.title}  [{entry.id}, {entry.kind}]")
     for number, step in enumerate(entry.steps, 1):
         print(f"  {number}. {step}")
@@ -42,7 +43,13 @@ def _show(entry: Entry) -> None:
         print(f"  note: {entry.note}")
     if not entry.from_documents:
         print("  not from the guidance documents")
-    print(f"  sources: {', '.join(entry.sources)}")
+    print("  sources:")
+    for source in entry.sources:
+        print(f"    {catalog.cite(source)}")
+
+
+def _json(entry: Entry, catalog: Catalog) -> dict[str, Any]:
+    return {**entry.to_dict(), "documents": [catalog.document(s) for s in entry.sources]}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,12 +57,12 @@ def run(args: argparse.Namespace) -> int:
     if args.id is not None:
         entry = catalog.get(args.id)  # unknown id: one-line error listing the valid ones
         if args.json:
-            print(json.dumps(entry.to_dict(), indent=2))
+            print(json.dumps(_json(entry, catalog), indent=2))
         else:
-            _show(entry)
+            _show(entry, catalog)
         return 0
     if args.json:
-        print(json.dumps([entry.to_dict() for entry in catalog.entries], indent=2))
+        print(json.dumps([_json(entry, catalog) for entry in catalog.entries], indent=2))
         return 0
     width = max(len(entry.id) for entry in catalog.entries)
     for entry in catalog.entries:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from posturewatch import __version__
 from posturewatch.capture import native_logs as quiet
 from posturewatch.cli.commands import COMMANDS
+from posturewatch.cli.parsing import add_global_options
 from posturewatch.errors import PostureWatchError
 
 EPILOG = """examples:
@@ -29,12 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"posturewatch {__version__}")
-    parser.add_argument(
-        "--log-level",
-        default="warning",
-        choices=["debug", "info", "warning", "error"],
-        help="how much to log to stderr (default: warning)",
-    )
+    add_global_options(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.register(sub)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
-from posturewatch.cli.parsing import add_command, add_config_option, path_arg
-from posturewatch.core.settings import Config
+from posturewatch.capture.pose import PoseEstimator, PoseSettings
+from posturewatch.cli.parsing import add_command, add_global_options, path_arg
+from posturewatch.core.settings import Config, settings
 from posturewatch.storage import pose_model_files as models
 from posturewatch.storage.config_file import load_config
 
@@ -38,7 +40,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         epilog=EPILOG,
     )
     common = argparse.ArgumentParser(add_help=False)
-    add_config_option(common)
     common.add_argument("--json", action="store_true", help="machine-readable output")
     named = argparse.ArgumentParser(add_help=False)
     named.add_argument(
@@ -59,6 +60,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ):
         command = actions.add_parser(action, parents=parents, help=summary,
                                      description=summary)
+        add_global_options(command)
         command.set_defaults(func=handler)
 
 
@@ -126,17 +128,25 @@ def _verify(args: argparse.Namespace) -> int:
     if spec is None and args.name:
         spec = models.get_spec(args.name)
         models.verify(path, spec)
+    if spec is None:  # no hash to check against: at least it must load
+        _check_loads(path, config)
     if args.json:
-        print(json.dumps({"path": str(path), "verified": spec is not None,
+        print(json.dumps({"path": str(path), "verified": spec is not None, "loadable": True,
                           "name": spec.name if spec else None,
                           "sha256": spec.sha256 if spec else None}))
     elif spec:
         print(f"OK: {path} is the {spec.name} model ({spec.size:,} bytes, "
               f"SHA-256 {spec.sha256})")
     else:
-        print(f"{path} is your own model (not in the manifest), so there is nothing to "
-              "verify it against; name a variant to check it against that one")
+        print(f"{path} loads as a pose model, but it is your own (not in the manifest), so "
+              "it is unpinned: no hash to verify; name a variant to check it against that one")
     return 0
+
+
+def _check_loads(path: Path, config: Config) -> None:
+    """Load ``path`` with MediaPipe and close it again; a ModelError if it does not load."""
+    with PoseEstimator(path, settings(PoseSettings, config.section("pose")), video=False):
+        pass
 
 
 def _print_path(args: argparse.Namespace) -> int:

@@ -11,22 +11,39 @@ def add_command(
     sub: argparse._SubParsersAction, name: str, *, help: str, description: str, epilog: str
 ) -> argparse.ArgumentParser:
     """A subcommand whose ``--help`` ends with its examples, laid out as written."""
-    return sub.add_parser(
+    parser = sub.add_parser(
         name,
         help=help,
         description=description,
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_global_options(parser)
+    return parser
 
 
 def path_arg(text: str) -> Path:
     return Path(text).expanduser()
 
 
-def add_config_option(parser: argparse.ArgumentParser) -> None:
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def add_global_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    """``--log-level`` and ``--config``, accepted before the subcommand and after it with the
+    same meaning. Below the top level the defaults are suppressed, so an option given
+    before the subcommand is not reset by the subcommand's parser; given in both places,
+    the one after the subcommand wins."""
     parser.add_argument(
-        "--config", type=path_arg, metavar="FILE", help="settings that override your config file"
+        "--log-level",
+        default="warning" if top_level else argparse.SUPPRESS,
+        choices=LOG_LEVELS,
+        help="how much to log to stderr (default: warning)",
+    )
+    parser.add_argument(
+        "--config", type=path_arg, metavar="FILE",
+        default=None if top_level else argparse.SUPPRESS,
+        help="settings that override your config file",
     )
 
 
@@ -53,5 +70,11 @@ def seconds_arg(text: str) -> float:
 
 
 def camera_arg(text: str) -> int | str:
-    """A webcam index (0, 1, ...) or a capture device path such as /dev/video2."""
-    return int(text) if text.isdigit() else text
+    """A webcam index (0, 1, ...) or a capture device path such as /dev/video2: checked
+    here, so a typo is refused before the model is loaded (or downloaded)."""
+    if text.isdigit():
+        return int(text)
+    if not Path(text).expanduser().is_absolute():
+        raise argparse.ArgumentTypeError(
+            f"a webcam index (0, 1, ...) or a device path such as /dev/video2, not {text!r}")
+    return str(Path(text).expanduser())

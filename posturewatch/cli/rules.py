@@ -6,7 +6,7 @@ import argparse
 import json
 from dataclasses import asdict
 
-from posturewatch.cli.parsing import add_command, add_config_option
+from posturewatch.cli.parsing import add_command
 from posturewatch.core.reminders.engine import RuleEngine
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
@@ -27,7 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "guidance documents each one rests on. Change thresholds in your config file.",
         epilog=EPILOG,
     )
-    add_config_option(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
 
@@ -38,12 +37,14 @@ def _hour(value: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    engine = RuleEngine.from_config(load_config(args.config), load_catalog())
+    catalog = load_catalog()
+    engine = RuleEngine.from_config(load_config(args.config), catalog)
     infos = engine.describe()
     limits = engine.settings.reminders
     if args.json:
         print(json.dumps({
-            "rules": [info.to_dict() for info in infos],
+            "rules": [{**info.to_dict(), "documents": [catalog.document(s) for s in info.sources]}
+                      for info in infos],
             "reminders": asdict(limits),
         }, indent=2))
         return 0
@@ -52,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{info.id} ({info.kind}): {info.title}{state}")
         print(f"  when:     {info.when}")
         print(f"  guidance: {', '.join(info.guidance)}")
-        print(f"  sources:  {', '.join(info.sources)}")
+        print("  sources:")
+        for source in info.sources:
+            print(f"    {catalog.cite(source)}")
         print()
     print(f"all rules: at least {limits.min_gap_min:g} min apart, at most "
           f"{limits.daily_cap} a day, active {_hour(limits.active_from_h)}-"

@@ -8,7 +8,8 @@ would break the promise that every reminder says why and where it comes from.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from posturewatch.errors import PostureWatchError
@@ -60,6 +61,23 @@ class Entry:
 @dataclass(frozen=True)
 class Catalog:
     entries: tuple[Entry, ...]
+    documents: Mapping[str, str] = field(default_factory=dict)  # seed file name -> title
+
+    def document(self, name: str) -> dict[str, str]:
+        """A cited document as JSON shows it: file name and title."""
+        return {"file": name, "title": self.title_of(name)}
+
+    def cite(self, name: str) -> str:
+        """A cited document as text shows it: ``Title (file name)``."""
+        return f"{self.title_of(name)} ({name})"
+
+    def title_of(self, name: str) -> str:
+        try:
+            return self.documents[name]
+        except KeyError:
+            raise GuidanceError(
+                f"document {name} has no title in the catalog's [sources]", "add its title"
+            ) from None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -145,12 +163,29 @@ def _entry(origin: str, number: int, raw: Any) -> Entry:
     )
 
 
+def _documents(origin: str, raw: Any) -> dict[str, str]:
+    """The [sources] table: seed file name -> the document's title."""
+    if not isinstance(raw, dict):
+        raise GuidanceError(f"{origin}: [sources] must be a table", "see the file's header")
+    for name, title in raw.items():
+        if not SOURCE_NAME.match(name):
+            raise GuidanceError(
+                f"{origin}: [sources] {name!r} is not a seed file name",
+                "name documents by file name, like 002_cfa01021598e5606.txt",
+            )
+        _text(f"{origin}: [sources] {name}", "title", title)
+    return {name: title.strip() for name, title in raw.items()}
+
+
 def parse_catalog(data: Any, origin: str) -> Catalog:
     """A catalog from the parsed TOML of ``origin`` (named in errors); every entry checked,
-    ids unique."""
-    extra = sorted(set(data) - {"entry"})
+    ids unique, every cited document titled."""
+    extra = sorted(set(data) - {"entry", "sources"})
     if extra or not isinstance(data.get("entry"), list) or not data["entry"]:
-        raise GuidanceError(f"{origin}: expected only [[entry]] tables", "see the file's header")
+        raise GuidanceError(
+            f"{origin}: expected [[entry]] tables and a [sources] table", "see the file's header"
+        )
+    documents = _documents(origin, data.get("sources", {}))
     entries = tuple(_entry(origin, n, raw) for n, raw in enumerate(data["entry"], 1))
     seen: set[str] = set()
     for entry in entries:
@@ -159,4 +194,11 @@ def parse_catalog(data: Any, origin: str) -> Catalog:
                 f"{origin}: id {entry.id!r} appears twice", "give each entry its own id"
             )
         seen.add(entry.id)
-    return Catalog(entries)
+    for entry in entries:
+        for name in entry.sources:
+            if name not in documents:
+                raise GuidanceError(
+                    f"{origin}: entry {entry.id!r} cites {name}, which has no title in [sources]",
+                    "add the document's title to [sources]",
+                )
+    return Catalog(entries, documents)

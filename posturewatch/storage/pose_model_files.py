@@ -29,7 +29,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from posturewatch.core.settings import Config
-from posturewatch.errors import ModelError
+from posturewatch.errors import Interrupted, ModelError
 from posturewatch.storage import paths
 
 ENV_MODEL_DIR = "POSTUREWATCH_MODEL_DIR"
@@ -270,7 +270,7 @@ def _download(
     except (OSError, http.client.HTTPException) as exc:
         raise ModelError(f"{failed}: {_reason(exc)}", fix) from None
     except KeyboardInterrupt:
-        raise ModelError(
+        raise Interrupted(
             f"download of {source} interrupted; nothing was kept",
             f"run `posturewatch model fetch {spec.name}` to start again",
         ) from None

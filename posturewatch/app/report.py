@@ -1,0 +1,284 @@
+"""The HTML report: one self-contained file (inline CSS, charts as inline SVG drawn by
+matplotlib; no scripts, fonts or images from anywhere) showing a day or a week:
+
+- ``#timeline``: each day as a strip of posture states (each interval split by its seconds
+  per state), with sitting bouts, breaks and pauses below it and reminders marked;
+- ``#hourly``: the upright share by local hour of the day;
+- ``#trend``: the week's sitting time and upright share, day by day.
+
+Text in the SVGs is drawn as paths, so the file looks the same without any font.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")  # never a window: the report is rendered off screen
+
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from posturewatch.app import summary_text  # noqa: E402
+from posturewatch.core.daily import (  # noqa: E402
+    DayTotals,
+    Summary,
+    by_hour,
+    day_range,
+    local_hours,
+)
+from posturewatch.core.intervals import local_datetime  # noqa: E402
+from posturewatch.core.records import Records, Span  # noqa: E402
+
+COLOURS = {
+    "upright": "#2ca25f",
+    "slouched": "#f28e2b",
+    "away": "#bab0ac",
+    "unknown": "#b07aa1",
+    "bout": "#4e79a7",
+    "break": "#76b7b2",
+    "pause": "#d3d3d3",
+    "reminder": "#e15759",
+    "acted": "#1b7837",
+    "sitting": "#4e79a7",
+}
+WIDTH_IN = 9.6  # 960 px at 100 dpi, the page's content width
+
+matplotlib.rcParams.update({"svg.fonttype": "none", "font.size": 9})
+
+
+def _svg(figure: Figure, salt: str) -> str:
+    """The figure as an inline ``<svg>`` element (no XML prologue, unique ids per chart)."""
+    matplotlib.rcParams["svg.hashsalt"] = salt
+    out = io.StringIO()
+    figure.savefig(out, format="svg", metadata={"Date": None})
+    text = out.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _extent(records: Records, days: Sequence[date]) -> tuple[float, float]:
+    """Hours of the day to draw: the recorded span, widened to quarter hours (at least
+    half an hour); 08:00 to 18:00 when nothing was recorded."""
+    epoch = date(1970, 1, 1)
+    wanted = {(day - epoch).days for day in days}
+    starts, ends = [], []
+    for interval in records.intervals:
+        local = interval.start_utc + interval.utc_offset_s
+        if int(local // 86_400) in wanted:
+            starts.append(local % 86_400 / 3600)
+            ends.append(starts[-1] + interval.length_s / 3600)
+    if not starts:
+        return 8.0, 18.0
+    quarter = 0.25
+    low = max(0.0, min(starts) // quarter * quarter)
+    high = min(24.0, -(-max(ends) // quarter) * quarter)
+    return low, max(high, low + 0.5)
+
+
+def _spans(spans: Sequence[Span], day: date) -> list[tuple[float, float]]:
+    out = []
+    for span in spans:
+        start = local_hours(span.start_utc, span.utc_offset_s, day)
+        end = local_hours(span.end_utc, span.utc_offset_s, day)
+        start, end = max(start, 0.0), min(end, 24.0)
+        if end > start:
+            out.append((start, end - start))
+    return out
+
+
+STRIP_ROWS = 12  # vertical resolution of a day's posture strip (1/12 of a minute each)
+STACK = ("upright", "slouched", "unknown", "away")  # bottom to top within a minute
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def _strips(records: Records, days: Sequence[date], low: float,
+            high: float) -> dict[date, np.ndarray]:
+    """Each day's posture as an RGBA raster (see :func:`_strip`), in one pass."""
+    columns = max(1, round((high - low) * 60))
+    seconds = {day: np.zeros((columns, len(STACK))) for day in days}
+    epoch = date(1970, 1, 1)
+    for interval in records.intervals:
+        local = interval.start_utc + interval.utc_offset_s
+        day = epoch + timedelta(days=int(local // 86_400))
+        if day not in seconds:
+            continue
+        column = int((local % 86_400) / 60 - low * 60 + 1e-6)
+        if 0 <= column < columns:
+            seconds[day][column] += (interval.upright_s, interval.slouched_s,
+                                     interval.unknown_s, interval.away_s)
+    return {day: _strip(per_minute) for day, per_minute in seconds.items()}
+
+
+def _strip(seconds: np.ndarray) -> np.ndarray:
+    """A day's posture as an RGBA raster: one column per minute, each stacked bottom-up
+    by its seconds per state out of 60 (an unseen or unrecorded part stays transparent).
+    The hour repeated when clocks go back adds up in its columns."""
+    columns = seconds.shape[0]
+    cumulative = np.cumsum(seconds, axis=1) / np.maximum(60.0, seconds.sum(axis=1))[:, None]
+    palette = np.array([(*_rgb(COLOURS[s]), 255) for s in STACK] + [(0, 0, 0, 0)], np.uint8)
+    image = np.empty((STRIP_ROWS, columns, 4), np.uint8)
+    for row in range(STRIP_ROWS):
+        level = (STRIP_ROWS - row - 0.5) / STRIP_ROWS  # image row 0 is the top
+        index = (cumulative < level).sum(axis=1)  # first state whose stack reaches the level
+        image[row] = palette[index]
+    return image
+
+
+def _margins(figure: Figure, *, left: float, right: float, top: float,
+             bottom: float) -> None:
+    """Fixed margins in inches (cheaper than a layout engine, same page every time)."""
+    width, height = figure.get_size_inches()
+    figure.subplots_adjust(left=left / width, right=1 - right / width,
+                           top=1 - top / height, bottom=bottom / height)
+
+
+def timeline_chart(records: Records, days: Sequence[date]) -> Figure:
+    low, high = _extent(records, days)
+    figure = Figure(figsize=(WIDTH_IN, 1.0 + 0.75 * len(days)), dpi=100)
+    _margins(figure, left=0.95, right=0.2, top=0.4, bottom=0.6)
+    ax = figure.add_subplot()
+    rows = {day: len(days) - 1 - n for n, day in enumerate(days)}  # first day on top
+    strips = _strips(records, days, low, high)
+    for day, row in rows.items():
+        ax.imshow(strips[day], extent=(low, high, row + 0.35, row + 0.9),
+                  aspect="auto", interpolation="none", origin="upper")
+        for what, spans in (("bout", records.bouts), ("break", records.breaks),
+                            ("pause", records.pauses)):
+            pieces = _spans(spans, day)
+            if pieces:
+                ax.broken_barh(pieces, (row + 0.1, 0.18), facecolors=COLOURS[what])
+    for acted in (True, False):
+        points = [
+            (local_hours(r.at_utc, r.utc_offset_s, day), rows[day] + 0.95)
+            for r in records.reminders if r.acted is acted
+            and (day := local_datetime(r.at_utc, r.utc_offset_s).date()) in rows
+        ]
+        if points:
+            ax.plot(*zip(*points), marker="v", markersize=7, linestyle="none",
+                    color=COLOURS["acted" if acted else "reminder"])
+    ax.set_xlim(low, high)
+    ax.set_ylim(0, len(days))
+    ax.set_yticks([row + 0.5 for row in rows.values()],
+                  [day.strftime("%a %d %b") for day in rows])
+    step = next(s for s in (0.25, 0.5, 1, 2, 3, 6) if (high - low) / s <= 12)
+    ticks = [low + n * step for n in range(int((high - low) / step + 1e-9) + 1)]
+    ax.set_xticks(ticks, [f"{int(h) % 24:02d}:{round(h % 1 * 60):02d}" for h in ticks])
+    ax.set_xlabel("local time (posture above, each minute stacked by its seconds; sitting "
+                  "bouts, breaks, pauses below; ▼ reminders, dark green = acted on)")
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    handles = [Patch(color=COLOURS[k], label=k) for k in
+               ("upright", "slouched", "away", "unknown", "bout", "break", "pause")]
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=7,
+              frameon=False, borderaxespad=0.2)
+    return figure
+
+
+def hourly_chart(records: Records, days: Sequence[date]) -> Figure:
+    hours = by_hour(records, days)
+    figure = Figure(figsize=(WIDTH_IN, 2.6), dpi=100)
+    _margins(figure, left=0.75, right=0.65, top=0.15, bottom=0.55)
+    ax = figure.add_subplot()
+    upright = [100 * (h.share or 0) for h in hours]
+    slouched = [100 - u if h.share is not None else 0 for h, u in zip(hours, upright)]
+    ax.bar(range(24), upright, color=COLOURS["upright"], label="upright")
+    ax.bar(range(24), slouched, bottom=upright, color=COLOURS["slouched"], label="slouched")
+    ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
+    ax.set_xlim(-0.6, 23.6)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("% of judged time")
+    ax.set_xlabel("local hour")
+    ax.legend(loc="upper left", frameon=False, ncols=2)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return figure
+
+
+def trend_chart(days: Sequence[DayTotals]) -> Figure:
+    figure = Figure(figsize=(WIDTH_IN, 2.6), dpi=100)
+    _margins(figure, left=0.75, right=0.65, top=0.15, bottom=0.4)
+    ax = figure.add_subplot()
+    x = range(len(days))
+    ax.bar(x, [d.sitting_s / 3600 for d in days], color=COLOURS["sitting"], width=0.6,
+           label="sitting (h)")
+    ax.set_ylabel("sitting, hours")
+    ax.set_xticks(list(x), [d.day.strftime("%a %d") if d.day else "" for d in days])
+    share = ax.twinx()
+    points = [(i, 100 * d.upright_share) for i, d in enumerate(days) if d.upright_share is not None]
+    if points:
+        share.plot([p[0] for p in points], [p[1] for p in points], color=COLOURS["upright"],
+                   marker="o", linewidth=2, label="upright share (%)")
+    share.set_ylim(0, 100)
+    share.set_ylabel("upright, %")
+    ax.legend(loc="upper left", frameon=False)
+    if points:
+        share.legend(loc="upper right", frameon=False)
+    for axis in (ax, share):
+        axis.spines["top"].set_visible(False)
+    return figure
+
+
+CSS = """
+body { margin: 0; background: #ffffff; color: #222; font: 15px/1.4 sans-serif; }
+main { width: 960px; margin: 0 auto; padding: 16px 0 32px; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 18px; margin: 20px 0 6px; }
+p.note { color: #666; margin: 0 0 8px; }
+table { border-collapse: collapse; margin: 8px 0; }
+td, th { padding: 2px 14px 2px 0; text-align: left; }
+td.value { font-weight: bold; }
+td.change { color: #666; }
+figure { margin: 0; width: 960px; }
+figure svg { display: block; width: 960px; height: auto; }
+figure svg image { image-rendering: pixelated; }
+"""
+
+
+def render(summary: Summary, records: Records, trend: Sequence[DayTotals], *,
+           store: str, generated: str) -> str:
+    """The whole HTML page."""
+    days = day_range(summary.first, summary.last)
+    title = (f"{summary.first.isoformat()} ({summary.first.strftime('%A')})"
+             if len(days) == 1 else f"{summary.first.isoformat()} to {summary.last.isoformat()}")
+    table = "\n".join(
+        f"<tr><td>{html.escape(label)}</td><td class=value>{html.escape(value)}</td>"
+        f"<td class=change>{html.escape(change)}</td></tr>"
+        for label, value, change in summary_text.rows(summary))
+    charts = (
+        ("timeline", "Posture through the day" + ("s" if len(days) > 1 else ""),
+         timeline_chart(records, days)),
+        ("hourly", "Upright share by hour", hourly_chart(records, days)),
+        ("trend", "The week", trend_chart(trend)),
+    )
+    sections = "\n".join(
+        f'<section class="chart" id="{key}">\n<h2>{html.escape(heading)}</h2>\n'
+        f"<figure>{_svg(figure, key)}</figure>\n</section>"
+        for key, heading, figure in charts)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>posturewatch report {html.escape(title)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<main>
+<h1>Posture report: {html.escape(title)}</h1>
+<p class="note">From {html.escape(store)}, made {html.escape(generated)}.
+{html.escape(summary_text.comparison_note(summary))}.</p>
+<table>
+{table}
+</table>
+{sections}
+</main>
+</body>
+</html>
+"""

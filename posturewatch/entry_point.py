@@ -1,0 +1,44 @@
+"""The command's entry point (``posturewatch`` and ``python -m posturewatch``).
+
+Deliberately light: it catches Ctrl-C before the heavy imports (OpenCV, MediaPipe) start,
+so an interrupt during start-up ends like any other, with one line and exit status 130.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        from posturewatch.cli.main import main as run
+
+        code = run(argv)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: no traceback either
+        print("posturewatch: interrupted", file=sys.stderr)
+        code = INTERRUPTED
+    # The work is done: a Ctrl-C now, or one still pending from a native call, must not
+    # turn the exit into a traceback or a kill.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if code == INTERRUPTED:
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """End the process with ``code`` at once. An interrupt that passed through native code
+    (MediaPipe's bindings run Python through ``PyRun_String``) leaves CPython marked as
+    killed by an unhandled Ctrl-C, and at a normal exit it would re-raise SIGINT on itself:
+    the shell would see a kill, not 130. Everything worth keeping is closed by now."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
