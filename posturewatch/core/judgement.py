@@ -34,6 +34,9 @@ REASON_TEXT = {
     HEAD_TILTED_RIGHT: "your head is tilted to the right",
 }
 _PRIOR_MIN_GROWTH = 0.12
+# A head under half its baseline size is twice as far from the camera as when the baseline
+# was made: nobody sits that far back at a desk; it is a stray detection (a covered lens).
+_FARTHEST = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,16 +131,19 @@ def deviations(
     if not head_only and m.body_lean_deg is not None and base.body_lean_deg is not None:
         lean = m.body_lean_deg - base.body_lean_deg
         out[_side(lean, LEANING_LEFT, LEANING_RIGHT)] = abs(lean) / s.lean_sideways_deg
-    # The view-dependent ones: nearer the camera, or sunk low in the frame.
+    # The view-dependent ones: nearer the camera, or sunk low in the frame. Low in the
+    # frame is a slump only while the face is not far higher above the shoulders than
+    # upright (by more than one `head_drop`): that is no slump, but a stray pose.
+    low_counts = drop >= -s.head_drop
     if base.head_size:
         out[LEANING_IN] = (m.head_size / base.head_size - 1.0) / s.leaning_in
-        if base.face_y is not None and m.face_y is not None and m.resolution:
+        if low_counts and base.face_y is not None and m.face_y is not None and m.resolution:
             width, height = m.resolution
             lower = (m.face_y - base.face_y) * height / (base.head_size * width)
             out[SUNK] = max(out.get(SUNK, 0.0), lower / s.sunk_in_frame)
     else:  # no view to compare with (population, or a calibration from another view)
         out[LEANING_IN] = m.head_size / s.population_max_head_size
-        if m.face_y is not None:
+        if low_counts and m.face_y is not None:
             out[SUNK] = max(out.get(SUNK, 0.0), m.face_y / s.population_max_face_y)
     return out
 
@@ -184,6 +190,8 @@ def judge(
     if not head_only and m.head_height is not None and m.head_height <= 0:
         return Judgement(Posture.UNKNOWN)  # face at or below the shoulders: a stray pose
     base = baseline_for_view(m, baseline, s)
+    if base.head_size and m.head_size < _FARTHEST * base.head_size:
+        return Judgement(Posture.UNKNOWN)  # twice as far as the baseline: not at the desk
     scores = deviations(m, base, s, head_only=head_only)
     score = max(scores.values(), default=0.0)
     limit = s.release_ratio if was_slouched else 1.0
