@@ -30,6 +30,7 @@ import argparse
 import csv
 import dataclasses
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -51,7 +52,11 @@ from posturewatch.core.settling import Settler  # noqa: E402
 from posturewatch.storage.config_file import load_config  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-TESTDATA, DEVDATA = SHARED / "testdata", SHARED / "devdata" / "pozz-train"
+# The shared footage and model, where the tests find them (else ../shared beside the
+# checkout); pozz-train stays beside the footage, in devdata/.
+TESTDATA = Path(os.environ.get("POSTUREWATCH_TESTDATA") or SHARED / "testdata")
+MODELS = Path(os.environ.get("POSTUREWATCH_MODEL_DIR") or SHARED / "models")
+DEVDATA = TESTDATA.parent / "devdata" / "pozz-train"
 FPS = 5.0
 _SAME_FACE = 0.6  # consecutive upright faces less alike than this: another sitting
 _SLACK = 0.25  # how much less alike than upright neighbours a placed frame may be
@@ -169,7 +174,7 @@ def row(name: str, result: tuple[float, int] | None) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, default=SHARED / "models" / "pose_landmarker_full.task")
+    parser.add_argument("--model", type=Path, default=MODELS / "pose_landmarker_full.task")
     parser.add_argument("--verbose", action="store_true",
                         help="list the wrongly judged pozz-train frames per sitting (stderr)")
     args = parser.parse_args()
