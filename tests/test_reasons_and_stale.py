@@ -185,3 +185,15 @@ def test_analyze_says_the_calibration_is_stale(
     late = [f for f in report["frames"] if f["t"] > status["stale_from_s"] + 10]
     assert all(f["baseline"] == "self" for f in late)
     assert sum(f["state"] == "upright" for f in late) >= 0.9 * len(late)
+
+
+def test_version_1_baselines_still_load_without_a_view() -> None:
+    old = {"version": 1, "view": "front", "head_height": 0.64, "face_scale": 0.4,
+           "neck_forward_deg": None, "torso_forward_deg": None, "head_size": 0.25,
+           "frames": 5, "spread": {}, "calibrated": True}
+    base = Baseline.from_json(old)
+    assert not base.has_view and base.head_pitch is None
+    # the head angles it lacks come from the population prior (level, pitch 0.1)
+    assert judge(front(head_roll_deg=20.0), base, S).reasons == ("head_tilted_left",)
+    assert judge(front(head_height=0.5), base, S).reasons == ("sunk",)
+    assert Baseline.from_json(base.to_json()) == base

@@ -8,10 +8,10 @@ then pass through ``core.settling.Settler``. Nothing here reads a clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from posturewatch.core.baseline import POPULATION, Baseline, population
+from posturewatch.core.baseline import DEFAULT_PRIORS, POPULATION, Baseline, population
 from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.observation import Posture
 
@@ -82,9 +82,14 @@ def describe(reasons: tuple[str, ...]) -> str:
 def baseline_for_view(
     metrics: PostureMetrics, baseline: Baseline | None, s: ClassifierSettings | None = None
 ) -> Baseline:
-    """The baseline to compare with: the given one if it was recorded in the same view,
-    else the population prior for the frame's view."""
+    """The baseline to compare with: the given one if it was recorded in the same view
+    (a version 1 file, which lacks the head angles, takes them from the prior), else the
+    population prior for the frame's view."""
     if baseline is not None and baseline.view == metrics.view:
+        if metrics.view == "front" and baseline.head_pitch is None:  # a version 1 file
+            prior = population(s.priors() if s else DEFAULT_PRIORS, "front")
+            return replace(baseline, head_pitch=prior.head_pitch,
+                           head_roll_deg=prior.head_roll_deg, body_lean_deg=prior.body_lean_deg)
         return baseline
     if s is None:
         return POPULATION[metrics.view]
