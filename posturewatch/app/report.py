@@ -273,7 +273,7 @@ def render(summary: Summary, records: Records, trend: Sequence[DayTotals], *,
 <main>
 <h1>Posture report: {html.escape(title)}</h1>
 <p class="note">From {html.escape(store)}, made {html.escape(generated)}.
-{html.escape(summary_text.comparison_note(summary))}.</p>
+{html.escape(summary_text.comparison_note(summary).capitalize())}.</p>
 <table>
 {table}
 </table>
