@@ -44,8 +44,10 @@ def test_forward_growth_adds_with_its_weight() -> None:
 
 
 def test_judge_away_unknown_and_hysteresis() -> None:
-    assert judge(None, BASE, SETTINGS) == (Posture.AWAY, None, None)
-    assert judge(front(visibility=0.2), BASE, SETTINGS)[0] is Posture.UNKNOWN
+    assert judge(None, BASE, SETTINGS)[:3] == (Posture.AWAY, None, None)
+    # the face too uncertain (shoulders alone uncertain: the head is judged on its own)
+    hidden = dataclasses.replace(front(visibility=0.2), face_visibility=0.2)
+    assert judge(hidden, BASE, SETTINGS)[0] is Posture.UNKNOWN
     assert judge(front(), BASE, SETTINGS).calibrated is True
     near = front(head_height=0.6 * (1 - 0.07))  # score 0.875: between release and threshold
     assert judge(near, BASE, SETTINGS)[0] is Posture.UPRIGHT
@@ -55,7 +57,8 @@ def test_judge_away_unknown_and_hysteresis() -> None:
 def test_population_defaults_apply_without_baseline_or_in_another_view() -> None:
     m = front(head_height=POPULATION["front"].head_height)
     assert baseline_for_view(m, None) is POPULATION["front"]
-    assert slouch_score(m, baseline_for_view(m, None), SETTINGS) == pytest.approx(0.0)
+    # the population prior also bounds head size and height in the frame: below threshold
+    assert slouch_score(m, baseline_for_view(m, None), SETTINGS) < 1.0
     side_base = Baseline(view="side", neck_forward_deg=10.0, torso_forward_deg=0.0)
     assert baseline_for_view(m, side_base) is POPULATION["front"]
     assert judge(m, side_base, SETTINGS)[:3:2] == (Posture.UPRIGHT, False)

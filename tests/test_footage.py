@@ -18,7 +18,7 @@ STATE = {"upright": "upright", "slouch": "slouched", "recline": "upright",
 
 def test_calibration_file_is_versioned_json(frontal_baseline: Path) -> None:
     data = json.loads(frontal_baseline.read_text())
-    assert data["version"] == 1 and data["view"] == "front" and data["frames"] == 5
+    assert data["version"] == 2 and data["view"] == "front" and data["frames"] == 5
     assert 0.3 < data["head_height"] < 1.5
 
 
@@ -93,9 +93,15 @@ def test_sequence_folder_plays_as_video(tmp_path: Path, frontal_baseline: Path) 
     assert report["totals"]["slouched_s"] == pytest.approx(7.0, abs=0.5)
 
 
-def test_occluded_lens_is_away_not_an_error() -> None:
+def test_hidden_head_is_present_and_covered_lens_away() -> None:
+    """The GIF: about 6 s of a person whose head is under another app's banner (the model
+    finds no pose), then a hand over the lens. Changed from "over 10 s away": the person
+    was there, so the first part is `unknown` (present), only the covered lens is away."""
     report = json.loads(run_cli("analyze", OCCLUDED_GIF, "--json", "-").stdout)
-    assert report["totals"]["away_s"] > 10
+    totals = report["totals"]
+    assert totals["unknown_s"] >= 5 and 4 <= totals["away_s"] <= 7
+    states = [f["state"] for f in report["frames"]]
+    assert "away" not in states[5:30] and set(states[-15:]) == {"away"}
 
 
 def test_human_summary_names_the_baseline(frontal_baseline: Path) -> None:

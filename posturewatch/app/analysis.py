@@ -19,6 +19,8 @@ from posturewatch.core.baseline import Baseline
 from posturewatch.core.judgement import ClassifierSettings, closeness, judge
 from posturewatch.core.metrics import PostureMetrics, compute_metrics
 from posturewatch.core.observation import Observation, Posture
+from posturewatch.core.presence import PresenceMemory
+from posturewatch.core.self_baseline import Referee, for_still
 from posturewatch.core.settling import Settler
 
 # A frame stands for the time until the next one, but never more than this many sample
@@ -37,9 +39,11 @@ class FrameResult:
     closeness: float | None
     path: Path | None = None
     reasons: tuple[str, ...] = ()  # what is wrong when slouched (core.judgement names)
+    baseline: str | None = None  # judged against: "calibration" | "self" | "population"
+    stale: bool = False  # the calibration's view no longer matches (camera or seat moved)
 
     def observation(self) -> Observation:
-        return Observation(self.t, self.state, self.closeness)
+        return Observation(self.t, self.state, self.closeness, self.reasons)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"t": round(self.t, 3)}
@@ -49,6 +53,9 @@ class FrameResult:
         out["score"] = None if self.score is None else round(self.score, 3)
         out["calibrated"] = self.calibrated
         out["closeness"] = None if self.closeness is None else round(self.closeness, 3)
+        out["reasons"] = list(self.reasons)
+        out["baseline"] = self.baseline
+        out["stale"] = self.stale
         out["metrics"] = self.metrics.to_dict() if self.metrics else None
         return out
 
@@ -64,6 +71,8 @@ def judge_source(
     """Stops after ``until`` seconds of the source's time, at its end, or, for a camera,
     at Ctrl-C; either way the frames still settling are released, none are lost."""
     settler: Settler[FrameResult] = Settler(settings.settle_s)
+    referee = Referee(baseline, settings)
+    presence = PresenceMemory(settings.hidden_similarity)
     was_slouched = False
     try:
         for frame in prefetch(source.frames(), on_stop=source.stop):
@@ -71,15 +80,29 @@ def judge_source(
                 break
             landmarks = estimator.detect(frame.rgb, frame.t)
             metrics = compute_metrics(landmarks) if landmarks is not None else None
-            judged = judge(metrics, baseline, settings, was_slouched=was_slouched)
+            if source.still:
+                base, stale = for_still(baseline, metrics, settings), False
+                against = "calibration" if base is not None else "population"
+            else:
+                choice = referee.choose(frame.t, metrics)
+                base, stale, against = choice.baseline, choice.stale, choice.source
+            judged = judge(metrics, base, settings, was_slouched=was_slouched)
+            if not source.still:  # a second look: the head hidden, the body still there
+                if landmarks is not None and judged.score is not None:
+                    presence.seen(frame.rgb, landmarks)
+                elif landmarks is None and presence.still_there(frame.rgb):
+                    judged = judged._replace(state=Posture.UNKNOWN)
             result = FrameResult(
                 frame.t,
                 judged.state,
                 metrics,
                 judged.score,
                 judged.calibrated,
-                closeness(metrics, baseline) if metrics else None,
+                closeness(metrics, base) if metrics else None,
                 frame.path,
+                judged.reasons,
+                against if metrics else None,
+                stale,
             )
             if source.still:
                 yield result
@@ -164,3 +187,32 @@ def totals(
     for result in results:
         tally.add(result)
     return tally.result(end)
+
+
+class JudgementNotes:
+    """What a report says about the judgement, added up as results pass (no list kept):
+    whether the calibration went stale and from when, how many frames were judged against
+    the self-baseline, and how often each reason was named in slouched frames."""
+
+    def __init__(self) -> None:
+        self.stale_from: float | None = None
+        self.self_frames = 0
+        self.reasons: dict[str, int] = {}
+
+    def add(self, result: FrameResult) -> None:
+        if result.stale and self.stale_from is None:
+            self.stale_from = result.t
+        self.self_frames += result.baseline == "self"
+        if result.state is Posture.SLOUCHED:
+            for reason in result.reasons:
+                self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "baseline_status": {
+                "stale": self.stale_from is not None,
+                "stale_from_s": None if self.stale_from is None else round(self.stale_from, 3),
+                "self_frames": self.self_frames,
+            },
+            "reasons": dict(sorted(self.reasons.items(), key=lambda kv: -kv[1])),
+        }

@@ -13,7 +13,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from posturewatch.app.analysis import FrameResult, Totals, judge_source
+from posturewatch.app.analysis import FrameResult, JudgementNotes, Totals, judge_source
 from posturewatch.app.clip_history import ClipRecorder, place_clip
 from posturewatch.app.local_time import parse_time, utc_offset_s
 from posturewatch.app.replay import replay
@@ -158,16 +158,17 @@ def report_source(
     }
     if stream:
         stream.begin(report)
-    tally, seen = Totals(source.interval, still=source.still), Seen()
+    tally, seen, notes = Totals(source.interval, still=source.still), Seen(), JudgementNotes()
 
     def passing() -> Iterator[FrameResult]:
         for result in results:
             tally.add(result)
+            notes.add(result)
             if stream:
                 stream.frame(result.to_json())
             seen.population += result.calibrated is False
             if source.still:
-                seen.stills.append((str(result.path), result.state.value))
+                seen.stills.append((str(result.path), result.state.value + _why(result)))
             yield result
 
     if reminders:
@@ -175,7 +176,7 @@ def report_source(
     else:
         deque(passing(), maxlen=0)
         timeline = {}
-    tail: dict[str, Any] = {"totals": tally.result(source.end)}
+    tail: dict[str, Any] = {"totals": tally.result(source.end), **notes.result()}
     if skipped := getattr(source, "skipped", None):
         tail["skipped"] = [str(p) for p in skipped]
     tail.update(timeline)
@@ -231,13 +232,33 @@ def _judge(
 def _summary(report: dict[str, Any], seen: Seen) -> str:
     s = report.get("stored")
     stored = [f"  stored in {s['store']}: {s['start']} to {s['end']}"] if s else []
-    return "\n".join([_states(report, seen), *_reminders(report), _baseline_note(report, seen),
-                      *stored])
+    return "\n".join([_states(report, seen), *_reasons(report), *_reminders(report),
+                      _baseline_note(report, seen), *stored])
+
+
+def _why(result: FrameResult) -> str:
+    return f" ({', '.join(r.replace('_', ' ') for r in result.reasons)})" if result.reasons else ""
+
+
+def _reasons(report: dict[str, Any]) -> list[str]:
+    if not report["reasons"]:
+        return []
+    return ["  slouched frames: " + ", ".join(
+        f"{reason.replace('_', ' ')} {n}" for reason, n in report["reasons"].items())]
 
 
 def _baseline_note(report: dict[str, Any], seen: Seen) -> str:
     population = seen.population
+    status = report["baseline_status"]
+    if status["stale"]:
+        return (f"  your calibration's view no longer matches (camera or seat moved?) from "
+                f"{status['stale_from_s']:.1f} s: judged against a self-baseline from your own "
+                f"recent frames ({status['self_frames']} frames); run `posturewatch calibrate`")
     if report["baseline"] is None:
+        if status["self_frames"]:
+            return (f"  no calibration: judged against a self-baseline from your own recent "
+                    f"frames ({status['self_frames']} frames) within population priors "
+                    f"(run `posturewatch calibrate` for accuracy)")
         return "  judged against population defaults (run `posturewatch calibrate` for accuracy)"
     view = report["baseline"]["view"]
     if population:

@@ -11,7 +11,7 @@ from tqdm import tqdm
 from posturewatch.app.analysis import judge_source
 from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
-from posturewatch.core.baseline import build_baseline
+from posturewatch.core.baseline import CalibrationError, build_baseline
 from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.settings import settings
@@ -19,7 +19,7 @@ from posturewatch.storage.atomic import check_writable
 from posturewatch.storage.baseline_file import default_path, save_baseline
 
 EPILOG = """examples:
-  posturewatch calibrate --camera 0                sit tall for 10 seconds
+  posturewatch calibrate --camera 0                sit tall until enough good frames (at most 30 s)
   posturewatch calibrate --source upright.mp4 --seconds 5
   posturewatch calibrate --source upright-photos/ --out me.json
   posturewatch calibrate                           guided, by the running monitor
@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="record from webcam N (an index, or a device such as /dev/video2)")
     where.add_argument("--source", metavar="PATH", help="a video, image or folder of you upright")
     parser.add_argument("--seconds", type=seconds_arg, metavar="S",
-                        help="how long to record (default: calibration.seconds in the config)")
+                        help="longest to record from a camera, or how much of a video to use "
+                        "(default: calibration.seconds for a camera, every frame of a file)")
     parser.add_argument("--out", type=path_arg, metavar="FILE",
                         help=f"where to save (default: {default_path()})")
     parser.add_argument("--json", action="store_true", help="print the baseline as JSON")
@@ -53,15 +54,17 @@ def run(args: argparse.Namespace) -> int:
         return _ask_monitor()
     config = frame_input.load(args)
     section = config.section("calibration")
-    seconds = args.seconds if args.seconds is not None else section["seconds"]
+    live = args.camera is not None
+    seconds = args.seconds if args.seconds is not None else (section["seconds"] if live else None)
     out = args.out or default_path()
     check_writable(out)
     classifier = settings(ClassifierSettings, config.section("classifier"))
     (source,), model = frame_input.inputs(args, config, [args.source] if args.source else [])
     samples: list[PostureMetrics] = []
+    lacking = {"no person found": 0, "face hidden": 0}
     recorded = 0.0
-    if args.camera is not None:
-        print(f"Sit tall and look at the screen for {seconds:g} seconds…", file=sys.stderr)
+    if live:
+        print(f"Sit tall and look at the screen (at most {seconds:g} seconds)…", file=sys.stderr)
     bar = tqdm(total=source.total, unit="frame", desc="calibrating", leave=False,
                file=sys.stderr, disable=None)
     try:
@@ -70,12 +73,23 @@ def run(args: argparse.Namespace) -> int:
                 bar.update()
                 recorded = result.t
                 m = result.metrics
-                if m is not None and m.visibility >= classifier.min_visibility:
+                if m is None:
+                    lacking["no person found"] += 1
+                elif m.face_visibility < classifier.min_visibility:
+                    lacking["face hidden"] += 1
+                else:  # whatever else is visible counts; each value is a median of its own
                     samples.append(m)
+                if live and len(samples) >= section["target_frames"]:
+                    break
     finally:
         bar.close()
         source.close()
-    baseline = build_baseline(samples, section["min_frames"])
+    try:
+        baseline = build_baseline(samples, section["min_frames"])
+    except CalibrationError as exc:
+        if seen := ", ".join(f"{n} with {why}" for why, n in lacking.items() if n):
+            raise CalibrationError(f"{exc.problem}; frames not used: {seen}", exc.fix) from None
+        raise
     save_baseline(baseline, out)
     if args.json:
         print(json.dumps({"path": str(out), "baseline": baseline.to_json()}, indent=2))

@@ -1,22 +1,28 @@
-"""The user's upright baseline: robust statistics of their metrics while sitting tall.
+"""The user's upright baseline: robust statistics of their metrics while sitting tall,
+and the view (camera placement) they were recorded in.
 
 Posture is judged against the same person's own upright posture, because the raw numbers
 vary widely between people and camera placements. Without a calibration the population
-defaults below apply, measured on the project's real test footage (docs/ARCHITECTURE.md).
+priors apply (``population``; values in config/default.toml, derived from several people).
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from posturewatch.core.metrics import PostureMetrics
 from posturewatch.errors import PostureWatchError
 
-VERSION = 1
-_FIELDS = ("head_height", "face_scale", "neck_forward_deg", "torso_forward_deg", "head_size")
+VERSION = 2
+READABLE = (1, 2)  # version 1 files lack the view and the head angles: those stay None
+# Posture fields: how the person sits. View fields: where the camera sees them.
+POSTURE_FIELDS = ("head_height", "face_scale", "head_pitch", "head_roll_deg", "body_lean_deg",
+                  "neck_forward_deg", "torso_forward_deg")
+VIEW_FIELDS = ("head_size", "face_y", "shoulder_x", "shoulder_y", "shoulder_size")
+_FIELDS = POSTURE_FIELDS + VIEW_FIELDS
 _VIEW_FIELD = {"front": "head_height", "side": "neck_forward_deg"}  # what each view needs
 
 
@@ -35,16 +41,29 @@ class Baseline:
     frames: int = 0
     spread: dict[str, float] = field(default_factory=dict)  # median absolute deviations
     calibrated: bool = True
+    head_pitch: float | None = None
+    head_roll_deg: float | None = None
+    body_lean_deg: float | None = None
+    face_y: float | None = None
+    shoulder_x: float | None = None
+    shoulder_y: float | None = None
+    shoulder_size: float | None = None
+    resolution: list[int] | None = None  # [width, height] of the frames it was made from
 
     def to_json(self) -> dict[str, Any]:
         return {"version": VERSION, **asdict(self)}
 
+    @property
+    def has_view(self) -> bool:
+        """Whether the camera placement was recorded (not in version 1 files)."""
+        return self.shoulder_size is not None and self.shoulder_x is not None
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Baseline:
         """Checks every field, so a damaged file fails here and not mid-analysis."""
-        if data.get("version") != VERSION:
-            raise ValueError(f"version {data.get('version')!r}, expected {VERSION}")
-        if data.get("view") not in POPULATION:
+        if data.get("version") not in READABLE:
+            raise ValueError(f"version {data.get('version')!r}, expected one of {READABLE}")
+        if data.get("view") not in _VIEW_FIELD:
             raise ValueError(f"view {data.get('view')!r}, expected front or side")
         known = {f.name for f in fields(cls)}
         if unknown := set(data) - known - {"version"}:
@@ -53,17 +72,36 @@ class Baseline:
             value = data.get(name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise ValueError(f"{name} is {value!r}, not a number")
+        resolution = data.get("resolution")
+        if resolution is not None and not (
+            isinstance(resolution, list) and len(resolution) == 2
+            and all(isinstance(v, int) and v > 0 for v in resolution)
+        ):
+            raise ValueError(f"resolution is {resolution!r}, not [width, height]")
         if data.get(_VIEW_FIELD[data["view"]]) is None:
             raise ValueError(f"a {data['view']}-view baseline without {_VIEW_FIELD[data['view']]}")
         return cls(**{k: v for k, v in data.items() if k != "version"})
 
 
-# Front: medians of the upright frames of shared/testdata/frontal-webcam-1.
 # Side: medians of the upright photos of shared/testdata/side-view.
-POPULATION = {
-    "front": Baseline(view="front", head_height=0.66, face_scale=0.43, calibrated=False),
-    "side": Baseline(view="side", neck_forward_deg=14.0, torso_forward_deg=-10.0, calibrated=False),
-}
+SIDE_POPULATION = Baseline(view="side", neck_forward_deg=14.0, torso_forward_deg=-10.0,
+                           calibrated=False)
+
+
+def population(priors: Mapping[str, Any], view: str) -> Baseline:
+    """The population prior for a view: the front one from the config's [population]
+    section (several people, see its comments), the side one from the side photos."""
+    if view == "side":
+        return SIDE_POPULATION
+    return Baseline(
+        view="front",
+        head_height=priors["head_height"],
+        face_scale=priors["face_scale"],
+        head_pitch=priors["head_pitch"],
+        head_roll_deg=0.0,
+        body_lean_deg=0.0,
+        calibrated=False,
+    )
 
 
 def build_baseline(samples: Sequence[PostureMetrics], min_frames: int) -> Baseline:
@@ -90,4 +128,18 @@ def build_baseline(samples: Sequence[PostureMetrics], min_frames: int) -> Baseli
         median = statistics.median(series)
         values[name] = round(median, 5)
         spread[name] = round(statistics.median(abs(v - median) for v in series), 5)
-    return Baseline(view=view, frames=len(chosen), spread=spread, **values)  # type: ignore[arg-type]
+    resolutions = [m.resolution for m in chosen if m.resolution]
+    resolution = list(statistics.mode(resolutions)) if resolutions else None
+    return Baseline(view=view, frames=len(chosen), spread=spread, resolution=resolution,
+                    **values)  # type: ignore[arg-type]
+
+
+def without_view(baseline: Baseline) -> Baseline:
+    """The same posture without the camera placement: for a baseline whose view is stale."""
+    return replace(baseline, **{name: None for name in VIEW_FIELDS}, resolution=None)
+
+
+# Defaults of the [classifier] population_* keys (config/default.toml says how they were
+# derived); kept here so the core can be used without a config, as in the tests.
+DEFAULT_PRIORS = {"head_height": 0.64, "face_scale": 0.38, "head_pitch": 0.1}
+POPULATION = {"front": population(DEFAULT_PRIORS, "front"), "side": SIDE_POPULATION}

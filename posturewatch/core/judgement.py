@@ -1,21 +1,48 @@
-"""From metrics to a posture state, against the user's baseline.
+"""From metrics to a posture state and the reasons for it, against a baseline.
 
-``judge`` scores one frame: 1.0 means exactly at the slouch threshold. Streams then pass
-through ``core.settling.Settler``. Nothing here reads a clock.
+Each deviation from the upright baseline is scored in units of its own threshold (1.0 =
+exactly at it); a frame is slouched when any reaches 1 and its ``reasons`` name those that
+do. The geometry is documented in docs/ARCHITECTURE.md ("How posture is judged"). Streams
+then pass through ``core.settling.Settler``. Nothing here reads a clock.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from posturewatch.core.baseline import POPULATION, Baseline
+from posturewatch.core.baseline import DEFAULT_PRIORS, POPULATION, Baseline, population
 from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.observation import Posture
+
+# Reason names, as they appear in JSON and reach the reminder rules.
+SUNK = "sunk"
+HEAD_FORWARD = "head_forward"
+HEAD_DOWN = "head_down"
+LEANING_IN = "leaning_in"
+LEANING_LEFT, LEANING_RIGHT = "leaning_left", "leaning_right"
+HEAD_TILTED_LEFT, HEAD_TILTED_RIGHT = "head_tilted_left", "head_tilted_right"
+# What each reason tells the person, for reminders and summaries.
+REASON_TEXT = {
+    SUNK: "you have sunk down in your chair",
+    HEAD_FORWARD: "your head is pushed forward",
+    HEAD_DOWN: "your head is down",
+    LEANING_IN: "you are leaning in close to the screen",
+    LEANING_LEFT: "you are leaning to the left",
+    LEANING_RIGHT: "you are leaning to the right",
+    HEAD_TILTED_LEFT: "your head is tilted to the left",
+    HEAD_TILTED_RIGHT: "your head is tilted to the right",
+}
+_PRIOR_MIN_GROWTH = 0.12
+# A head under half its baseline size is twice as far from the camera as when the baseline
+# was made: nobody sits that far back at a desk; it is a stray detection (a covered lens).
+_FARTHEST = 0.5
 
 
 @dataclass(frozen=True, slots=True)
 class ClassifierSettings:
+    """The [classifier] section; defaults equal config/default.toml's, which documents them."""
+
     min_visibility: float
     head_drop: float
     forward_weight: float
@@ -23,29 +50,112 @@ class ClassifierSettings:
     torso_forward_deg: float
     release_ratio: float
     settle_s: float
+    head_down: float = 0.1
+    leaning_in: float = 0.3
+    sunk_in_frame: float = 0.75
+    lean_sideways_deg: float = 8.0
+    head_tilt_deg: float = 8.0
+    population_head_height: float = 0.64
+    population_face_scale: float = 0.38
+    population_head_pitch: float = 0.1
+    population_max_head_size: float = 0.4
+    population_max_face_y: float = 0.62
+    view_shift: float = 0.3
+    view_scale: float = 0.15
+    view_window_s: float = 30.0
+    self_window_s: float = 300.0
+    self_stretch_s: float = 10.0
+    hidden_similarity: float = 0.5
+
+    def priors(self) -> dict[str, float]:
+        return {"head_height": self.population_head_height,
+                "face_scale": self.population_face_scale,
+                "head_pitch": self.population_head_pitch}
 
 
-def baseline_for_view(metrics: PostureMetrics, baseline: Baseline | None) -> Baseline:
-    """The baseline to compare with: the user's if it was recorded in the same view."""
+def describe(reasons: tuple[str, ...]) -> str:
+    """'your head is tilted to the left and you are leaning in close to the screen'."""
+    texts = [REASON_TEXT.get(r, r) for r in reasons]
+    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1] if texts else ""
+
+
+def baseline_for_view(
+    metrics: PostureMetrics, baseline: Baseline | None, s: ClassifierSettings | None = None
+) -> Baseline:
+    """The baseline to compare with: the given one if it was recorded in the same view
+    (a version 1 file, which lacks the head angles, takes them from the prior), else the
+    population prior for the frame's view."""
     if baseline is not None and baseline.view == metrics.view:
+        if metrics.view == "front" and baseline.head_pitch is None:  # a version 1 file
+            prior = population(s.priors() if s else DEFAULT_PRIORS, "front")
+            return replace(baseline, head_pitch=prior.head_pitch,
+                           head_roll_deg=prior.head_roll_deg, body_lean_deg=prior.body_lean_deg)
         return baseline
-    return POPULATION[metrics.view]
+    if s is None:
+        return POPULATION[metrics.view]
+    return population(s.priors(), metrics.view)
+
+
+def _side(value: float, left: str, right: str) -> str:
+    return left if value >= 0 else right
+
+
+def deviations(
+    m: PostureMetrics, base: Baseline, s: ClassifierSettings, *, head_only: bool = False
+) -> dict[str, float]:
+    """Every deviation that can be measured, in units of its threshold (>= 1: too far).
+    Directional ones are named by side (the person's left or right). ``head_only``: the
+    shoulders are not reliably seen, so only what the head shows on its own counts (head
+    down, tilt, size and height in the frame)."""
+    out: dict[str, float] = {}
+    if m.view == "side":
+        if m.neck_forward_deg is not None and base.neck_forward_deg is not None:
+            out[HEAD_FORWARD] = (m.neck_forward_deg - base.neck_forward_deg) / s.neck_forward_deg
+        if m.torso_forward_deg is not None and base.torso_forward_deg is not None:
+            out[LEANING_IN] = (m.torso_forward_deg - base.torso_forward_deg) / s.torso_forward_deg
+        return out
+    drop = 0.0
+    if not head_only and m.head_height is not None and base.head_height:
+        drop = 1.0 - m.head_height / base.head_height
+        out[SUNK] = drop / s.head_drop
+    if not head_only and m.face_scale is not None and base.face_scale:
+        growth = m.face_scale / base.face_scale - 1.0
+        # Against the population prior only growth beyond the spread between people
+        # (per-person upright face scales lie within 12 % of the prior) counts.
+        if not base.calibrated and not base.head_size:
+            growth -= _PRIOR_MIN_GROWTH
+        # Named only when the growth itself carries weight (at least half a threshold):
+        # a head sunk low with a face a few percent bigger is `sunk`, not forward.
+        if s.forward_weight * growth >= 0.5 * s.head_drop:
+            out[HEAD_FORWARD] = (drop + s.forward_weight * growth) / s.head_drop
+    if base.head_pitch is not None:
+        out[HEAD_DOWN] = (m.head_pitch - base.head_pitch) / s.head_down
+    if m.head_roll_deg is not None and base.head_roll_deg is not None:
+        roll = m.head_roll_deg - base.head_roll_deg
+        out[_side(roll, HEAD_TILTED_LEFT, HEAD_TILTED_RIGHT)] = abs(roll) / s.head_tilt_deg
+    if not head_only and m.body_lean_deg is not None and base.body_lean_deg is not None:
+        lean = m.body_lean_deg - base.body_lean_deg
+        out[_side(lean, LEANING_LEFT, LEANING_RIGHT)] = abs(lean) / s.lean_sideways_deg
+    # The view-dependent ones: nearer the camera, or sunk low in the frame. Low in the
+    # frame is a slump only while the face is not far higher above the shoulders than
+    # upright (by more than one `head_drop`): that is no slump, but a stray pose.
+    low_counts = drop >= -s.head_drop
+    if base.head_size:
+        out[LEANING_IN] = (m.head_size / base.head_size - 1.0) / s.leaning_in
+        if low_counts and base.face_y is not None and m.face_y is not None and m.resolution:
+            width, height = m.resolution
+            lower = (m.face_y - base.face_y) * height / (base.head_size * width)
+            out[SUNK] = max(out.get(SUNK, 0.0), lower / s.sunk_in_frame)
+    else:  # no view to compare with (population, or a calibration from another view)
+        out[LEANING_IN] = m.head_size / s.population_max_head_size
+        if low_counts and m.face_y is not None:
+            out[SUNK] = max(out.get(SUNK, 0.0), m.face_y / s.population_max_face_y)
+    return out
 
 
 def slouch_score(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> float:
-    """How far from upright, in units of the configured threshold (>= 1 is a slouch)."""
-    if m.view == "front" and m.head_height is not None and base.head_height:
-        drop = 1.0 - m.head_height / base.head_height
-        growth = 0.0
-        if m.face_scale is not None and base.face_scale:
-            growth = max(0.0, m.face_scale / base.face_scale - 1.0)
-        return (drop + s.forward_weight * growth) / s.head_drop
-    scores = []
-    if m.neck_forward_deg is not None and base.neck_forward_deg is not None:
-        scores.append((m.neck_forward_deg - base.neck_forward_deg) / s.neck_forward_deg)
-    if m.torso_forward_deg is not None and base.torso_forward_deg is not None:
-        scores.append((m.torso_forward_deg - base.torso_forward_deg) / s.torso_forward_deg)
-    return max(scores, default=0.0)
+    """How far from upright, in units of the configured thresholds (>= 1 is a slouch)."""
+    return max(deviations(m, base, s).values(), default=0.0)
 
 
 def closeness(m: PostureMetrics, baseline: Baseline | None) -> float | None:
@@ -59,6 +169,7 @@ class Judgement(NamedTuple):
     state: Posture
     score: float | None = None  # None when the frame could not be scored
     calibrated: bool | None = None  # scored against the user's baseline, not the population's
+    reasons: tuple[str, ...] = ()  # the deviations at or over their threshold, worst first
 
 
 def judge(
@@ -68,19 +179,30 @@ def judge(
     *,
     was_slouched: bool = False,
 ) -> Judgement:
-    """One frame's state and score. Once slouched, the score must fall below
+    """One frame's state, score and reasons. Once slouched, the score must fall below
     ``release_ratio`` to count as upright again (hysteresis). A front view with the face
     at or below the shoulder line is not a sitting person but a stray detection: nobody
-    is sitting there, so it is ``away`` (the sitting tracker counts ``unknown`` as
-    present)."""
+    sits there, so it is ``away`` (the sitting tracker counts ``unknown`` as present).
+
+    With the face visible but the shoulders not (out of frame at the bottom, leaning in
+    close) the head alone is judged: whatever landmarks are visible count."""
     if m is None:
         return Judgement(Posture.AWAY)
-    if m.head_height is not None and m.head_height <= 0:
-        return Judgement(Posture.AWAY)  # not a seated person (a poster, a stray detection)
-    if m.visibility < s.min_visibility:
+    if m.face_visibility < s.min_visibility:
         return Judgement(Posture.UNKNOWN)
-    base = baseline_for_view(m, baseline)
-    score = slouch_score(m, base, s)
+    head_only = m.visibility < s.min_visibility
+    if head_only and m.view != "front":
+        return Judgement(Posture.UNKNOWN)
+    if not head_only and m.head_height is not None and m.head_height <= 0:
+        return Judgement(Posture.AWAY)  # face at or below the shoulders: a stray pose
+    base = baseline_for_view(m, baseline, s)
+    if base.head_size and m.head_size < _FARTHEST * base.head_size:
+        return Judgement(Posture.UNKNOWN)  # twice as far as the baseline: not at the desk
+    scores = deviations(m, base, s, head_only=head_only)
+    score = max(scores.values(), default=0.0)
     limit = s.release_ratio if was_slouched else 1.0
-    state = Posture.SLOUCHED if score >= limit else Posture.UPRIGHT
-    return Judgement(state, score, base.calibrated)
+    if score >= limit:
+        reasons = tuple(sorted((k for k, v in scores.items() if v >= limit),
+                               key=lambda k: -scores[k]))
+        return Judgement(Posture.SLOUCHED, score, base.calibrated, reasons)
+    return Judgement(Posture.UPRIGHT, score, base.calibrated)

@@ -27,6 +27,17 @@ Both views:
 - ``head_size``: head width over frame width (ear to ear in front, nose to ear from the
   side). Bigger means nearer the screen.
 - ``visibility``: the lowest MediaPipe visibility of nose, ears and shoulders used.
+- ``face_visibility``: the lowest visibility of nose and ears alone (the face can be judged
+  for some deviations while the shoulders are out of frame).
+Anatomical sides (MediaPipe names landmarks by the person's left and right, so these hold
+whether or not the webcam mirrors the picture), front view:
+- ``head_roll_deg``: the head tilted sideways, mean of the ear line and the outer-eye line
+  against horizontal; + when the person's left ear is lower (tilted to their left).
+- ``body_lean_deg``: mid-shoulders→mid-ears against vertical; + toward the person's left.
+The view (where the camera sees the person; a moved camera changes these):
+- ``face_y``: height of the face's centre in the frame, 0 top, 1 bottom.
+- ``shoulder_x``, ``shoulder_y``: mid-shoulders in the frame, as frame width and height.
+- ``shoulder_size``: shoulder width over frame width.
 """
 
 from __future__ import annotations
@@ -40,6 +51,7 @@ import numpy as np
 from posturewatch.core.landmarks import Landmarks, Point
 
 _FACE = range(Point.NOSE, Point.RIGHT_EAR + 1)  # nose, six eye points, two ears
+_LEFT_EYE_OUTER, _RIGHT_EYE_OUTER = 3, 6
 _SIDE_VIEW_RATIO = 0.8  # shoulder width / ear height below this = seen from the side
 
 
@@ -56,9 +68,19 @@ class PostureMetrics:
     lean_deg: float | None = None
     neck_forward_deg: float | None = None
     torso_forward_deg: float | None = None
+    face_visibility: float = 1.0
+    head_roll_deg: float | None = None
+    body_lean_deg: float | None = None
+    face_y: float | None = None
+    shoulder_x: float | None = None
+    shoulder_y: float | None = None
+    shoulder_size: float | None = None
+    resolution: tuple[int, int] | None = None  # the frame's width and height in pixels
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        out = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        out["resolution"] = list(self.resolution) if self.resolution else None
+        return out
 
 
 def _tilt_deg(a: np.ndarray, b: np.ndarray) -> float:
@@ -73,6 +95,12 @@ def _from_vertical_deg(lower: np.ndarray, upper: np.ndarray, forward: float) -> 
     return math.degrees(math.atan2(forward * dx, -dy))
 
 
+def _roll_deg(left: np.ndarray, right: np.ndarray) -> float:
+    """The line from the person's right point to their left point against horizontal,
+    + when the left point is lower; mirror-proof since it uses anatomical sides."""
+    return math.degrees(math.atan2(left[1] - right[1], abs(left[0] - right[0]) + 1e-9))
+
+
 def compute_metrics(lm: Landmarks) -> PostureMetrics:
     left_sh, right_sh = lm.xy(Point.LEFT_SHOULDER), lm.xy(Point.RIGHT_SHOULDER)
     left_ear, right_ear = lm.xy(Point.LEFT_EAR), lm.xy(Point.RIGHT_EAR)
@@ -81,14 +109,26 @@ def compute_metrics(lm: Landmarks) -> PostureMetrics:
     mid_ear = (left_ear + right_ear) / 2
     shoulder_width = float(np.linalg.norm(left_sh - right_sh))
     ear_height = float(mid_sh[1] - mid_ear[1])
+    face_y = float(lm.points[list(_FACE), 1].mean())
     common = dict(
         shoulder_tilt_deg=_tilt_deg(left_sh, right_sh),
         head_tilt_deg=_tilt_deg(left_ear, right_ear),
+        face_visibility=min(lm.visibility(p) for p in (Point.NOSE, Point.LEFT_EAR,
+                                                        Point.RIGHT_EAR)),
+        face_y=face_y / lm.height,
+        shoulder_x=float(mid_sh[0]) / lm.width,
+        shoulder_y=float(mid_sh[1]) / lm.height,
+        shoulder_size=shoulder_width / lm.width,
+        resolution=(int(lm.width), int(lm.height)),
     )
 
     if shoulder_width >= _SIDE_VIEW_RATIO * abs(ear_height) and shoulder_width > 0:
         ear_width = float(np.linalg.norm(left_ear - right_ear))
-        face_y = float(lm.points[list(_FACE), 1].mean())
+        eye_roll = _roll_deg(lm.xy(_LEFT_EYE_OUTER), lm.xy(_RIGHT_EYE_OUTER))
+        across = left_sh - right_sh  # toward the person's left
+        up = mid_ear - mid_sh
+        lean = math.degrees(math.atan2(float(np.dot(up, across)) / shoulder_width,
+                                       max(-float(up[1]), 1e-6)))
         points = (Point.NOSE, Point.LEFT_EAR, Point.RIGHT_EAR, Point.LEFT_SHOULDER,
                   Point.RIGHT_SHOULDER)
         return PostureMetrics(
@@ -99,6 +139,8 @@ def compute_metrics(lm: Landmarks) -> PostureMetrics:
             head_height=float(mid_sh[1] - face_y) / shoulder_width,
             face_scale=ear_width / shoulder_width,
             lean_deg=_from_vertical_deg(mid_sh, mid_ear, 1.0),
+            head_roll_deg=(_roll_deg(left_ear, right_ear) + eye_roll) / 2,
+            body_lean_deg=lean,
             **common,
         )
 

@@ -22,3 +22,4 @@ class Observation:
     t: float  # seconds on the source's own clock (video time, or monotonic for a camera)
     state: Posture
     closeness: float | None = None  # face size / baseline face size; above 1 = nearer the screen
+    reasons: tuple[str, ...] = ()  # when slouched, what is wrong (core.judgement's names)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 
 from posturewatch.core.guidance import Catalog, Entry
+from posturewatch.core.judgement import describe
 from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.reminder import Reminder
 from posturewatch.core.reminders.rule import CLINIC_POST, RAPID_RELIEF, Draft, Rule, S
@@ -58,12 +59,16 @@ class PostureRule(Rule[PostureSettings]):
         super().__init__(s, (catalog.get("sit_tall"),))
         self.acted_within_s = s.acted_within_s
         self._since: float | None = None  # start of the current unbroken slouch
+        self._reasons: tuple[str, ...] = ()  # what was wrong most recently
 
     def watch(self, prev: Observation | None, obs: Observation, gap: bool) -> None:
         if obs.state is not Posture.SLOUCHED:
             self._since = None
-        elif self._since is None or gap:
+            return
+        if self._since is None or gap:
             self._since = obs.t
+        if obs.reasons:
+            self._reasons = obs.reasons
 
     def due(self, obs: Observation, sitting: SittingTracker) -> Draft | None:
         if self._since is None or obs.t - self._since < self.s.nudge_after_s - EPS:
@@ -71,7 +76,9 @@ class PostureRule(Rule[PostureSettings]):
         if not self._cooled(obs.t, self.s.cooldown_min * 60):
             return None
         steps = " ".join(self.entries[0].steps)
-        return self._draft(f"Slouched for {obs.t - self._since:.0f} s. {steps}")
+        what = describe(self._reasons)
+        what = f" ({what})" if what else ""
+        return self._draft(f"Slouched for {obs.t - self._since:.0f} s{what}. {steps}")
 
     def outcome(
         self, reminder: Reminder, obs: Observation, sitting: SittingTracker

@@ -1,0 +1,306 @@
+"""Balanced accuracy (slouched vs upright) per labelled set, with and without calibration,
+and for a simulated new day: the calibration from one camera view judged on a timeline
+after the camera moved.
+
+Sets: the shared footage (frontal webcam, side-view photos) and, when present,
+``../shared/devdata/pozz-train`` (several people; evaluation only, never committed). The
+model runs once per image: landmarks are cached in /tmp (bench/landmark_cache.py).
+
+- calibrated: a baseline from the first 5 upright frames of one person at one sitting,
+  then every other frame of that person judged. pozz-train has no person labels: its
+  upright frames come in filename order person by person, so sittings are split where
+  the view jumps (shoulder position or width), and each poor-posture frame is given to the
+  sitting whose upright faces are most alike (a level 24x24 face crop, nearest
+  neighbours); frames alike to no sitting (a person with no upright frames) are left out.
+- uncalibrated: every frame against the population priors.
+- new day (pozz-train): a sitting judged with the calibration of the same person's other
+  sitting (sittings whose faces are most alike), another day and camera position.
+- new day (frontal): upright and poor-posture frames of one sitting cycled into a 7-minute
+  timeline at 5 fps (blocks of 20-40 s), every frame seen through a moved camera (cropped,
+  shifted and scaled back to the frame size), judged with the old calibration through
+  the same referee, judgement and settling as ``analyze``; scored after the first 2 min.
+  unknown and away count as wrong.
+
+    python bench/accuracy.py [--model PATH] [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from landmark_cache import landmarks  # noqa: E402
+
+from posturewatch.core.baseline import Baseline, build_baseline  # noqa: E402
+from posturewatch.core.judgement import ClassifierSettings, judge  # noqa: E402
+from posturewatch.core.landmarks import Landmarks  # noqa: E402
+from posturewatch.core.metrics import PostureMetrics, compute_metrics  # noqa: E402
+from posturewatch.core.observation import Posture  # noqa: E402
+from posturewatch.core.self_baseline import Referee, for_still  # noqa: E402
+from posturewatch.core.settings import settings  # noqa: E402
+from posturewatch.core.settling import Settler  # noqa: E402
+from posturewatch.storage.config_file import load_config  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The shared footage and model, where the tests find them (else ../shared beside the
+# checkout); pozz-train stays beside the footage, in devdata/.
+TESTDATA = Path(os.environ.get("POSTUREWATCH_TESTDATA") or SHARED / "testdata")
+MODELS = Path(os.environ.get("POSTUREWATCH_MODEL_DIR") or SHARED / "models")
+DEVDATA = TESTDATA.parent / "devdata" / "pozz-train"
+FPS = 5.0
+_SAME_FACE = 0.6  # consecutive upright faces less alike than this: another sitting
+_SLACK = 0.25  # how much less alike than upright neighbours a placed frame may be
+_SAME_PERSON = 0.85  # sittings whose mean faces are this alike are one person
+VERBOSE = "--verbose" in sys.argv
+
+
+def balanced(pairs: Sequence[tuple[bool, Posture]]) -> tuple[float, int]:
+    """Mean of recall on slouched and on upright frames; unknown/away count as wrong."""
+    bad = [state is Posture.SLOUCHED for is_bad, state in pairs if is_bad]
+    good = [state is Posture.UPRIGHT for is_bad, state in pairs if not is_bad]
+    parts = [sum(x) / len(x) for x in (bad, good) if x]
+    return sum(parts) / len(parts), len(pairs)
+
+
+def metrics_of(found: Sequence[Landmarks | None]) -> list[PostureMetrics | None]:
+    return [compute_metrics(lm) if lm is not None else None for lm in found]
+
+
+def stills(ms: Sequence[PostureMetrics | None], bad: Sequence[bool], base: Baseline | None,
+           s: ClassifierSettings) -> tuple[float, int]:
+    return balanced([(b, judge(m, for_still(base, m, s), s).state) for m, b in zip(ms, bad)])
+
+
+def timeline(good: Sequence[PostureMetrics | None], bad: Sequence[PostureMetrics | None],
+             base: Baseline | None, s: ClassifierSettings, minutes: float = 7.0,
+             skip_s: float = 120.0) -> tuple[float, int]:
+    """Blocks of upright and poor posture, judged as a stream; scored after ``skip_s``."""
+    rng = np.random.default_rng(0)
+    referee, settler = Referee(base, s), Settler[bool](s.settle_s)
+    out: list[tuple[float, bool, Posture]] = []
+    t, block_bad, was = 0.0, False, False
+    while t < minutes * 60:
+        pool = bad if block_bad else good
+        for _ in range(int(rng.uniform(20, 40) * FPS)):
+            m = pool[int(rng.integers(len(pool)))]
+            j = judge(m, referee.choose(t, m).baseline, s, was_slouched=was)
+            was = j.state is Posture.SLOUCHED
+            out += [(t, *pair) for pair in settler.push(t, j.state, block_bad)]
+            t += 1 / FPS
+        block_bad = not block_bad
+    out += [(t, *pair) for pair in settler.flush()]
+    return balanced([(b, st) for tt, b, st in out if tt >= skip_s])
+
+
+def moved_camera(crop: float, dx: float, dy: float) -> Callable[[np.ndarray], np.ndarray]:
+    """A webcam moved: the view crops to ``crop`` of the frame (nearer or zoomed), shifted
+    by (dx, dy) of the frame, scaled back to the frame's size."""
+    def apply(bgr: np.ndarray) -> np.ndarray:
+        h, w = bgr.shape[:2]
+        cw, ch = int(w * crop), int(h * crop)
+        x0 = int(np.clip((w - cw) / 2 + dx * w, 0, w - cw))
+        y0 = int(np.clip((h - ch) / 2 + dy * h, 0, h - ch))
+        return cv2.resize(bgr[y0:y0 + ch, x0:x0 + cw], (w, h))
+    return apply
+
+
+MOVES = {"crop 0.8, up-left": (0.8, -0.08, -0.08), "crop 0.7, down": (0.7, 0.0, 0.12),
+         "crop 0.85, right": (0.85, 0.07, 0.0), "crop 0.75, up": (0.75, 0.0, -0.12)}
+
+
+def labelled(folder: Path) -> list[tuple[Path, bool]]:
+    with open(folder / "labels.csv", newline="") as f:
+        return [(folder / r["path"], r["label"] not in ("upright", "recline", "upright_kneeling"))
+                for r in csv.DictReader(f)]
+
+
+def sittings(ms: list[PostureMetrics | None],
+             faces: list[np.ndarray | None]) -> list[list[int]]:
+    """Split filename-ordered upright frames where the view or the face jumps."""
+    groups: list[list[int]] = []
+    last: PostureMetrics | None = None
+    last_face: np.ndarray | None = None
+    for i, (m, face) in enumerate(zip(ms, faces)):
+        if m is None or m.shoulder_size is None or face is None:
+            continue
+        jump = last is None or last_face is None or abs(
+            m.shoulder_size / last.shoulder_size - 1) > 0.08 or abs(
+            m.shoulder_x - last.shoulder_x) > 0.05 or abs(
+            m.shoulder_y - last.shoulder_y) > 0.05 or float(face @ last_face) < _SAME_FACE
+        if jump:
+            if groups and len(groups[-1]) < 15:
+                groups.pop()  # too short to be a sitting: a transition
+            groups.append([])
+        groups[-1].append(i)
+        last, last_face = m, face
+    return [g for g in groups if len(g) >= 15]
+
+
+def face_signature(path: Path, lm: Landmarks | None) -> np.ndarray | None:
+    """Who it is: the face cut out level (eye line horizontal), three eye-distances wide,
+    24x24 grey, equalised, zero-mean and unit-norm, so a dot product is a similarity."""
+    if lm is None:
+        return None
+    grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    left, right = lm.xy(2), lm.xy(5)
+    centre = (lm.xy(0) + left + right) / 3
+    eyes = float(np.linalg.norm(left - right))
+    if eyes < 2:
+        return None
+    angle = math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
+    if left[0] < right[0]:
+        angle += 180
+    warp = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, 24 / (3 * eyes))
+    warp[:, 2] += np.array([12.0, 12.0]) - centre
+    face = cv2.equalizeHist(cv2.warpAffine(grey, warp, (24, 24), borderMode=cv2.BORDER_REPLICATE))
+    vec = face.astype(np.float32).ravel()
+    vec -= vec.mean()
+    return vec / (np.linalg.norm(vec) + 1e-6)
+
+
+def row(name: str, result: tuple[float, int] | None) -> str:
+    return f"| {name} | " + ("—" if result is None else f"{result[0]:.3f} | {result[1]}") + " |"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=MODELS / "pose_landmarker_full.task")
+    parser.add_argument("--verbose", action="store_true",
+                        help="list the wrongly judged pozz-train frames per sitting (stderr)")
+    args = parser.parse_args()
+    s = settings(ClassifierSettings, load_config().section("classifier"))
+    lines = ["| set | balanced accuracy | frames |", "|---|---|---|"]
+
+    frontal = labelled(TESTDATA / "frontal-webcam-1")
+    fpaths, fbad = [p for p, _ in frontal], [b for _, b in frontal]
+    fms = metrics_of(landmarks(fpaths, args.model))
+    calib_idx = [i for i, b in enumerate(fbad) if not b][:5]
+    fbase = build_baseline([fms[i] for i in calib_idx], 5)
+    rest = [i for i in range(len(fms)) if i not in calib_idx]
+    lines.append(row("frontal webcam, calibrated (first 5 upright)",
+                     stills([fms[i] for i in rest], [fbad[i] for i in rest], fbase, s)))
+    lines.append(row("frontal webcam, uncalibrated", stills(fms, fbad, None, s)))
+    side = labelled(TESTDATA / "side-view")
+    lines.append(row("side-view photos, uncalibrated",
+                     stills(metrics_of(landmarks([p for p, _ in side], args.model)),
+                            [b for _, b in side], None, s)))
+    fgood = [fms[i] for i in rest if not fbad[i]]
+    fslouch = [fms[i] for i in rest if fbad[i]]
+    lines.append(row("frontal webcam, same view, timeline after 2 min",
+                     timeline(fgood, fslouch, fbase, s)))
+    lines.append(row("frontal webcam, no calibration (self-baseline and priors), timeline "
+                     "after 2 min", timeline(fgood, fslouch, None, s)))
+    for move, (crop, dx, dy) in MOVES.items():
+        moved = metrics_of(landmarks(fpaths, args.model, tag=f"move{crop},{dx},{dy}",
+                                     transform=moved_camera(crop, dx, dy)))
+        mgood = [moved[i] for i in rest if not fbad[i]]
+        mbad = [moved[i] for i in rest if fbad[i]]
+        lines.append(row(f"frontal webcam, new day ({move}), old calibration, after 2 min",
+                         timeline(mgood, mbad, fbase, s)))
+
+    if DEVDATA.is_dir():
+        lines += devdata(args.model, s)
+    print("\n".join(lines))
+    return 0
+
+
+def devdata(model: Path, s: ClassifierSettings) -> list[str]:
+    paths = sorted(DEVDATA.glob("*/*.jpg"), key=lambda p: (p.parent.name, int(p.stem)))
+    found = landmarks(paths, model)
+    ms = metrics_of(found)
+    bad = [p.parent.name == "bad" for p in paths]
+    lines = [row("pozz-train, every frame, uncalibrated", stills(ms, bad, None, s))]
+    good_idx = [i for i, b in enumerate(bad) if not b]
+    faces = [face_signature(p, lm) for p, lm in zip(paths, found)]
+    groups = [[good_idx[j] for j in g] for g in sittings([ms[i] for i in good_idx],
+                                                           [faces[i] for i in good_idx])]
+    sitting_of = {i: k for k, g in enumerate(groups) for i in g if faces[i] is not None}
+    known = np.array([faces[i] for i in sitting_of])
+    known_sitting = np.array(list(sitting_of.values()))
+    # A poor-posture frame belongs to the sitting most of its 9 most alike upright faces
+    # come from, if it is about as alike as upright frames of one sitting are to each
+    # other (else it is someone with no upright frames, left out).
+    floor = float(np.percentile([np.sort(known @ known[j])[-2] for j in range(len(known))], 5))
+    owner: dict[int, int] = {}
+    for i, b in enumerate(bad):
+        if b and faces[i] is not None:
+            similar = known @ faces[i]
+            top = np.argsort(-similar)[:9]
+            if similar[top[0]] >= floor - _SLACK:
+                owner[i] = int(np.bincount(known_sitting[top]).argmax())
+    # Sittings of one person: their upright faces are nearest to each other's.
+    centres = np.array([np.mean([faces[i] for i in g if faces[i] is not None], axis=0)
+                        for g in groups])
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    alike = centres @ centres.T
+    pairs_cal: list[tuple[bool, Posture]] = []
+    pairs_day: list[tuple[float, int]] = []
+    pairs_none: list[tuple[float, int]] = []
+    for k, g in enumerate(groups):
+        base = build_baseline([ms[i] for i in g[:5] if ms[i] is not None], 5)
+        mine = g[5:] + [i for i, o in owner.items() if o == k]
+        judged = [(i, judge(ms[i], for_still(base, ms[i], s), s)) for i in mine]
+        pairs_cal += [(bad[i], j.state) for i, j in judged]
+        if VERBOSE:
+            wrong = [(paths[i].parent.name, paths[i].stem, j.state.value, j.reasons, round(j.score or 0, 2)) for i, j in judged if (j.state is Posture.SLOUCHED) != bad[i]]
+            print(k, len(mine), len(wrong), wrong[:40], file=sys.stderr)
+        bad_ms = [ms[i] for i, o in owner.items() if o == k]
+        # The same person's other sitting (the most alike other centre, if alike enough):
+        # their calibration from another day and camera position.
+        others = [j for j in np.argsort(-alike[k]) if j != k and alike[k, j] >= _SAME_PERSON]
+        if len(bad_ms) >= 10:
+            pairs_none.append(timeline([ms[i] for i in g[5:]], bad_ms, None, s))  # type: ignore[arg-type]
+        if len(bad_ms) >= 10 and others:
+            other_base = build_baseline([ms[i] for i in groups[others[0]][:5]], 5)
+            pairs_day.append(timeline([ms[i] for i in g[5:]], bad_ms, other_base, s))  # type: ignore[arg-type]
+    lines.append(row(f"pozz-train, calibrated per sitting ({len(groups)} sittings, first 5 "
+                     f"upright each; {len(owner)} of {sum(bad)} poor-posture frames placed)",
+                     balanced(pairs_cal)))
+    if VERBOSE:
+        print("sitting face similarity:\n" + np.array2string(alike, precision=2), file=sys.stderr)
+    # Leave one person out: the population priors from the other people's sittings only
+    # (median of their per-sitting medians), then that person's frames, uncalibrated.
+    person = list(range(len(groups)))
+    for a in range(len(groups)):
+        for b in range(len(groups)):
+            if alike[a, b] >= _SAME_PERSON:
+                person[b] = person[a] = min(person[a], person[b])
+    pairs_lopo: list[tuple[bool, Posture]] = []
+    for who in sorted(set(person)):
+        rest = [g for k, g in enumerate(groups) if person[k] != who]
+        priors = {name: float(np.median([np.median([getattr(ms[i], name) for i in g])
+                                          for g in rest]))
+                  for name in ("head_height", "face_scale", "head_pitch")}
+        held = dataclasses.replace(s, population_head_height=priors["head_height"],
+                                   population_face_scale=priors["face_scale"],
+                                   population_head_pitch=priors["head_pitch"])
+        mine = [i for k, g in enumerate(groups) if person[k] == who for i in g] + [
+            i for i, o in owner.items() if person[o] == who]
+        pairs_lopo += [(bad[i], judge(ms[i], None, held).state) for i in mine]
+    lines.append(row(f"pozz-train, uncalibrated, priors from the other people "
+                     f"({len(set(person))} people, leave one out)", balanced(pairs_lopo)))
+    if pairs_none:
+        mean = sum(a for a, _ in pairs_none) / len(pairs_none)
+        lines.append(row(f"pozz-train, no calibration (self-baseline and priors), timeline "
+                         f"after 2 min (mean of {len(pairs_none)} sittings)",
+                         (mean, sum(n for _, n in pairs_none))))
+    if pairs_day:
+        mean = sum(a for a, _ in pairs_day) / len(pairs_day)
+        lines.append(row(f"pozz-train, another sitting's calibration, timeline after 2 min "
+                         f"(mean of {len(pairs_day)} sittings)",
+                         (mean, sum(n for _, n in pairs_day))))
+    return lines
+
+
+if __name__ == "__main__":
+    sys.exit(main())

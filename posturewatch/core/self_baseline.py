@@ -1,0 +1,206 @@
+"""Which baseline a stream's frame is judged against, and whether the calibration is stale.
+
+A calibration holds for the camera placement it was made in. ``ViewWatch`` compares where
+the camera sees the person now (mid-shoulders and shoulder width in the frame, the
+resolution) with the calibration's view over a sliding window, and calls the calibration
+stale when most recent frames no longer match. ``SelfBaseline`` learns an upright baseline
+from the person's own recent frames: the most upright stretch of the last minutes (never
+one frame), held within the population's upright range. ``Referee`` puts them together.
+Stateful but pure: time is an input, nothing reads a clock.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import deque
+from dataclasses import dataclass, replace
+
+from posturewatch.core.baseline import (
+    POSTURE_FIELDS,
+    VIEW_FIELDS,
+    Baseline,
+    population,
+    without_view,
+)
+from posturewatch.core.judgement import (
+    HEAD_FORWARD,
+    LEANING_IN,
+    SUNK,
+    ClassifierSettings,
+    deviations,
+    slouch_score,
+)
+from posturewatch.core.metrics import PostureMetrics
+
+_MATCH_SHARE_STALE = 0.25  # fewer matching frames than this share: the view changed
+_MATCH_SHARE_FRESH = 0.5  # at least this share again: the view is back
+_MIN_STRETCH_FRAMES = 5
+_UPRIGHT_LOOKING = 1.0  # posture score under this: proportions of an upright frame
+# How far a self-learned value may stray from the population prior (the spread of
+# per-person upright medians, widened): head height at least 85 % of the prior, pitch at
+# most 0.08 head widths above it, roll and lean within 5 degrees of level.
+_SELF_LIMITS = {"head_height": 0.85, "head_pitch": 0.08, "head_roll_deg": 5.0,
+                "body_lean_deg": 5.0}
+
+
+def view_matches(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> bool:
+    """Whether the frame was taken from the view the baseline recorded."""
+    if not base.has_view or m.shoulder_size is None or m.shoulder_x is None:
+        return True  # nothing to compare with (an old file, or no shoulders)
+    if base.resolution and m.resolution and tuple(base.resolution) != tuple(m.resolution):
+        return False
+    width = base.shoulder_size or 1e-6
+    aspect = (m.resolution[1] / m.resolution[0]) if m.resolution else 1.0
+    dx = abs(m.shoulder_x - (base.shoulder_x or 0.0)) / width
+    dy = abs((m.shoulder_y or 0.0) - (base.shoulder_y or 0.0)) * aspect / width
+    # Sinking in the chair moves the shoulders down, not sideways: twice the leeway in y.
+    return (dx <= s.view_shift and dy <= 2 * s.view_shift
+            and abs(m.shoulder_size / width - 1.0) <= s.view_scale)
+
+
+class ViewWatch:
+    """Stale when under a quarter of the last ``view_window_s`` seconds' upright-looking
+    frames match the calibration's view (and they span a third of the window); fresh
+    again when half do.
+
+    Only frames whose proportions look upright against the calibration (head height,
+    face scale, pitch, roll, lean: all under their thresholds) are compared: sinking
+    back in the chair moves and shrinks the shoulders as a moved camera does, but it also
+    changes those proportions, while a moved camera does not."""
+
+    def __init__(self, baseline: Baseline, s: ClassifierSettings) -> None:
+        self.baseline, self.s = baseline, s
+        self._posture = without_view(baseline)
+        self._recent: deque[tuple[float, bool]] = deque()
+        self.stale = False
+        self.stale_since: float | None = None
+
+    def update(self, t: float, m: PostureMetrics) -> bool:
+        if m.view != self.baseline.view or m.visibility < self.s.min_visibility:
+            return self.stale
+        if slouch_score(m, self._posture, self.s) >= _UPRIGHT_LOOKING:
+            return self.stale
+        self._recent.append((t, view_matches(m, self.baseline, self.s)))
+        while self._recent and self._recent[0][0] < t - self.s.view_window_s:
+            self._recent.popleft()
+        span = t - self._recent[0][0]
+        share = sum(ok for _, ok in self._recent) / len(self._recent)
+        if not self.stale and span >= self.s.view_window_s / 3 and share < _MATCH_SHARE_STALE:
+            self.stale, self.stale_since = True, t
+        elif self.stale and share >= _MATCH_SHARE_FRESH:
+            self.stale = False
+        return self.stale
+
+
+class SelfBaseline:
+    """The most upright stretch of the person's recent front-view frames. Each stretch's
+    medians are computed once it is complete (and for the open one at most once a
+    frame), so the per-frame cost stays flat."""
+
+    def __init__(self, s: ClassifierSettings) -> None:
+        self.s = s
+        self.prior = population(s.priors(), "front")
+        # start, frames, and (baseline, uprightness) once computed
+        self._stretches: deque[tuple[float, list[PostureMetrics], list[tuple[Baseline, float]]]]
+        self._stretches = deque()
+        self._open_dirty = False
+
+    def update(self, t: float, m: PostureMetrics) -> None:
+        if m.view != "front" or m.visibility < self.s.min_visibility:
+            return
+        start = t - t % self.s.self_stretch_s
+        if not self._stretches or self._stretches[-1][0] != start:
+            self._stretches.append((start, [], []))
+        self._stretches[-1][1].append(m)
+        self._open_dirty = True
+        while self._stretches and self._stretches[0][0] < t - self.s.self_window_s:
+            self._stretches.popleft()
+
+    def baseline(self) -> Baseline | None:
+        """None until one stretch holds enough frames."""
+        if self._open_dirty and self._stretches:
+            _, frames, cache = self._stretches[-1]
+            cache.clear()
+            if len(frames) >= _MIN_STRETCH_FRAMES:
+                learned = self._medians(frames)
+                cache.append((learned, self._uprightness(learned)))
+            self._open_dirty = False
+        scored = [cache[0] for _, _, cache in self._stretches if cache]
+        return min(scored, key=lambda pair: pair[1])[0] if scored else None
+
+    def _uprightness(self, b: Baseline) -> float:
+        """Lower is more upright: how far the face sits below the prior's height above the
+        shoulders (signed, so a taller stretch scores lower), plus any head-down, tilt or
+        sideways lean beyond half its threshold. Face size is left out: it depends on the
+        person and the camera, not on sitting tall."""
+        probe = PostureMetrics(view="front", visibility=1.0, head_size=b.head_size or 0.0,
+                               head_pitch=b.head_pitch or 0.0, shoulder_tilt_deg=0.0,
+                               head_tilt_deg=0.0, head_height=b.head_height,
+                               head_roll_deg=b.head_roll_deg, body_lean_deg=b.body_lean_deg)
+        scores = deviations(probe, self.prior, self.s)
+        others = [v for k, v in scores.items() if k not in (SUNK, LEANING_IN, HEAD_FORWARD)]
+        return scores.get(SUNK, 0.0) + max(max(others, default=0.0) - 0.5, 0.0)
+
+    def _medians(self, frames: list[PostureMetrics]) -> Baseline:
+        values = {}
+        for name in POSTURE_FIELDS + VIEW_FIELDS:
+            series = [v for m in frames if (v := getattr(m, name)) is not None]
+            values[name] = statistics.median(series) if series else None
+        p = self.prior
+        if values["head_height"] is not None and p.head_height:
+            values["head_height"] = max(values["head_height"],
+                                        _SELF_LIMITS["head_height"] * p.head_height)
+        if values["head_pitch"] is not None and p.head_pitch is not None:
+            values["head_pitch"] = min(values["head_pitch"],
+                                       p.head_pitch + _SELF_LIMITS["head_pitch"])
+        for name in ("head_roll_deg", "body_lean_deg"):
+            if values[name] is not None:
+                limit = _SELF_LIMITS[name]
+                values[name] = max(-limit, min(limit, values[name]))
+        return Baseline(view="front", frames=len(frames), calibrated=False,
+                        resolution=list(frames[-1].resolution) if frames[-1].resolution
+                        else None, **values)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    baseline: Baseline | None  # None: the population prior for the frame's view
+    source: str  # "calibration" | "self" | "population"
+    stale: bool  # the calibration's view no longer matches
+
+
+class Referee:
+    """Per stream frame: which baseline to judge against. The calibration while its view
+    holds; once stale (or with none), the self-baseline, or the population prior until a
+    stretch has been learned. Stills have no timeline: they use the calibration, without
+    its view-dependent parts when the still was taken from another view."""
+
+    def __init__(self, calibration: Baseline | None, s: ClassifierSettings) -> None:
+        self.calibration = calibration
+        self.watch = ViewWatch(calibration, s) if calibration and calibration.has_view else None
+        self.learner = SelfBaseline(s)
+        self.s = s
+
+    def choose(self, t: float, m: PostureMetrics | None) -> Choice:
+        if m is None:
+            return self._current(stale=self.watch.stale if self.watch else False)
+        self.learner.update(t, m)
+        stale = self.watch.update(t, m) if self.watch else False
+        return self._current(stale)
+
+    def _current(self, stale: bool) -> Choice:
+        if self.calibration is not None and not stale:
+            return Choice(self.calibration, "calibration", False)
+        learned = self.learner.baseline()
+        if learned is not None:
+            return Choice(learned, "self", stale)
+        return Choice(None, "population", stale)
+
+
+def for_still(calibration: Baseline | None, m: PostureMetrics | None,
+              s: ClassifierSettings) -> Baseline | None:
+    """A still judged against the calibration, without its view-dependent parts (closeness,
+    sunk in the frame) if the still was taken from another view."""
+    if calibration is None or m is None or view_matches(m, calibration, s):
+        return calibration
+    return replace(calibration, **{name: None for name in VIEW_FIELDS}, resolution=None)
