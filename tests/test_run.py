@@ -66,6 +66,7 @@ def test_one_monitor_controlled_by_commands_survives_a_pulled_source_and_kill_9(
         poll(lambda: run_cli("status", "--json", check=False).returncode == 0, 30, "the socket")
         first = poll(lambda: (s := status())["state"] == "upright" and s, 20, "upright")
         assert first["camera"] == "ok" and first["snoozed_until"] is None
+        assert first["calibration"] == "ok"
         for key in ("state", "since", "sitting_s", "next_break_in_s", "paused_until",
                     "snoozed_until", "camera"):
             assert key in first

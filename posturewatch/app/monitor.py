@@ -249,6 +249,7 @@ class Monitor:
         self._published: tuple[Any, ...] | None = None
         self._next_config_check = 0.0
         self._bouts_written = self._breaks_written = 0
+        self._stale = False
         self._latest = LatestStatus(self._status())
 
     # -- the outside world's side --------------------------------------------------------
@@ -381,6 +382,12 @@ class Monitor:
             lost_since = self._camera.recovered()
             log.info("camera back after %.0f s", result.t - (lost_since or result.t))
         self._feed(result.observation(), result=result)
+        if result.stale and not self._stale:
+            self.events.put(Notice("Calibrate again?", "The camera or your seat seems to have "
+                                   "moved since you calibrated; until you calibrate again "
+                                   "your posture is judged against your recent upright "
+                                   "posture.", logging.WARNING))
+        self._stale = result.stale
         self._intervals.put(self._sampling.observe(result.t, result.state))
         if self._calibrating is not None:
             self._collect(result)
@@ -538,6 +545,7 @@ class Monitor:
         if self._save_baseline is not None:
             self._save_baseline(baseline)
         self._baseline = baseline
+        self._stale = False
         self._wake.set()  # the next stretch of watching judges against it
         self._history.calibration(result.t, baseline)
         self.events.put(Notice("Calibrated", f"Your upright posture is recorded "
@@ -617,13 +625,15 @@ class Monitor:
             snoozed_until=None if snoozed is None else epoch(snoozed),
             camera=camera, source=self._source_name, reminders_today=sent_today,
             pid=os.getpid(),
+            calibration="none" if self._baseline is None else
+            ("stale" if self._stale else "ok"),
         )
 
     def _publish(self) -> None:
         status = self._status()
         self._latest.put(status)
         key = (status.state, status.paused_until, status.snoozed_until, status.camera,
-               int(status.sitting_s // 60))
+               status.calibration, int(status.sitting_s // 60))
         if key != self._published:
             self._published = key
             self.events.put(StatusChanged(status))

@@ -37,12 +37,15 @@ class Status:
     source: str
     reminders_today: int = 0
     pid: int = 0
+    calibration: str = "none"  # "ok", "stale" (the camera or seat moved) or "none"
 
     def tooltip(self) -> str:
         parts = [f"posturewatch: {self.state.value}",
                  f"sitting {_duration(self.sitting_s)}"]
         if self.next_break_in_s is not None:
             parts.append(f"break in {_duration(self.next_break_in_s)}")
+        if self.calibration == "stale":
+            parts.append("calibrate again: the view has changed")
         return "\n".join(parts)
 
     def to_json(self) -> dict[str, Any]:
