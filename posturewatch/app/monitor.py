@@ -32,6 +32,21 @@ from posturewatch.app.analysis import FrameResult, judge_source
 from posturewatch.app.clock import Clock
 from posturewatch.app.grabbers import Grabber, SourceEnded
 from posturewatch.app.history_sink import HistorySink
+from posturewatch.app.monitor_messages import (  # re-exported: callers import them here
+    Calibrate,
+    Command,
+    Event,
+    Notice,
+    Outcome,
+    Pause,
+    Quit,
+    Reload,
+    ReminderDue,
+    Resume,
+    Snooze,
+    StatusChanged,
+    Stopped,
+)
 from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.sources import Frame, FrameSource
 from posturewatch.core.baseline import Baseline, build_baseline
@@ -49,81 +64,14 @@ from posturewatch.core.settings import Config, settings
 from posturewatch.core.sitting import day_of
 from posturewatch.errors import PostureWatchError, SourceError
 
+__all__ = [
+    "Calibrate", "Command", "Event", "Monitor", "MonitorSettings", "Notice", "Outcome",
+    "Pause", "Quit", "Reload", "ReminderDue", "Resume", "Snooze", "StatusChanged", "Stopped",
+]
+
 log = logging.getLogger(__name__)
 
 CONFIG_CHECK_S = 2.0  # how often a saved change to the settings is looked for (a stat)
-
-# ---- what goes in ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Pause:
-    seconds: float | None = None  # None: until resumed
-
-
-@dataclass(frozen=True, slots=True)
-class Resume:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Snooze:
-    seconds: float | None = None  # None: monitor.snooze_min from the config
-
-
-@dataclass(frozen=True, slots=True)
-class Calibrate:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What the person did with a notification: done, snoozed, dismissed or ignored."""
-
-    reminder_id: int
-    outcome: str
-
-
-@dataclass(frozen=True, slots=True)
-class Reload:
-    config: Config
-
-
-@dataclass(frozen=True, slots=True)
-class Quit:
-    pass
-
-
-Command = Pause | Resume | Snooze | Calibrate | Outcome | Reload | Quit
-
-# ---- what comes out --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StatusChanged:
-    status: Status
-
-
-@dataclass(frozen=True, slots=True)
-class ReminderDue:
-    reminder: Reminder
-    at: float  # epoch seconds
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    title: str
-    body: str
-    level: int = logging.INFO
-
-
-@dataclass(frozen=True, slots=True)
-class Stopped:
-    error: str | None = None
-
-
-Event = StatusChanged | ReminderDue | Notice | Stopped
-
 
 @dataclass(frozen=True, slots=True)
 class MonitorSettings:
