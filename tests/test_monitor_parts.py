@@ -27,9 +27,11 @@ from conftest import run_cli
 
 
 def test_sampling_slows_when_away_or_steady_and_speeds_up_on_a_change() -> None:
-    policy = SamplingPolicy(SamplingSettings(1.0, 5.0, 120.0))
+    policy = SamplingPolicy(SamplingSettings(1.0, 5.0, 120.0, 30.0, 2.0))
     assert policy.observe(0, Posture.UPRIGHT) == 1.0
-    assert policy.observe(119, Posture.UPRIGHT) == 1.0
+    assert policy.observe(29, Posture.UPRIGHT) == 1.0
+    assert policy.observe(30, Posture.UPRIGHT) == 2.0  # half a minute without a change
+    assert policy.observe(119, Posture.UPRIGHT) == 2.0
     assert policy.observe(120, Posture.UPRIGHT) == 5.0  # steady for two minutes
     assert policy.observe(125, Posture.SLOUCHED) == 1.0  # a change: look closely
     assert policy.observe(126, Posture.AWAY) == 5.0  # nobody there

@@ -76,6 +76,8 @@ CONFIG_CHECK_S = 2.0  # how often a saved change to the settings is looked for (
 @dataclass(frozen=True, slots=True)
 class MonitorSettings:
     interval_s: float
+    fast_for_s: float
+    medium_interval_s: float
     slow_interval_s: float
     steady_after_s: float
     camera_retry_min_s: float
@@ -509,7 +511,8 @@ class Monitor:
         self._min_calibration_frames = int(config.section("calibration")["min_frames"])
         self._sampling = SamplingPolicy(SamplingSettings(
             self.settings.interval_s, self.settings.slow_interval_s,
-            self.settings.steady_after_s))
+            self.settings.steady_after_s, self.settings.fast_for_s,
+            self.settings.medium_interval_s))
         engine = RuleEngine.from_config(config, self._catalog)
         if first:
             self._engine = engine

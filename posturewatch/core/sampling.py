@@ -1,9 +1,10 @@
 """How often the monitor looks: about once a second, less when nothing is happening.
 
 Each sample costs one pose-model run, the whole of the monitor's CPU bill. A person at a
-desk changes posture over seconds and leaves for minutes, so: ``interval_s`` normally,
-``slow_interval_s`` while nobody is there or the state has held for ``steady_after_s``,
-and back to ``interval_s`` as soon as the state changes. Time is an input.
+desk changes posture over seconds and leaves for minutes, so: ``interval_s`` for
+``fast_for_s`` after a change of state, then ``medium_interval_s``, then
+``slow_interval_s`` once the state has held for ``steady_after_s`` (at once while nobody is
+there); any change goes back to ``interval_s``. Time is an input.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ class SamplingSettings:
     interval_s: float
     slow_interval_s: float
     steady_after_s: float
+    fast_for_s: float = 0.0
+    medium_interval_s: float = 0.0
 
 
 class SamplingPolicy:
@@ -36,9 +39,11 @@ class SamplingPolicy:
         s = self.settings
         if self._state is None:
             return s.interval_s
-        steady = t - self._since >= s.steady_after_s
-        if self._state is Posture.AWAY or steady:
+        held = t - self._since
+        if self._state is Posture.AWAY or held >= s.steady_after_s:
             return max(s.interval_s, s.slow_interval_s)
+        if held >= s.fast_for_s:
+            return max(s.interval_s, s.medium_interval_s)
         return s.interval_s
 
     def reset(self) -> None:
