@@ -57,8 +57,12 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
              "--source", str(clip), "--baseline", str(baseline), "--config", str(config)],
             env=desktop.env, stdout=log, stderr=subprocess.STDOUT, text=True)
         try:
-            seen["icon_colours"] = poll(lambda: (n := desktop.tray_colours()) > 1 and n, 30,
-                                        "the tray icon")
+            try:  # start-up loads the model (and, in a fresh home, builds a font cache)
+                seen["icon_colours"] = poll(lambda: (n := desktop.tray_colours()) > 1 and n,
+                                            90, "the tray icon", every=0.3)
+            except AssertionError:
+                raise AssertionError("no tray icon; the monitor said:\n"
+                                     + (folder / "run.log").read_text()[-3000:]) from None
             seen["held"] = poll(lambda: "held back: do not disturb" in
                                 (folder / "run.log").read_text(), 40, "a held reminder")
             time.sleep(1.0)  # the monitor checks again every few seconds: still held?
