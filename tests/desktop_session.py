@@ -58,6 +58,18 @@ def poll(check, timeout: float, what: str, every: float = 0.1):  # type: ignore[
         time.sleep(every)
 
 
+def _tray_owned(name: str) -> bool:
+    """trayer has taken the system tray selection (its panel alone is not enough)."""
+    from Xlib import display
+
+    d = display.Display(name)
+    try:
+        owner = d.get_selection_owner(d.intern_atom(f"_NET_SYSTEM_TRAY_S{d.get_default_screen()}"))
+        return bool(getattr(owner, "id", owner))  # X.NONE (0) while nobody owns it
+    finally:
+        d.close()
+
+
 @dataclass
 class Desktop:
     env: dict[str, str]
@@ -115,8 +127,7 @@ def desktop_session(folder: Path, *, window_manager: bool = False) -> Iterator[D
              "--width", str(TRAY_W), "--heighttype", "pixel", "--height", str(TRAY_H),
              "--transparent", "false", "--tint", "0x000000", "--SetDockType", "true"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        poll(lambda: '"panel"' in desktop.run("xwininfo", "-root", "-tree").stdout, 15,
-             "trayer's panel")
+        poll(lambda: _tray_owned(desktop.env["DISPLAY"]), 15, "trayer to own the tray")
         launched = desktop.run("dbus-launch", "--sh-syntax").stdout
         for line in launched.splitlines():
             if "=" in line and line.startswith("DBUS_"):

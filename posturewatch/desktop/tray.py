@@ -127,8 +127,11 @@ class Tray:
         self.icon.visible = True
 
     def update(self, status: Status) -> None:
-        """Any thread: pystray hands the change to its own loop."""
-        if status.state != self._state:
+        """Any thread: pystray hands the change to its own loop. On X the image is set
+        again on every update (at least once a minute): pystray docks the icon when its
+        image is set, so a tray that starts after us (autostart before the panel) still
+        gets it."""
+        if status.state != self._state or self.backend == "xorg":
             self._state = status.state
             self.icon.icon = icon_image(status.state)
         self.icon.title = status.tooltip()
