@@ -242,3 +242,11 @@ def test_reminders_in_the_json_are_the_ones_stored(
     with History.open(store, readonly=True) as history:
         stored = [r.rule for r in history.read().reminders]
     assert fired == stored == ["posture"]
+
+
+def test_the_summary_says_why_slouching_was_judged(stored: dict) -> None:
+    reasons = summary_json(stored)["totals"]["reasons"]
+    worst = max(reasons, key=reasons.get)
+    text = run_cli("summary", "--store", stored["store"], "--date", DAY).stdout
+    (row,) = [line for line in text.splitlines() if "slouched because" in line]
+    assert worst.replace("_", " ") in row
