@@ -138,8 +138,9 @@ def main() -> int:
           + (" — frames kept in lists (the old way)" if kept is not None else ""))
     for mark, (now, peak) in marks.items():
         print(f"at {mark:>5}: RSS {now:7.1f} MB, peak RSS {peak:7.1f} MB")
-    end, hour = marks[f"{args.hours:g} h"], marks["1 h"]
-    print(f"growth from 1 h to {args.hours:g} h: RSS {end[0] - hour[0]:+.1f} MB, "
+    end, hour = marks[f"{args.hours:g} h"], marks.get("1 h", marks["start"])
+    since = "1 h" if "1 h" in marks else "the start"  # a run shorter than an hour
+    print(f"growth from {since} to {args.hours:g} h: RSS {end[0] - hour[0]:+.1f} MB, "
           f"peak RSS {end[1] - hour[1]:+.1f} MB")
     return 0
 

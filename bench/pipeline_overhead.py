@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import sys
@@ -32,11 +33,16 @@ from posturewatch.core.settings import settings
 from posturewatch.storage.config_file import load_config
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The footage and model where the tests find them (else ../shared beside the checkout).
+TESTDATA = Path(os.environ.get("POSTUREWATCH_TESTDATA") or SHARED / "testdata")
+MODELS = Path(os.environ.get("POSTUREWATCH_MODEL_DIR") or SHARED / "models")
 FPS = 5.0
 
 
 def make_clip(folder: Path, seconds: float) -> Path:
-    frames = sorted((SHARED / "testdata" / "frontal-webcam-1").glob("*/*.jpg"))
+    frames = sorted((TESTDATA / "frontal-webcam-1").glob("*/*.jpg"))
+    if not frames:
+        sys.exit(f"no frames in {TESTDATA / 'frontal-webcam-1'}: set POSTUREWATCH_TESTDATA")
     clip = folder / "bench.mp4"
     writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (640, 480))
     for i in range(int(seconds * FPS)):
@@ -88,7 +94,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=20.0, help="clip length at 5 fps")
-    parser.add_argument("--model", type=Path, default=SHARED / "models" / "pose_landmarker_full.task")
+    parser.add_argument("--model", type=Path, default=MODELS / "pose_landmarker_full.task")
     args = parser.parse_args()
     config = load_config()
     pose = settings(PoseSettings, config.section("pose"))

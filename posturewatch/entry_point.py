@@ -19,16 +19,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         from posturewatch.cli.main import main as run
 
         code = run(argv)
+    except Exception as exc:
+        if not _caused_by_interrupt(exc):
+            raise
+        code = _interrupted()
     except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: no traceback either
-        print("posturewatch: interrupted", file=sys.stderr)
-        code = INTERRUPTED
+        code = _interrupted()
     # The work is done: a Ctrl-C now, or one still pending from a native call, must not
     # turn the exit into a traceback or a kill.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if code == INTERRUPTED:
         _exit_now(code)
     return code
+
+
+def _interrupted() -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: no traceback either
+    print("posturewatch: interrupted", file=sys.stderr)
+    return INTERRUPTED
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether a Ctrl-C started this error. A native module's initialiser turns one that
+    lands in its Python calls into another error: pybind11 raises ``ImportError:
+    initialization failed`` from the KeyboardInterrupt (matplotlib's ft2font, imported by
+    MediaPipe, builds its enums that way)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _exit_now(code: int) -> None:

@@ -223,3 +223,30 @@ def test_chromium_shows_the_charts_where_the_page_puts_them(
     # chart colours appear only inside the charts' boxes: nothing drawn elsewhere
     for colour in (UPRIGHT, SLOUCHED, SITTING):
         assert not (colour_mask(image, colour) & ~inside).any()
+
+
+def test_reminders_in_the_json_are_the_ones_stored(
+    tmp_path: Path, pools: dict[str, list], frontal_baseline: Path
+) -> None:
+    """`--reminders` with `--store` replays the rules at the clip's place in the day, as the
+    store does: active hours around noon, a clip placed at noon, one posture reminder in
+    both (not none in the JSON because its clock started at midnight)."""
+    clip = write_clip(tmp_path / "slouch.mp4", [(pools["slouched"], 30)], fps=2)
+    config = tmp_path / "noon.toml"
+    config.write_text("[posture]\nnudge_after_s = 10.0\n"
+                      "[reminders]\nactive_from_h = 11.0\nactive_until_h = 13.0\n")
+    store, out = tmp_path / "h.sqlite3", tmp_path / "r.json"
+    run_cli("analyze", clip, "--baseline", frontal_baseline, "--config", config, "--fps", "1",
+            "--reminders", "--store", store, "--start", START, "--json", out)
+    fired = [r["rule"] for r in json.loads(out.read_text())["reminders"]]
+    with History.open(store, readonly=True) as history:
+        stored = [r.rule for r in history.read().reminders]
+    assert fired == stored == ["posture"]
+
+
+def test_the_summary_says_why_slouching_was_judged(stored: dict) -> None:
+    reasons = summary_json(stored)["totals"]["reasons"]
+    worst = max(reasons, key=reasons.get)
+    text = run_cli("summary", "--store", stored["store"], "--date", DAY).stdout
+    (row,) = [line for line in text.splitlines() if "slouched because" in line]
+    assert worst.replace("_", " ") in row

@@ -197,3 +197,20 @@ def test_version_1_baselines_still_load_without_a_view() -> None:
     assert judge(front(head_roll_deg=20.0), base, S).reasons == ("head_tilted_left",)
     assert judge(front(head_height=0.5), base, S).reasons == ("sunk",)
     assert Baseline.from_json(base.to_json()) == base
+
+
+@real_inputs
+def test_a_slouch_the_settler_drops_leaves_no_reasons(
+    tmp_path: Path, pools: dict[str, list[np.ndarray]], frontal_baseline: Path
+) -> None:
+    """Two slouched frames inside upright time are noise: relabelled upright, they must not
+    carry reasons into the JSON, the summary's reason counts or the store."""
+    clip = write_clip(tmp_path / "blip.mp4", [(pools["upright"], 4.0), (pools["slouched"], 0.4),
+                                             (pools["upright"], 4.0)], fps=5)
+    out = tmp_path / "r.json"
+    run_cli("analyze", clip, "--baseline", frontal_baseline, "--fps", 0, "--json", out)
+    frames = json.loads(out.read_text())["frames"]
+    blip = [f for f in frames if 4.0 <= f["t"] < 4.4]
+    assert [f["state"] for f in blip] == ["upright", "upright"]
+    assert max(f["score"] for f in blip) >= 1.0  # judged slouched before settling
+    assert [f for f in frames if f["reasons"] and f["state"] != "slouched"] == []

@@ -57,3 +57,35 @@ def test_ctrl_c_during_start_up_exits_130_with_one_line(long_clip: Path, delay: 
     assert process.returncode == 130, err
     assert err.strip().splitlines() == ["posturewatch: interrupted"], err
     assert out == ""
+
+
+# Sends SIGINT to itself while a native module's initialiser runs Python: matplotlib's
+# ft2font (imported by MediaPipe) builds its enums through pybind11, which turns a Ctrl-C
+# landing there into "ImportError: initialization failed" raised from the KeyboardInterrupt.
+INTERRUPT_IN_NATIVE_INIT = """
+import enum, os, pathlib, runpy, signal, sys
+fired = pathlib.Path(sys.argv.pop(1))
+create = enum.EnumType._create_
+def interrupt_here(cls, class_name, *args, **kwargs):
+    if class_name == "StyleFlags":
+        fired.touch()
+        os.kill(os.getpid(), signal.SIGINT)
+    return create(cls, class_name, *args, **kwargs)
+enum.EnumType._create_ = interrupt_here
+runpy.run_module("posturewatch", run_name="__main__")
+"""
+
+
+def test_ctrl_c_inside_a_native_module_initialiser_exits_130(
+    long_clip: Path, tmp_path: Path
+) -> None:
+    fired = tmp_path / "fired"
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_IN_NATIVE_INIT, str(fired), "analyze",
+         str(long_clip)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert fired.exists(), "the interrupt was never sent: ft2font no longer builds StyleFlags"
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip().splitlines() == ["posturewatch: interrupted"], done.stderr

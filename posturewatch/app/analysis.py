@@ -109,12 +109,20 @@ def judge_source(
                 continue
             was_slouched = judged.state is Posture.SLOUCHED
             for held, state in settler.push(frame.t, judged.state, result):
-                yield replace(held, state=state)
+                yield _settled(held, state)
     except KeyboardInterrupt:
         if not source.live:
             raise  # a file cut short: no partial report
     for held, state in settler.flush():
-        yield replace(held, state=state)
+        yield _settled(held, state)
+
+
+def _settled(result: FrameResult, state: Posture) -> FrameResult:
+    """``result`` with the state the settler gave it; a frame relabelled from slouched was
+    noise, so its reasons go too (JSON, reason counts and the store name only slouching)."""
+    if state is result.state:
+        return result
+    return replace(result, state=state, reasons=result.reasons if state is Posture.SLOUCHED else ())
 
 
 class Totals:

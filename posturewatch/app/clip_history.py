@@ -64,9 +64,10 @@ class ClipRecorder:
         self._offset_of = offset_of
         self._interval = interval
         self._aggregator = IntervalAggregator(float(config.section("history")["interval_s"]))
-        midnight_offset = (start_utc + offset_of(start_utc)) % 86_400
+        # t = 0 is this many seconds after a local midnight (active hours, days)
+        self.clock_offset_s = (start_utc + offset_of(start_utc)) % 86_400
         self._engine = RuleEngine.from_config(config, catalog or load_catalog(),
-                                              clock_offset_s=midnight_offset)
+                                              clock_offset_s=self.clock_offset_s)
         self._held: FrameResult | None = None
         self._steps: list[float] = []  # sorted, for the typical step (as ``durations``)
         self._intervals: list[Interval] = []

@@ -65,7 +65,14 @@ def rows(summary: Summary) -> list[tuple[str, str, str]]:
          delta("reminders_acted", "count")),
         ("away / unknown / unseen", f"{duration(t.away_s)} / {duration(t.unknown_s)} / "
          f"{duration(t.unseen_s)}", ""),
-    ] + ([("days with data", str(sum(d.has_data for d in summary.days)), "")] if week else [])
+    ] + ([("slouched because", reasons(t.reasons), "")] if t.reasons else []) + (
+        [("days with data", str(sum(d.has_data for d in summary.days)), "")] if week else [])
+
+
+def reasons(seconds: dict[str, float], most: int = 3) -> str:
+    """The reasons slouching was judged for, longest first: ``sunk 12 min, head down 45 s``."""
+    ranked = sorted(seconds.items(), key=lambda kv: -kv[1])[:most]
+    return ", ".join(f"{reason.replace('_', ' ')} {duration(s)}" for reason, s in ranked)
 
 
 def comparison_note(summary: Summary) -> str:

@@ -111,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
                     source,
                     _judge(source, args.seconds, model, config, classifier, baseline, recorder),
                     model, baseline, stream, config=config, reminders=args.reminders,
+                    clock_offset_s=recorder.clock_offset_s if recorder else 0.0,
                 ))
                 if history and recorder:
                     summaries[-1][0]["stored"] = _store(history, source, recorder)
@@ -144,11 +145,13 @@ def report_source(
     *,
     config: Config,
     reminders: bool,
+    clock_offset_s: float = 0.0,
 ) -> tuple[dict[str, Any], Seen]:
     """One source's report from its settled ``results``: each frame goes into ``stream``
     and into the totals (and the reminder replay) as it arrives and is then let go, so
     memory stays flat however long a camera runs. Returns the report without its frames,
-    and what the summary needs of them."""
+    and what the summary needs of them. ``clock_offset_s``: where ``t = 0`` falls in the
+    local day, for the replay's active hours (a stored clip's place in time)."""
     report: dict[str, Any] = {
         "source": source.name,
         "model": str(model),
@@ -172,7 +175,8 @@ def report_source(
             yield result
 
     if reminders:
-        timeline = replay((r.observation() for r in passing()), config)
+        timeline = replay((r.observation() for r in passing()), config,
+                          clock_offset_s=clock_offset_s)
     else:
         deque(passing(), maxlen=0)
         timeline = {}

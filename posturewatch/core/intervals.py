@@ -77,9 +77,6 @@ class Interval:
         return date.fromordinal(_EPOCH_ORDINAL + int((self.start_utc + self.utc_offset_s)
                                                      // DAY_S))
 
-    def state_s(self, state: Posture | str) -> float:
-        return float(getattr(self, f"{Posture(state).value}_s"))
-
 
 def local_datetime(utc: float, utc_offset_s: int) -> datetime:
     """Naive local time for a UTC instant and the offset in force then."""

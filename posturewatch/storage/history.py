@@ -324,10 +324,6 @@ class History:
             self._db.execute("UPDATE sessions SET end_utc = ? WHERE id = ?",
                              (end_utc, session_id))
 
-    def has_session(self, key: str) -> bool:
-        return self._db.execute("SELECT 1 FROM sessions WHERE key = ?", (key,)).fetchone() \
-            is not None
-
     def write_intervals(self, session_id: int, intervals: Iterable[Interval]) -> int:
         """Closed intervals, in one transaction. Returns how many were written."""
         rows = [
