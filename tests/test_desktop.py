@@ -130,6 +130,7 @@ def test_reminder_reaches_dunst_with_its_title(scenario: dict) -> None:
     assert apps == {"posturewatch"}
     body = next(e["body"]["data"] for e in entries if e["summary"]["data"] == "Sit tall")
     assert "rule: posture" in body
+    assert "Rapid Relief Strategies for Back Spasms and Pain (002_cfa01021598e5606.txt)" in body
     assert "notification service failed" not in scenario["log"]
 
 

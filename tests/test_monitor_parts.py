@@ -167,7 +167,7 @@ def test_a_failing_notification_service_falls_back_to_the_log(
     try:
         dispatcher = Dispatcher(None, notifications=notifications)  # type: ignore[arg-type]
         reminder = Reminder(0, 10.0, "posture", "posture", "Sit tall", "Sit back.", "sit_tall",
-                            ("doc.txt",))
+                            ("002_cfa01021598e5606.txt",))
         with caplog.at_level("WARNING"):
             dispatcher._remind(reminder)
     finally:

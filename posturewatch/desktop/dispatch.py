@@ -8,6 +8,7 @@ notification, else to the log: a failing service never stops the monitor.
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import time
@@ -21,19 +22,27 @@ from posturewatch.app.monitor import (
     StatusChanged,
     Stopped,
 )
+from posturewatch.core.guidance import Catalog
 from posturewatch.core.held_reminders import HeldReminders
 from posturewatch.core.reminders.reminder import Reminder
 from posturewatch.desktop.notify import DesktopNotifications
 from posturewatch.desktop.tray import Tray
+from posturewatch.storage.catalog_file import load_catalog
 
 log = logging.getLogger(__name__)
 
 HOLD_CHECK_S = 3.0
 
 
+@functools.cache
+def _catalog() -> Catalog:
+    return load_catalog()
+
+
 def reminder_body(reminder: Reminder) -> str:
-    """Why: the message, then the rule and the documents it comes from."""
-    sources = ", ".join(reminder.sources)
+    """Why: the message, then the rule and the documents it comes from, by title (a file
+    name alone means nothing to a person)."""
+    sources = "; ".join(_catalog().cite(name) for name in reminder.sources)
     return f"{reminder.message}\n(rule: {reminder.rule}; from {sources})"
 
 
