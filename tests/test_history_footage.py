@@ -18,7 +18,7 @@ from posturewatch.app.local_time import parse_time
 from posturewatch.capture.sources import VideoFile
 from posturewatch.storage.history import History
 
-from conftest import run_cli, write_clip
+from conftest import FRONTAL, run_cli, write_clip
 
 pytestmark = pytest.mark.usefixtures("testdata", "model")
 
@@ -250,3 +250,20 @@ def test_the_summary_says_why_slouching_was_judged(stored: dict) -> None:
     text = run_cli("summary", "--store", stored["store"], "--date", DAY).stdout
     (row,) = [line for line in text.splitlines() if "slouched because" in line]
     assert worst.replace("_", " ") in row
+
+
+def test_calibrating_your_own_baseline_goes_into_the_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`calibrate` into the default place is a calibration of the user's: the store keeps
+    its medians (never frames), as it does for one the monitor makes. With --out it is a
+    file for someone else, and the store is left alone."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    upright = FRONTAL / "upright"
+    run_cli("calibrate", "--source", upright, "--out", tmp_path / "other.json")
+    assert not list(tmp_path.glob("data/**/*.sqlite3"))
+    run_cli("calibrate", "--source", upright)
+    data = json.loads(run_cli("export", "--format", "json").stdout)
+    (calibration,) = data["calibrations"]
+    assert calibration["ok"] and calibration["view"] == "front" and calibration["frames"] >= 5
+    assert "head_height" in json.dumps(calibration)

@@ -112,10 +112,7 @@ class StoreHistory:
 
     def calibration(self, t: float, baseline: Baseline) -> None:
         at, offset = self._place(t)
-        values = {k: v for k, v in baseline.to_json().items()
-                  if isinstance(v, int | float) and k not in ("version", "frames")}
-        self.history.write_calibration(at, offset, view=baseline.view,
-                                       frames=baseline.frames, values=values)
+        write_calibration(self.history, at, offset, baseline)
 
     def close(self, t: float) -> None:
         if self._day is None:
@@ -127,3 +124,12 @@ class StoreHistory:
             self.history.end_session(self._session, utc)
         finally:
             self.history.close()
+
+
+def write_calibration(history: History, at_utc: float, utc_offset_s: int,
+                      baseline: Baseline) -> None:
+    """A new baseline into the store: its medians, never the frames it came from."""
+    values = {k: v for k, v in baseline.to_json().items()
+              if isinstance(v, int | float) and k not in ("version", "frames")}
+    history.write_calibration(at_utc, utc_offset_s, view=baseline.view,
+                              frames=baseline.frames, values=values)

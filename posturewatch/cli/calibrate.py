@@ -9,14 +9,17 @@ import sys
 from tqdm import tqdm
 
 from posturewatch.app.analysis import judge_source
+from posturewatch.app.local_time import now_utc, utc_offset_s
+from posturewatch.app.store_history import write_calibration
 from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
-from posturewatch.core.baseline import CalibrationError, build_baseline
+from posturewatch.core.baseline import Baseline, CalibrationError, build_baseline
 from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.settings import settings
 from posturewatch.storage.atomic import check_writable
 from posturewatch.storage.baseline_file import default_path, save_baseline
+from posturewatch.storage.history import History
 
 EPILOG = """examples:
   posturewatch calibrate --camera 0                sit tall until enough good frames (at most 30 s)
@@ -91,12 +94,24 @@ def run(args: argparse.Namespace) -> int:
             raise CalibrationError(f"{exc.problem}; frames not used: {seen}", exc.fix) from None
         raise
     save_baseline(baseline, out)
+    if args.out is None:  # the user's own baseline: part of their history
+        _record(baseline)
     if args.json:
         print(json.dumps({"path": str(out), "baseline": baseline.to_json()}, indent=2))
     else:
         span = "" if source.still else f" over {recorded:.1f} s"
         print(f"baseline saved to {out} ({baseline.frames} frames{span}, {baseline.view} view)")
     return 0
+
+
+def _record(baseline: Baseline) -> None:
+    """Into the history store (summary, export), like a calibration the monitor makes."""
+    at = now_utc()
+    history = History.open()
+    try:
+        write_calibration(history, at, utc_offset_s(at), baseline)
+    finally:
+        history.close()
 
 
 def _ask_monitor() -> int:
