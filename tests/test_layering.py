@@ -14,14 +14,15 @@ import pytest
 import posturewatch
 
 PACKAGE = Path(posturewatch.__file__).parent
-LAYERS = ("core", "capture", "storage", "app", "cli")
+LAYERS = ("core", "capture", "storage", "app", "desktop", "cli")
 # What each layer may import from the package, besides itself and posturewatch.errors.
 ALLOWED = {
     "core": set(),
     "capture": {"core"},
     "storage": {"core"},
     "app": {"core", "capture", "storage"},
-    "cli": {"core", "capture", "storage", "app"},
+    "desktop": {"core", "capture", "storage", "app"},
+    "cli": {"core", "capture", "storage", "app", "desktop"},
 }
 SHELL_LIBRARIES = {"cv2", "mediapipe", "platformdirs", "sqlite3", "tqdm"}
 # Calls that read a file, the clock or the terminal; the core takes all of these as inputs.
