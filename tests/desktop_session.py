@@ -113,7 +113,10 @@ def desktop_session(folder: Path, *, window_manager: bool = False) -> Iterator[D
     desktop = Desktop(env, folder)
     try:
         desktop.processes.append(subprocess.Popen(
-            ["Xvfb", f":{number}", "-screen", "0", f"{SCREEN_W}x600x24", "-nolisten", "tcp"],
+            # -noreset: by default Xvfb resets when its last client leaves, so the readiness
+            # probe's disconnect could make the next client (openbox, trayer) fail to connect.
+            ["Xvfb", f":{number}", "-screen", "0", f"{SCREEN_W}x600x24", "-nolisten", "tcp",
+             "-noreset"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         poll(lambda: desktop.ok("xdpyinfo"), 15, "Xvfb")
         if window_manager:

@@ -128,6 +128,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Once:
+    """A stop asked for from several threads (a signal, the monitor ending): ``first()`` is
+    True for the first caller only."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = False
+
+    def first(self) -> bool:
+        with self._lock:
+            done, self._done = self._done, True
+            return not done
+
+
 def _serve(monitor: Any, server: Any, *, headless: bool,
            args: argparse.Namespace) -> str | None:
     """Run the monitor in a worker thread; the tray or the printer in this one."""
@@ -135,9 +149,11 @@ def _serve(monitor: Any, server: Any, *, headless: bool,
 
     worker = threading.Thread(target=monitor.run, name="monitor")
     stop_ui: list[Callable[[], None]] = []
+    stopping = _Once()
 
     def on_signal(signum: int, frame: object) -> None:
         log.info("signal %d: stopping", signum)
+        stopping.first()
         monitor.stop()
         for stop in stop_ui:
             stop()
@@ -150,7 +166,7 @@ def _serve(monitor: Any, server: Any, *, headless: bool,
             dispatcher = Dispatcher(monitor, printer=lambda line: print(line, flush=True))
             dispatcher.run()
             return dispatcher.error
-        return _tray(monitor, stop_ui, args)
+        return _tray(monitor, stop_ui, args, stopping)
     finally:
         monitor.stop()
         worker.join(timeout=5)
@@ -158,7 +174,8 @@ def _serve(monitor: Any, server: Any, *, headless: bool,
             signal.signal(sig, handler)
 
 
-def _tray(monitor: Any, stop_ui: list[Callable[[], None]], args: argparse.Namespace) -> str | None:
+def _tray(monitor: Any, stop_ui: list[Callable[[], None]], args: argparse.Namespace,
+          stopping: _Once) -> str | None:
     from posturewatch.app.monitor import Calibrate, Pause, Resume, Snooze
     from posturewatch.desktop import focus
     from posturewatch.desktop.dispatch import Dispatcher
@@ -196,9 +213,12 @@ def _tray(monitor: Any, stop_ui: list[Callable[[], None]], args: argparse.Namesp
 
     def on_stopped(error: str | None) -> None:
         # From the dispatcher thread: the xorg backend stops reliably only from its own
-        # thread, which is this process's main thread, so ask it through a signal.
+        # thread, which is this process's main thread, so ask it through a signal; only
+        # if no signal is stopping it already, or ours could land after the handlers are
+        # restored and kill the process on its way out.
         if tray.backend == "xorg":
-            os.kill(os.getpid(), signal.SIGTERM)
+            if stopping.first():
+                os.kill(os.getpid(), signal.SIGTERM)
         else:
             tray.stop()
 
