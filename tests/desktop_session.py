@@ -144,7 +144,11 @@ def desktop_session(folder: Path, *, window_manager: bool = False) -> Iterator[D
         picker.write_text(f'#!/bin/sh\ngrep -m1 -F "$(cat {folder / "want"})"\n')
         picker.chmod(0o755)
         rc = folder / "dunstrc"
-        rc.write_text(f"[global]\n    dmenu = {picker} -p dunst\n")
+        # Notifications stay until the test answers them: dunst's own 10 s expiry could
+        # close one before a slow (loaded) run gets to press its button.
+        rc.write_text(f"[global]\n    dmenu = {picker} -p dunst\n"
+                      + "".join(f"[urgency_{u}]\n    timeout = 0\n"
+                                for u in ("low", "normal", "critical")))
         desktop.processes.append(subprocess.Popen(
             ["dunst", "-config", str(rc)], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))

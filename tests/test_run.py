@@ -136,6 +136,9 @@ def test_one_monitor_controlled_by_commands_survives_a_pulled_source_and_kill_9(
     try:
         poll(lambda: run_cli("status", "--json", check=False).returncode == 0, 30, "restart")
         assert status()["pid"] == again.pid
+        # its first frame judged (the model loads after the socket answers), so the stop
+        # below has an interval to flush
+        poll(lambda: status()["state"] != "starting", 60, "the first judged frame")
     finally:
         out, err = stop(again, signal.SIGINT)
     assert again.returncode == 0, err
