@@ -125,6 +125,32 @@ def _settled(result: FrameResult, state: Posture) -> FrameResult:
     return replace(result, state=state, reasons=result.reasons if state is Posture.SLOUCHED else ())
 
 
+class StepTally:
+    """Steps between frames in ``BIN_S`` bins (count and exact sum per bin), so the median
+    step needs no list of frames: memory grows with the number of distinct step lengths."""
+
+    def __init__(self) -> None:
+        self._bins: dict[int, list[float]] = {}  # bin -> [count, sum]
+
+    def add(self, gap: float) -> int:
+        """Tally a positive step; returns its bin."""
+        key = max(1, round(gap / BIN_S))
+        n_sum = self._bins.setdefault(key, [0, 0.0])
+        n_sum[0] += 1
+        n_sum[1] += gap
+        return key
+
+    def median(self) -> float | None:
+        """The mean of the bin holding the upper median (a constant step, exactly)."""
+        wanted = sum(n for n, _ in self._bins.values()) // 2
+        for key in sorted(self._bins):
+            n, total = self._bins[key]
+            if wanted < n:
+                return total / n
+            wanted -= n
+        return None
+
+
 class Totals:
     """Time and frames per state, added up as results arrive, so hours of camera use keep
     no list of frames. A frame stands for the time until the next frame, capped at
@@ -142,6 +168,7 @@ class Totals:
         self.interval = interval
         self.still = still
         self.counts = {state: 0 for state in Posture}
+        self._steps = StepTally()  # for the median step
         self._bins: dict[int, dict[Posture, list[float]]] = {}  # bin -> state -> [n, sum]
         self._flat = {state: 0.0 for state in Posture}  # zero steps (frames at one time)
         self._last: FrameResult | None = None
@@ -155,21 +182,15 @@ class Totals:
         if gap <= 0:  # not a step, and never capped
             self._flat[last.state] += gap
             return
-        tally = self._bins.setdefault(max(1, round(gap / BIN_S)), {})
+        tally = self._bins.setdefault(self._steps.add(gap), {})
         n_sum = tally.setdefault(last.state, [0, 0.0])
         n_sum[0] += 1
         n_sum[1] += gap
 
     def _step(self) -> float:
         """The larger of the interval and the (upper) median of the steps."""
-        bins = [(key, sum(n for n, _ in by_state.values()), sum(t for _, t in by_state.values()))
-                for key, by_state in sorted(self._bins.items())]
-        wanted = sum(n for _, n, _ in bins) // 2
-        for _, n, total in bins:
-            if wanted < n:
-                return max(self.interval, total / n)
-            wanted -= n
-        return self.interval
+        median = self._steps.median()
+        return self.interval if median is None else max(self.interval, median)
 
     def result(self, end: float | None = None) -> dict[str, Any]:
         """JSON-ready totals; ``end`` is the time the source covers, if known."""

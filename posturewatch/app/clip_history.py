@@ -10,13 +10,12 @@ session keyed by the clip's content hash and start, so storing it again replaces
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from posturewatch.app.analysis import GAP_INTERVALS, FrameResult
+from posturewatch.app.analysis import GAP_INTERVALS, FrameResult, StepTally
 from posturewatch.app.local_time import now_utc
 from posturewatch.capture.clip_facts import content_hash, creation_time
 from posturewatch.capture.sources import FrameSource
@@ -69,20 +68,23 @@ class ClipRecorder:
         self._engine = RuleEngine.from_config(config, catalog or load_catalog(),
                                               clock_offset_s=self.clock_offset_s)
         self._held: FrameResult | None = None
-        self._steps: list[float] = []  # sorted, for the typical step (as ``durations``)
+        self._steps = StepTally()  # for the typical step, as ``Totals`` counts it
         self._intervals: list[Interval] = []
         self._end_t = 0.0
 
     def _step(self) -> float:
-        median = self._steps[len(self._steps) // 2] if self._steps else 0.0
-        return max(self._interval, median)
+        median = self._steps.median()
+        return self._interval if median is None else max(self._interval, median)
 
     def push(self, result: FrameResult) -> None:
         held = self._held
         if held is not None:
-            if result.t > held.t:
-                bisect.insort(self._steps, result.t - held.t)
-            self._feed(held, min(result.t - held.t, GAP_INTERVALS * self._step()))
+            gap = result.t - held.t
+            if gap > 0:
+                self._steps.add(gap)
+            # the step is at least the interval, so only a longer gap can be capped
+            capped = gap > GAP_INTERVALS * self._interval
+            self._feed(held, min(gap, GAP_INTERVALS * self._step()) if capped else gap)
         self._held = result
         self._engine.observe(result.observation())
 

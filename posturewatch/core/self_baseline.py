@@ -72,6 +72,7 @@ class ViewWatch:
         self.baseline, self.s = baseline, s
         self._posture = without_view(baseline)
         self._recent: deque[tuple[float, bool]] = deque()
+        self._matching = 0  # frames in ``_recent`` that match, kept as they come and go
         self.stale = False
         self.stale_since: float | None = None
 
@@ -80,11 +81,13 @@ class ViewWatch:
             return self.stale
         if slouch_score(m, self._posture, self.s) >= _UPRIGHT_LOOKING:
             return self.stale
-        self._recent.append((t, view_matches(m, self.baseline, self.s)))
+        matches = view_matches(m, self.baseline, self.s)
+        self._recent.append((t, matches))
+        self._matching += matches
         while self._recent and self._recent[0][0] < t - self.s.view_window_s:
-            self._recent.popleft()
+            self._matching -= self._recent.popleft()[1]
         span = t - self._recent[0][0]
-        share = sum(ok for _, ok in self._recent) / len(self._recent)
+        share = self._matching / len(self._recent)
         if not self.stale and span >= self.s.view_window_s / 3 and share < _MATCH_SHARE_STALE:
             self.stale, self.stale_since = True, t
         elif self.stale and share >= _MATCH_SHARE_FRESH:
