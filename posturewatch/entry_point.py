@@ -22,9 +22,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if not _caused_by_interrupt(exc):
             raise
-        code = _interrupted()
+        code = interrupted()
     except KeyboardInterrupt:
-        code = _interrupted()
+        code = interrupted()
     # The work is done: a Ctrl-C now, or one still pending from a native call, must not
     # turn the exit into a traceback or a kill.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -33,10 +33,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _interrupted() -> int:
+def interrupted() -> int:
+    """Say so in one line and return the exit status. An object the Ctrl-C left half-built
+    (MediaPipe's ``Image`` interrupted in its constructor) complains from ``__del__`` when it
+    is freed; the process is ending, so those complaints are silenced."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: no traceback either
+    sys.unraisablehook = _ignore_unraisable
     print("posturewatch: interrupted", file=sys.stderr)
     return INTERRUPTED
+
+
+def _ignore_unraisable(_unraisable: object) -> None:
+    return None
 
 
 def _caused_by_interrupt(exc: BaseException) -> bool:

@@ -11,6 +11,7 @@ from posturewatch import __version__
 from posturewatch.capture import native_logs as quiet
 from posturewatch.cli.commands import COMMANDS
 from posturewatch.cli.parsing import add_global_options
+from posturewatch.entry_point import interrupted
 from posturewatch.errors import PostureWatchError
 
 EPILOG = """examples:
@@ -51,7 +52,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"posturewatch: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("posturewatch: interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
     except BrokenPipeError:
         return 0
