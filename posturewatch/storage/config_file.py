@@ -66,11 +66,19 @@ def _line_of(text: str, section: str, key: str | None) -> int:
 
 def _parse(path: Path | Traversable) -> tuple[dict[str, Any], str]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(
             f"cannot read config {path}: {exc.strerror or exc}",
             "check the path given to --config",
+        ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; a stray Latin-1 byte is common
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{path}:{line}: byte 0x{data[exc.start]:02x} is not UTF-8 text",
+            "save the file as UTF-8 (or retype the character on that line)",
         ) from None
     try:
         return tomllib.loads(text), text
