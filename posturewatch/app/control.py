@@ -28,6 +28,7 @@ import math
 import os
 import re
 import secrets
+import select
 import socket
 import stat
 import sys
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 
 MAX_REQUEST = 4096  # bytes: a request is a few dozen
 TIMEOUT_S = 2.0  # a client has this long to prove the key and say what it wants
+MAX_CLIENTS = 4  # answered at once, each in its own thread; more are hung up on
 KEY_BYTES = 32
 COMMANDS = ("status", "pause", "resume", "snooze", "calibrate")
 
@@ -104,7 +106,8 @@ def read_key(path: Path) -> bytes:
     return key
 
 
-def _proof(key: bytes, challenge: bytes) -> bytes:
+def proof(key: bytes, challenge: bytes) -> bytes:
+    """What a client sends back for the server's random ``challenge``."""
     return hmac.new(key, b"posturewatch control " + challenge, hashlib.sha256).digest()
 
 
@@ -164,7 +167,8 @@ class _Deadline:
     def __init__(self, conn: Connection, seconds: float) -> None:
         self._conn, self._lock, self._done = conn, threading.Lock(), False
         self.end = time.monotonic() + seconds
-        self._timer = threading.Timer(seconds, self._hang_up)
+        # later than the end ``poll`` waits for, so a silent client still hears why
+        self._timer = threading.Timer(seconds + 0.5, self._hang_up)
         self._timer.daemon = True
         if isinstance(conn, Connection):  # a socket's file descriptor (POSIX)
             self._timer.start()
@@ -197,10 +201,24 @@ def _receive(conn: Any, deadline: _Deadline, limit: int) -> bytes:
         raise BadRequest(f"not a request message, or over {limit} bytes ({exc})") from None
 
 
+def _drain(conn: Any, limit: int = 1 << 16) -> None:
+    """Read and drop what a refused client still had on its way: a POSIX socket closed
+    with unread input resets the connection, and the client would lose the error."""
+    if not isinstance(conn, Connection):
+        return
+    fd, dropped = conn.fileno(), 0  # not conn.poll: a refused length leaves it unreadable
+    while dropped < limit and select.select([fd], [], [], 0)[0]:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return
+        dropped += len(chunk)
+
+
 class ControlServer:
-    """Answers requests in a thread of its own, one client at a time (each has at most
-    ``TIMEOUT_S`` to speak); talks to the monitor only by commands and by reading its
-    latest status snapshot."""
+    """Accepts clients in a thread of its own and answers each in a short-lived thread
+    (at most ``MAX_CLIENTS`` at once, each given ``TIMEOUT_S`` to speak), so a client that
+    hangs delays nobody; talks to the monitor only by commands and by reading its latest
+    status snapshot."""
 
     def __init__(self, monitor: Monitor) -> None:
         self.monitor = monitor
@@ -220,6 +238,7 @@ class ControlServer:
         else:
             self._listener = Listener(self.address, self.family, backlog=8)
         self._stop = threading.Event()
+        self._clients = threading.BoundedSemaphore(MAX_CLIENTS)
         self._thread = threading.Thread(target=self._serve, name="control", daemon=True)
 
     def start(self) -> None:
@@ -248,12 +267,22 @@ class ControlServer:
             if self._stop.is_set():
                 conn.close()
                 return
-            try:
-                self.answer(conn)
-            except Exception:  # never the end of the control thread
-                log.warning("control request failed", exc_info=True)
-            finally:
+            if not self._clients.acquire(blocking=False):
+                log.info("control channel: %d clients at once already; one dropped",
+                         MAX_CLIENTS)
                 conn.close()
+                continue
+            threading.Thread(target=self._client, args=(conn,), name="control client",
+                             daemon=True).start()
+
+    def _client(self, conn: Any) -> None:
+        try:
+            self.answer(conn)
+        except Exception:  # never more than this one client's end
+            log.warning("control request failed", exc_info=True)
+        finally:
+            conn.close()
+            self._clients.release()
 
     def answer(self, conn: Any) -> None:
         """One client, start to end: challenge, proof, request, answer."""
@@ -272,9 +301,11 @@ class ControlServer:
         deadline.finish()
         with contextlib.suppress(OSError):
             conn.send_bytes(json.dumps(reply).encode())
+            if "error" in reply:
+                _drain(conn)
 
     def _handle(self, conn: Any, challenge: bytes, deadline: _Deadline) -> dict[str, Any]:
-        if not hmac.compare_digest(_receive(conn, deadline, 64), _proof(self._key, challenge)):
+        if not hmac.compare_digest(_receive(conn, deadline, 64), proof(self._key, challenge)):
             raise BadRequest("wrong control key: a client of another monitor, or of "
                              "another user")
         request = parse_request(_receive(conn, deadline, MAX_REQUEST))
@@ -320,7 +351,7 @@ def _exchange(conn: Any, key: bytes, message: dict[str, Any], timeout: float) ->
             raise TimeoutError(f"no answer within {timeout:g} s")
         return conn.recv_bytes(1 << 20)
 
-    conn.send_bytes(_proof(key, receive()))
+    conn.send_bytes(proof(key, receive()))
     conn.send_bytes(json.dumps(message).encode())
     answer = json.loads(receive())
     if not isinstance(answer, dict):
