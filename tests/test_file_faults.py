@@ -137,9 +137,25 @@ def damaged(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_damaged_store_is_found_on_open_by_every_command(
-    damaged: Path, tmp_path: Path, model: Path, pools: dict
+@pytest.fixture
+def foreign(tmp_path: Path) -> Path:
+    """Another program's SQLite database where the store should be."""
+    path = tmp_path / "history.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE notes (text TEXT)")
+    db.execute("INSERT INTO notes VALUES ('mine')")
+    db.commit()
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize(("kind", "problem"), [("damaged", "unreadable or corrupt"),
+                                                ("foreign", "not a posturewatch history store")])
+def test_a_damaged_or_foreign_store_is_found_on_open_by_every_command(
+    kind: str, problem: str, request: pytest.FixtureRequest, tmp_path: Path, model: Path,
+    pools: dict,
 ) -> None:
+    damaged: Path = request.getfixturevalue(kind)
     before = damaged.read_bytes()
     clip = write_clip(tmp_path / "clip.mp4", [(pools["upright"], 2)], fps=5)
     out = tmp_path / "report.json"
@@ -147,8 +163,7 @@ def test_a_damaged_store_is_found_on_open_by_every_command(
                  ["run", "--source", clip, "--headless"]):
         result = run_cli(*argv, "--store", damaged, check=False)
         assert result.returncode == 8, (argv, result.stderr)
-        assert_one_line_error(result, f"history store {damaged}", "unreadable or corrupt",
-                              "move it aside")
+        assert_one_line_error(result, f"history store {damaged}", problem, "untouched")
         assert result.stdout == ""  # nothing analysed, summed up or exported first
     assert damaged.read_bytes() == before  # nothing written
     assert not out.exists()
