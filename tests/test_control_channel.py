@@ -227,3 +227,14 @@ def test_the_lock_refuses_a_planted_symlink_and_a_second_holder(tmp_path: Path) 
     second = InstanceLock(folder)
     second.acquire()  # released: free again
     second.release()
+
+
+def test_a_socket_path_over_the_system_limit_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deep = tmp_path / ("r" * 60) / ("u" * 60)  # AF_UNIX paths end at 108 bytes (104: macOS)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(deep))
+    with pytest.raises(control.PostureWatchError, match="cannot open the control channel") as e:
+        control.ControlServer(_Monitor())  # type: ignore[arg-type]
+    assert "\n" not in str(e.value)
+    assert list((deep / "posturewatch").iterdir()) == []  # no key left behind

@@ -225,21 +225,32 @@ class ControlServer:
         self.family, self.address = address()
         self._key = secrets.token_bytes(KEY_BYTES)
         self.key_path = key_path()
-        write_private(self.key_path, self._key)
-        if self.family == "AF_UNIX":
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.address)  # left by a monitor killed; the lock says it is gone
-            old = os.umask(0o177)
-            try:
-                self._listener = Listener(self.address, self.family, backlog=8)
-            finally:
-                os.umask(old)
-            os.chmod(self.address, 0o600)
-        else:
-            self._listener = Listener(self.address, self.family, backlog=8)
+        try:
+            write_private(self.key_path, self._key)
+            self._listener = self._listen()
+        except OSError as exc:  # e.g. a socket path over the system's limit (104 on macOS)
+            with contextlib.suppress(OSError):
+                self.key_path.unlink()
+            raise PostureWatchError(f"cannot open the control channel {self.address}: "
+                                    f"{exc.strerror or exc}",
+                                    "check the runtime folder (a shorter "
+                                    "XDG_RUNTIME_DIR or TMPDIR)") from None
         self._stop = threading.Event()
         self._clients = threading.BoundedSemaphore(MAX_CLIENTS)
         self._thread = threading.Thread(target=self._serve, name="control", daemon=True)
+
+    def _listen(self) -> Listener:
+        if self.family != "AF_UNIX":
+            return Listener(self.address, self.family)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.address)  # left by a monitor killed; the lock says it is gone
+        old = os.umask(0o177)
+        try:
+            listener = Listener(self.address, self.family, backlog=8)
+        finally:
+            os.umask(old)
+        os.chmod(self.address, 0o600)
+        return listener
 
     def start(self) -> None:
         self._thread.start()
@@ -296,9 +307,12 @@ class ControlServer:
             reply = {"error": str(exc)}
         except (OSError, EOFError) as exc:  # the client hung up: nobody to answer
             log.debug("control client gone: %s", exc)
-            deadline.finish()
             return
-        deadline.finish()
+        except Exception as exc:  # a bug here must not leave the client waiting
+            log.warning("control request failed", exc_info=True)
+            reply = {"error": f"the monitor could not answer ({exc!r})"}
+        finally:
+            deadline.finish()  # before the connection can be closed and its number reused
         with contextlib.suppress(OSError):
             conn.send_bytes(json.dumps(reply).encode())
             if "error" in reply:
