@@ -95,7 +95,7 @@ def test_the_defaults_fit_together_and_a_fitting_pair_is_taken(tmp_path: Path) -
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999"])
 def test_a_baseline_with_nan_or_inf_is_refused(tmp_path: Path, value: str) -> None:
     path = tmp_path / "baseline.json"
-    path.write_text('{"version": 2, "view": "front", "head_height": %s, "frames": 30}' % value)
+    path.write_text(f'{{"version": 2, "view": "front", "head_height": {value}, "frames": 30}}')
     result = run_cli("analyze", "none.jpg", "--baseline", path, check=False)
     assert_one_line_error(result, f"baseline {path} is not a posturewatch baseline", value,
                           "run `posturewatch calibrate`")

@@ -12,7 +12,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-
 # The longest pause or snooze asked for by duration: a week covers any holiday weekend; a
 # longer one is "until resumed" (no duration), not a date decades away that no calendar
 # function can show.
