@@ -63,13 +63,13 @@ def test_a_byte_that_is_not_utf8_is_one_line_and_a_running_reload_keeps_the_old_
      ("monitor.slow_interval_s", "sitting.max_gap_s"), "at least 30"),
     ("[monitor]\ninterval_s = 8.0\nmedium_interval_s = 8.0\n",
      ("monitor.interval_s", "sitting.max_gap_s"), "at least 16"),
-    ("[source]\nfps = 0.1\n", ("source.fps", "sitting.max_gap_s"), "at least 20"),
+    ("[source]\nfps = 0.1\n", ("source.fps", "sitting.max_gap_s"), "fps to at least 0.2"),
     ("[monitor]\ncamera_retry_min_s = 120.0\ncamera_retry_max_s = 60.0\n",
      ("monitor.camera_retry_min_s", "monitor.camera_retry_max_s"), "at most"),
     ("[calibration]\nmin_frames = 30\n", ("calibration.min_frames", "calibration.target_frames"),
-     "always fails"),
+     "always fail"),
     ("[classifier]\nself_window_s = 30.0\nself_stretch_s = 60.0\n",
-     ("classifier.self_stretch_s", "classifier.self_window_s"), "never"),
+     ("classifier.self_stretch_s", "classifier.self_window_s"), "no self-baseline"),
 ])
 def test_settings_that_pass_alone_but_not_together_are_refused_naming_both(
     tmp_path: Path, text: str, keys: tuple[str, str], fix: str

@@ -102,5 +102,5 @@ def duration_arg(text: str) -> float:
     if seconds > MAX_DURATION_S:
         raise argparse.ArgumentTypeError(
             f"a duration up to {MAX_DURATION_S / 3600:g}h (7 days), not {text!r}; leave it "
-            "out to pause until `posturewatch resume`")
+            "out for no end (a pause lasts until `posturewatch resume`)")
     return seconds

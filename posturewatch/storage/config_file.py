@@ -177,9 +177,7 @@ def _refuse_clashes(merged: dict[str, dict[str, Any]], origins: dict[str, str]) 
     the one set last was written."""
     for clash in clashes(merged):
         where = next((origins[k] for k in reversed(list(origins)) if k in clash.keys), "")
-        first, second = clash.keys
-        raise ConfigError(f"{where}: {first} and {second} do not fit together: "
-                          f"{clash.problem}", clash.fix)
+        raise ConfigError(f"{where}: {clash.problem}", clash.fix)
 
 
 def load_config(path: Path | None = None, *, user_file: Path | None = None) -> Config:
