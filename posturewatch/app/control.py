@@ -46,7 +46,7 @@ from posturewatch.storage.instance_lock import AlreadyRunning, InstanceLock, Loc
 from posturewatch.storage.paths import runtime_dir
 
 __all__ = ["AlreadyRunning", "ControlServer", "InstanceLock", "LockRefused", "NotRunning",
-           "address", "instance_lock", "request"]
+           "address", "request"]
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +63,6 @@ class NotRunning(PostureWatchError):
 
 class BadRequest(ValueError):
     """A request refused with its reason (sent back as ``{"error": reason}``)."""
-
-
-def instance_lock() -> InstanceLock:
-    return InstanceLock(runtime_dir())
 
 
 def address(platform: str = sys.platform, *, user: str | None = None) -> tuple[str, str]:

@@ -59,7 +59,7 @@ def has_display() -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from posturewatch.app.clock import SystemClock
-    from posturewatch.app.control import ControlServer, instance_lock
+    from posturewatch.app.control import ControlServer, InstanceLock
     from posturewatch.app.grabbers import CameraGrabber, Grabber, ReplayGrabber
     from posturewatch.app.history_sink import HistorySink, LogHistory
     from posturewatch.app.monitor import Monitor, save_to
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     config = frame_input.load(args)
     if args.source is not None and not args.source.is_file():
         raise SourceError(f"no recording at {args.source}", "check the path given to --source")
-    lock = instance_lock()
+    lock = InstanceLock()
     lock.acquire()
     try:
         log_file = log_to_file()

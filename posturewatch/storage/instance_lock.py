@@ -19,6 +19,7 @@ import filelock
 
 from posturewatch.errors import PostureWatchError
 from posturewatch.storage.atomic import write_private
+from posturewatch.storage.paths import runtime_dir
 
 
 class AlreadyRunning(PostureWatchError):
@@ -32,7 +33,8 @@ class LockRefused(PostureWatchError):
 class InstanceLock:
     """Held for the monitor's lifetime; a second ``run`` cannot take it."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path | None = None) -> None:
+        folder = folder if folder is not None else runtime_dir()
         self.path = folder / "monitor.lock"
         self.pid_path = folder / "monitor.pid"
         self._lock = filelock.FileLock(self.path, timeout=0, mode=0o600,
