@@ -82,7 +82,8 @@ def read_key(path: Path) -> bytes:
     """The running monitor's key; refused if the file is a link, or (POSIX) not this
     user's alone, since then someone else could have written or read it."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # O_BINARY: Windows would otherwise translate line ends inside the random key
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise NotRunning("no monitor is running", "start one with `posturewatch run`") \
             from None
