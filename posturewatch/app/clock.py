@@ -4,12 +4,12 @@ The monitor's timeline needs a clock that keeps counting while the machine sleep
 never set (a wall-clock change must not move it), and, to tell a suspend from a stall, a
 second one that stops while the machine sleeps. Each platform names them differently:
 
-| platform | elapsed (counts suspended time) | awake (stops in a suspend) |
-|---|---|---|
-| Linux | ``CLOCK_BOOTTIME`` | ``CLOCK_MONOTONIC`` |
-| macOS | ``CLOCK_MONOTONIC`` (clock_gettime(3): "continue[s] to increment while the system is asleep") | ``CLOCK_UPTIME_RAW`` (``mach_absolute_time``) |
-| Windows | ``QueryInterruptTime`` (Windows 10), else ``GetTickCount64``: both count sleep and hibernation | ``QueryUnbiasedInterruptTime`` |
-| elsewhere | ``time.monotonic`` | the same: suspends are not told apart |
+- Linux: elapsed ``CLOCK_BOOTTIME``, awake ``CLOCK_MONOTONIC``;
+- macOS: elapsed ``CLOCK_MONOTONIC`` (its clock_gettime(3) says it keeps counting while
+  the system is asleep), awake ``CLOCK_UPTIME_RAW`` (``mach_absolute_time``);
+- Windows: elapsed ``QueryInterruptTime`` (Windows 10), else ``GetTickCount64`` (both
+  count sleep and hibernation), awake ``QueryUnbiasedInterruptTime``;
+- elsewhere: ``time.monotonic`` for both (suspends are not told apart).
 
 The wall clock is read only for what it is for: the calendar and what the user is shown.
 """
