@@ -36,10 +36,10 @@ import threading
 import time
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from posturewatch.app.monitor import Calibrate, Command, Monitor, Pause, Resume, Snooze
-from posturewatch.core.monitor_status import MAX_DURATION_S
+from posturewatch.app.monitor_messages import Calibrate, Command, Pause, Resume, Snooze
+from posturewatch.core.monitor_status import MAX_DURATION_S, Status
 from posturewatch.errors import PostureWatchError
 from posturewatch.storage.atomic import write_private
 from posturewatch.storage.instance_lock import AlreadyRunning, InstanceLock, LockRefused
@@ -59,6 +59,14 @@ COMMANDS = ("status", "pause", "resume", "snooze", "calibrate")
 
 class NotRunning(PostureWatchError):
     exit_code = 1
+
+
+class Controlled(Protocol):
+    """What the server needs of the monitor (so the CLI's clients never import it)."""
+
+    def submit(self, command: Command, done: threading.Event | None = None) -> None: ...
+
+    def status(self) -> Status: ...
 
 
 class BadRequest(ValueError):
@@ -217,7 +225,7 @@ class ControlServer:
     hangs delays nobody; talks to the monitor only by commands and by reading its latest
     status snapshot."""
 
-    def __init__(self, monitor: Monitor) -> None:
+    def __init__(self, monitor: Controlled) -> None:
         self.monitor = monitor
         self.family, self.address = address()
         self._key = secrets.token_bytes(KEY_BYTES)
