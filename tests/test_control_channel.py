@@ -124,7 +124,7 @@ def test_malformed_and_extreme_requests_never_harm_the_running_monitor(
             halfway.sendall(struct.pack("!i", 50) + b"half")
             started = time.monotonic()
             assert state()["state"] != "paused"
-            assert time.monotonic() - started < 1.5  # not behind them
+            assert time.monotonic() - started < 1.9  # not behind them (they have 2 s)
             silent_frames = frames_of(read_all(silent))
             assert len(frames_of(read_all(halfway))) == 1  # the challenge, then the end
         assert "nothing received within 2 s" in json.loads(silent_frames[-1])["error"]
