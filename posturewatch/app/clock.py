@@ -51,11 +51,12 @@ def _posix(clocks: Any, elapsed: str, awake: str) -> ClockSources | None:
                         lambda: clocks.clock_gettime(ids[1]), (elapsed, awake))
 
 
-def _windows(kernel32: Any) -> ClockSources | None:
+def _windows(*dlls: Any) -> ClockSources | None:
     import ctypes
 
     def counter(name: str) -> Callable[[], float] | None:
-        function = getattr(kernel32, name, None)
+        function = next((f for dll in dlls if (f := getattr(dll, name, None)) is not None),
+                        None)
         if function is None:
             return None
 
@@ -70,7 +71,7 @@ def _windows(kernel32: Any) -> ClockSources | None:
         return None
     if (elapsed := counter("QueryInterruptTime")) is not None:
         return ClockSources(elapsed, awake, ("QueryInterruptTime", "QueryUnbiasedInterruptTime"))
-    ticks = kernel32.GetTickCount64
+    ticks = dlls[0].GetTickCount64
     ticks.restype = ctypes.c_ulonglong
     return ClockSources(lambda: ticks() / 1e3, awake,
                         ("GetTickCount64", "QueryUnbiasedInterruptTime"))
@@ -86,14 +87,22 @@ def clock_sources(platform: str = sys.platform, *, clocks: Any = time,
     elif platform == "darwin":
         found = _posix(clocks, "CLOCK_MONOTONIC", "CLOCK_UPTIME_RAW")
     elif platform == "win32":
-        if kernel32 is None:
-            import ctypes
-
-            kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined]
-        found = _windows(kernel32)
+        found = _windows(*([kernel32] if kernel32 is not None else _windows_dlls()))
     if found is None:  # never the wall clock: setting it would move the timeline
         return ClockSources(time.monotonic, time.monotonic, ("monotonic", "monotonic"))
     return found
+
+
+def _windows_dlls() -> list[Any]:
+    """kernel32, and the API set that exports ``QueryInterruptTime`` (Windows 10 on)."""
+    import ctypes
+
+    dlls = [ctypes.WinDLL("kernel32")]  # type: ignore[attr-defined]
+    try:
+        dlls.append(ctypes.WinDLL("api-ms-win-core-realtime-l1-1-1"))  # type: ignore[attr-defined]
+    except OSError:
+        pass
+    return dlls
 
 
 class SystemClock:
