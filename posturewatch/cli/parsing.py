@@ -6,6 +6,8 @@ import argparse
 import math
 from pathlib import Path
 
+from posturewatch.core.monitor_status import MAX_DURATION_S
+
 
 def add_command(
     sub: argparse._SubParsersAction, name: str, *, help: str, description: str, epilog: str
@@ -97,4 +99,8 @@ def duration_arg(text: str) -> float:
                       for n, u in re.findall(r"(\d+(?:\.\d+)?)\s*(h|min|m|s)", text))
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"a duration above 0, not {text!r}")
+    if seconds > MAX_DURATION_S:
+        raise argparse.ArgumentTypeError(
+            f"a duration up to {MAX_DURATION_S / 3600:g}h (7 days), not {text!r}; leave it "
+            "out for no end (a pause lasts until `posturewatch resume`)")
     return seconds

@@ -2,7 +2,8 @@
 
 A camera taken by another app (a video call) or unplugged is not an error to stop on: the
 monitor shows "camera problem" and retries, quickly at first, then every
-``max_retry_s``, and recovers by itself. Time is an input.
+``max_retry_s`` for as long as it takes (days: the doubling stops at the cap, so the
+wait never overflows), and recovers by itself. Time is an input.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ class CameraHealth:
         if self.problem is None:
             self.since = t
         self.problem = problem
-        delay = min(self.settings.max_retry_s, self.settings.min_retry_s * 2 ** self._failures)
-        self._failures += 1
+        delay = min(self.settings.max_retry_s, self.settings.min_retry_s * 2.0 ** self._failures)
+        if delay < self.settings.max_retry_s:  # at the cap the count stops: no overflow
+            self._failures += 1
         self.next_try = t + delay
         return self.next_try
 

@@ -2,9 +2,11 @@
 
 The caller reads three clocks and passes the readings in (nothing here reads a clock):
 
-- ``monotonic``: stops while the machine is suspended (Linux ``CLOCK_MONOTONIC``, macOS);
-- ``elapsed``: keeps counting through a suspend (Linux ``CLOCK_BOOTTIME``; elsewhere the
-  wall clock), the monitor's timeline ``t``;
+- ``monotonic``: stops while the machine is suspended (Linux ``CLOCK_MONOTONIC``, macOS
+  ``CLOCK_UPTIME_RAW``, Windows unbiased interrupt time);
+- ``elapsed``: keeps counting through a suspend and is never set (Linux ``CLOCK_BOOTTIME``,
+  macOS ``CLOCK_MONOTONIC``, Windows interrupt time; ``app/clock.py`` has the table), the
+  monitor's timeline ``t``;
 - ``wall``: seconds since the epoch (UTC), for what the user is shown;
 - ``local``: the wall clock as the local calendar reads it (``wall`` plus the current UTC
   offset), for active hours, the daily cap and day totals.

@@ -12,6 +12,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+# The longest pause or snooze asked for by duration: a week covers any holiday weekend; a
+# longer one is "until resumed" (no duration), not a date decades away that no calendar
+# function can show.
+MAX_DURATION_S = 7 * 86_400.0
+
 
 class TrayState(StrEnum):
     """What the tray shows, by colour and by shape."""

@@ -1,5 +1,6 @@
 """Files are written whole or not at all: a temporary file beside the target, flushed to
-disk, then renamed over it, with the permissions the user's umask gives new files.
+disk, then renamed over it. A file replaced keeps its permission bits (a 0600 file stays
+0600); a new one gets what the user's umask gives new files.
 
 A target that is not a regular file (``/dev/null``, a FIFO, ``/dev/stdout`` on a pipe) is
 never renamed over: that would replace the device with a file. Such targets are written
@@ -97,6 +98,14 @@ def _umask() -> int:
     return mask
 
 
+def _mode_for(target: Path) -> int:
+    """The replaced file's permission bits, or the umask's for a new file."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
 @contextmanager
 def spooled(open_destination: Callable[[], AbstractContextManager[TextIO]]) -> Iterator[TextIO]:
     """Write to an anonymous temporary file, copied to the destination (opened only then)
@@ -147,7 +156,7 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
             except OSError as exc:
                 raise _failure(path, exc) from None
         try:
-            os.chmod(tmp, 0o666 & ~_umask())
+            os.chmod(tmp, _mode_for(target))
             os.replace(tmp, target)
         except OSError as exc:
             raise _failure(path, exc) from None
@@ -159,3 +168,20 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
 def write_atomic(path: Path, text: str) -> None:
     with atomic_output(path) as out:
         out.write(text)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """``data`` as a file only this user may read (0600 on POSIX; the user's own folder
+    elsewhere), written whole: a new file beside it (created exclusively, so a planted
+    link is never followed), then renamed over it, which replaces a link rather than
+    writing through it. For secrets and lock-side files in the runtime folder."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

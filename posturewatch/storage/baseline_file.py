@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from posturewatch.core.baseline import Baseline, CalibrationError
@@ -18,9 +19,24 @@ def save_baseline(baseline: Baseline, path: Path) -> None:
     write_atomic(path, json.dumps(baseline.to_json(), indent=2) + "\n")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses as inf
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
+def _no_constant(name: str) -> None:
+    """NaN and Infinity are not JSON numbers; Python accepts them unless told not to, and
+    a NaN baseline would judge every frame upright (every comparison with it is false)."""
+    raise ValueError(f"{name} is not a number")
+
+
 def load_baseline(path: Path) -> Baseline:
     try:
-        return Baseline.from_json(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_float=_finite,
+                          parse_constant=_no_constant)
+        return Baseline.from_json(data)
     except FileNotFoundError:
         raise CalibrationError(
             f"no baseline file at {path}", "run `posturewatch calibrate` or fix --baseline"

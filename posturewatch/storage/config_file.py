@@ -2,7 +2,9 @@
 
 A user file (platform config dir) overrides it, ``--config PATH`` overrides both. A key the
 defaults do not have, a value of the wrong type, or one outside the ``# range:`` or
-``# choices:`` written in the comment above the default is refused with file, key and line.
+``# choices:`` written in the comment above the default is refused with file, key and line;
+so are two settings that pass one by one but contradict each other
+(``core.settings.clashes``), naming both keys.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from posturewatch.core.settings import Config
+from posturewatch.core.settings import Config, clashes
 from posturewatch.errors import ConfigError
 from posturewatch.storage.paths import bundled_config, user_config_file
 
@@ -66,11 +68,19 @@ def _line_of(text: str, section: str, key: str | None) -> int:
 
 def _parse(path: Path | Traversable) -> tuple[dict[str, Any], str]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(
             f"cannot read config {path}: {exc.strerror or exc}",
             "check the path given to --config",
+        ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; a stray Latin-1 byte is common
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{path}:{line}: byte 0x{data[exc.start]:02x} is not UTF-8 text",
+            "save the file as UTF-8 (or retype the character on that line)",
         ) from None
     try:
         return tomllib.loads(text), text
@@ -137,6 +147,7 @@ def _overlay(
     base: dict[str, dict[str, Any]],
     rules: dict[tuple[str, str], Rule],
     path: Path,
+    origins: dict[str, str],
 ) -> None:
     data, text = _parse(path)
     for section, table in data.items():
@@ -158,6 +169,15 @@ def _overlay(
                     "remove it or fix its spelling (`posturewatch config show` lists every key)",
                 )
             base[section][key] = _check(path, text, section, key, value, rules[(section, key)])
+            origins[f"{section}.{key}"] = f"{path}:{_line_of(text, section, key)}"
+
+
+def _refuse_clashes(merged: dict[str, dict[str, Any]], origins: dict[str, str]) -> None:
+    """Settings that pass one by one but not together, refused naming both keys and where
+    the one set last was written."""
+    for clash in clashes(merged):
+        where = next((origins[k] for k in reversed(list(origins)) if k in clash.keys), "")
+        raise ConfigError(f"{where}: {clash.problem}", clash.fix)
 
 
 def load_config(path: Path | None = None, *, user_file: Path | None = None) -> Config:
@@ -168,12 +188,14 @@ def load_config(path: Path | None = None, *, user_file: Path | None = None) -> C
     merged = {section: dict(table) for section, table in defaults.items()}
     files = [str(defaults_file)]
     user = user_file if user_file is not None else user_config_file()
+    origins: dict[str, str] = {}
     if user.is_file():
-        _overlay(merged, rules, user)
+        _overlay(merged, rules, user, origins)
         files.append(str(user))
     if path is not None:
         if not path.is_file():
             raise ConfigError(f"config file not found: {path}", "check the path given to --config")
-        _overlay(merged, rules, path)
+        _overlay(merged, rules, path, origins)
         files.append(str(path))
+    _refuse_clashes(merged, origins)
     return Config(merged, tuple(files))

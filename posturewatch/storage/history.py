@@ -34,7 +34,9 @@ File rules: WAL journal (readers never block the writer and see only committed
 transactions), ``synchronous=FULL``, ``secure_delete`` (deleted rows are zeroed, so
 ``forget`` leaves nothing behind). ``PRAGMA user_version`` is the schema version: an older
 file is migrated in a transaction, a newer one refused with one line. A file that is not a
-posturewatch store, or is corrupt, is refused with one line and never written to.
+posturewatch store, or is corrupt (``PRAGMA quick_check`` on open, so a damaged page is
+found before any work rather than by the query that happens to touch it), is refused with
+one line and never written to.
 """
 
 from __future__ import annotations
@@ -234,6 +236,8 @@ class History:
             raise _refuse(self.path, f"schema version {version} is newer than this "
                           f"posturewatch understands ({SCHEMA_VERSION})",
                           "upgrade posturewatch; the file was left untouched")
+        if not new and (problem := db.execute("PRAGMA quick_check(1)").fetchone()[0]) != "ok":
+            raise sqlite3.DatabaseError(problem.splitlines()[-1])  # damaged pages: refused
         db.execute("PRAGMA foreign_keys = ON")
         if readonly and version == SCHEMA_VERSION:
             return  # a reader: nothing to set up (an older file is still upgraded first)
@@ -294,6 +298,9 @@ class History:
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             return _refuse(self.path, f"cannot {what} it: another posturewatch holds it",
                            "wait a moment and try again")
+        if type(exc) is sqlite3.DatabaseError:  # "malformed", "not a database": damage
+            return _refuse(self.path, f"unreadable or corrupt ({exc})",
+                           "move it aside to start a new history; it was left untouched")
         return _refuse(self.path, f"cannot {what} it ({exc})",
                        "check the disk has room and the file is writable")
 

@@ -33,6 +33,20 @@ def user_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP))
 
 
+def runtime_dir() -> Path:
+    """The user's runtime folder (the instance lock, the control socket and its key),
+    created user-only (0700 on POSIX)."""
+    import os
+    import warnings
+
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        folder = Path(platformdirs.user_runtime_dir(APP))
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)
+    return folder
+
+
 def bundled_config(name: str) -> Traversable:
     """A file from the project's top-level ``config/``."""
     return files("posturewatch.shipped_config").joinpath(name)
