@@ -1,0 +1,364 @@
+"""The tray icon and its menu as a StatusNotifierItem with a DBusMenu, over D-Bus.
+
+What KDE, GNOME (AppIndicator extension), Xfce, Cinnamon, MATE, LXQt and waybar show in
+their status area, with nothing but pure-pip dbus-fast (which desktop-notifier brings
+anyway): no PyGObject, no compiler. Only the session bus is used, and only over its unix
+socket (a bus reached over TCP is treated as no host: the monitor opens no network socket).
+
+Protocols: the freedesktop/KDE StatusNotifierItem spec (``org.kde.StatusNotifierItem`` at
+``/StatusNotifierItem``, registered with ``org.kde.StatusNotifierWatcher``) and Canonical's
+``com.canonical.dbusmenu`` (layout version 3) at ``/MenuBar``. The D-Bus objects live in an
+asyncio loop in a thread of their own; other threads hand it work with
+``call_soon_threadsafe``. A menu click runs its action in a short-lived thread, so an action
+that waits for the loop (Quit stops it) cannot block it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from dbus_fast import BusType, Message, MessageType, PropertyAccess, Variant
+from dbus_fast.aio import MessageBus
+from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
+
+from posturewatch.core.monitor_status import Status, TrayState
+from posturewatch.desktop.tray import STARTING_TOOLTIP, MenuActions, icon_image, menu_entries
+
+log = logging.getLogger(__name__)
+
+WATCHER = "org.kde.StatusNotifierWatcher"
+WATCHER_PATH = "/StatusNotifierWatcher"
+ITEM_PATH = "/StatusNotifierItem"
+MENU_PATH = "/MenuBar"
+PIXMAP_SIZES = (16, 22, 24, 32, 48, 64)
+TIMEOUT_S = 3.0
+
+
+def _unix_bus() -> bool:
+    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
+    return bool(address) and all(part.startswith("unix:") for part in address.split(";"))
+
+
+async def _host_registered() -> bool:
+    bus = await MessageBus(bus_type=BusType.SESSION).connect()
+    try:
+        reply = await bus.call(Message(
+            destination=WATCHER, path=WATCHER_PATH, interface="org.freedesktop.DBus.Properties",
+            member="Get", signature="ss", body=[WATCHER, "IsStatusNotifierHostRegistered"]))
+        return reply.message_type == MessageType.METHOD_RETURN and bool(reply.body[0].value)
+    finally:
+        bus.disconnect()
+
+
+def host_running() -> bool:
+    """Whether a StatusNotifier host (a panel that shows items) is on the session bus."""
+    if not _unix_bus():
+        return False
+    try:
+        return asyncio.run(asyncio.wait_for(_host_registered(), TIMEOUT_S))
+    except Exception as exc:  # no bus, no watcher, a timeout: the XEmbed icon then
+        log.debug("no StatusNotifier host: %s", exc)
+        return False
+
+
+def _pixmaps(state: TrayState) -> list[list[Any]]:
+    """The icon at the usual panel sizes, ARGB32 in network byte order, as the spec asks."""
+    out = []
+    for size in PIXMAP_SIZES:
+        r, g, b, a = icon_image(state, size).split()
+        argb = bytes(x for px in zip(a.tobytes(), r.tobytes(), g.tobytes(), b.tobytes(),
+                                     strict=True) for x in px)
+        out.append([size, size, argb])
+    return out
+
+
+class _Item(ServiceInterface):
+    """``org.kde.StatusNotifierItem``: what the panel shows, and where the menu is.
+
+    dbus-fast reads the D-Bus signatures from the annotations (strings, hence the noqa);
+    a method or signal with no reply has no return annotation at all."""
+
+    def __init__(self) -> None:
+        super().__init__("org.kde.StatusNotifierItem")
+        self.state = TrayState.STARTING
+        self.tooltip = STARTING_TOOLTIP
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Category(self) -> "s":  # noqa: N802, F821 (D-Bus names and signatures)
+        return "ApplicationStatus"
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Id(self) -> "s":  # noqa: N802, F821
+        return "posturewatch"
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Title(self) -> "s":  # noqa: N802, F821
+        return "posturewatch"
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Status(self) -> "s":  # noqa: N802, F821
+        return "Active"
+
+    @dbus_property(access=PropertyAccess.READ)
+    def WindowId(self) -> "i":  # noqa: N802, F821
+        return 0
+
+    @dbus_property(access=PropertyAccess.READ)
+    def IconName(self) -> "s":  # noqa: N802, F821
+        return ""
+
+    @dbus_property(access=PropertyAccess.READ)
+    def IconThemePath(self) -> "s":  # noqa: N802, F821
+        return ""
+
+    @dbus_property(access=PropertyAccess.READ)
+    def IconPixmap(self) -> "a(iiay)":  # noqa: N802, F722
+        return _pixmaps(self.state)
+
+    @dbus_property(access=PropertyAccess.READ)
+    def OverlayIconName(self) -> "s":  # noqa: N802, F821
+        return ""
+
+    @dbus_property(access=PropertyAccess.READ)
+    def OverlayIconPixmap(self) -> "a(iiay)":  # noqa: N802, F722
+        return []
+
+    @dbus_property(access=PropertyAccess.READ)
+    def AttentionIconName(self) -> "s":  # noqa: N802, F821
+        return ""
+
+    @dbus_property(access=PropertyAccess.READ)
+    def AttentionIconPixmap(self) -> "a(iiay)":  # noqa: N802, F722
+        return []
+
+    @dbus_property(access=PropertyAccess.READ)
+    def AttentionMovieName(self) -> "s":  # noqa: N802, F821
+        return ""
+
+    @dbus_property(access=PropertyAccess.READ)
+    def ToolTip(self) -> "(sa(iiay)ss)":  # noqa: N802, F722
+        title, _, body = self.tooltip.partition("\n")
+        return ["", [], title, body]
+
+    @dbus_property(access=PropertyAccess.READ)
+    def ItemIsMenu(self) -> "b":  # noqa: N802, F821
+        return True  # either click opens the menu: there is no window to activate
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Menu(self) -> "o":  # noqa: N802, F821
+        return MENU_PATH
+
+    @dbus_method()
+    def ContextMenu(self, x: "i", y: "i"):  # noqa: N802, F821
+        pass  # the host shows the DBusMenu itself
+
+    @dbus_method()
+    def Activate(self, x: "i", y: "i"):  # noqa: N802, F821
+        pass
+
+    @dbus_method()
+    def SecondaryActivate(self, x: "i", y: "i"):  # noqa: N802, F821
+        pass
+
+    @dbus_method()
+    def Scroll(self, delta: "i", orientation: "s"):  # noqa: N802, F821
+        pass
+
+    @dbus_signal()
+    def NewIcon(self):  # noqa: N802
+        pass
+
+    @dbus_signal()
+    def NewToolTip(self):  # noqa: N802
+        pass
+
+    @dbus_signal()
+    def NewTitle(self):  # noqa: N802
+        pass
+
+    @dbus_signal()
+    def NewStatus(self) -> "s":  # noqa: N802, F821
+        return "Active"
+
+
+class _Menu(ServiceInterface):
+    """``com.canonical.dbusmenu``: a flat menu, item ids 1..n under the root 0."""
+
+    def __init__(self, entries: list[tuple[str, Callable[[], None]]]) -> None:
+        super().__init__("com.canonical.dbusmenu")
+        self._entries = entries
+
+    def _props(self, item: int) -> dict[str, Variant]:
+        if item == 0:
+            return {"children-display": Variant("s", "submenu")}
+        return {"label": Variant("s", self._entries[item - 1][0]),
+                "enabled": Variant("b", True), "visible": Variant("b", True)}
+
+    def _node(self, item: int, depth: int) -> list[Any]:
+        children = []
+        if item == 0 and depth != 0:
+            children = [Variant("(ia{sv}av)", self._node(i, depth - 1))
+                        for i in range(1, len(self._entries) + 1)]
+        return [item, self._props(item), children]
+
+    def _known(self, item: int) -> bool:
+        return 0 <= item <= len(self._entries)
+
+    @dbus_method()
+    def GetLayout(self, parent: "i", depth: "i",  # noqa: N802, F821
+                  names: "as") -> "u(ia{sv}av)":  # noqa: F722, F821
+        return [1, self._node(parent if self._known(parent) else 0, depth)]
+
+    @dbus_method()
+    def GetGroupProperties(self, ids: "ai", names: "as") -> "a(ia{sv})":  # noqa: N802, F722
+        return [[i, self._props(i)] for i in ids if self._known(i)]
+
+    @dbus_method()
+    def GetProperty(self, item: "i", name: "s") -> "v":  # noqa: N802, F821
+        return self._props(item if self._known(item) else 0).get(name, Variant("s", ""))
+
+    @dbus_method()
+    def Event(self, item: "i", event_id: "s", data: "v", timestamp: "u"):  # noqa: N802, F821
+        self._event(item, event_id)
+
+    @dbus_method()
+    def EventGroup(self, events: "a(isvu)") -> "ai":  # noqa: N802, F722
+        for item, event_id, _data, _timestamp in events:
+            self._event(item, event_id)
+        return [item for item, *_ in events if not self._known(item)]
+
+    @dbus_method()
+    def AboutToShow(self, item: "i") -> "b":  # noqa: N802, F821
+        return False
+
+    @dbus_method()
+    def AboutToShowGroup(self, ids: "ai") -> "aiai":  # noqa: N802, F722
+        return [[], []]
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Version(self) -> "u":  # noqa: N802, F821
+        return 3
+
+    @dbus_property(access=PropertyAccess.READ)
+    def TextDirection(self) -> "s":  # noqa: N802, F821
+        return "ltr"
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Status(self) -> "s":  # noqa: N802, F821
+        return "normal"
+
+    @dbus_property(access=PropertyAccess.READ)
+    def IconThemePath(self) -> "as":  # noqa: N802, F722
+        return []
+
+    @dbus_signal()
+    def LayoutUpdated(self) -> "ui":  # noqa: N802, F821
+        return [1, 0]
+
+    def _event(self, item: int, event_id: str) -> None:
+        if event_id != "clicked" or not 1 <= item <= len(self._entries):
+            return
+        label, action = self._entries[item - 1]
+        log.info("tray menu: %s", label)
+        threading.Thread(target=_guarded(action, label), name="tray-action", daemon=True).start()
+
+
+def _guarded(action: Callable[[], None], label: str) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            action()
+        except Exception:  # a failing action must not take the menu down
+            log.exception("tray menu %r failed", label)
+
+    return run
+
+
+class SniTray:
+    backend = "statusnotifier"
+    has_menu = True
+
+    def __init__(self, actions: MenuActions) -> None:
+        self._item = _Item()
+        self._menu = _Menu(menu_entries(actions))
+        self._stopped = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="statusnotifier",
+                                        daemon=True)
+        self._thread.start()
+        self._bus: MessageBus | None = None
+        try:
+            asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(TIMEOUT_S * 2)
+        except BaseException:
+            self._close_loop()
+            raise
+
+    async def _start(self) -> None:
+        bus = await MessageBus(bus_type=BusType.SESSION).connect()
+        self._bus = bus
+        bus.export(ITEM_PATH, self._item)
+        bus.export(MENU_PATH, self._menu)
+        await bus.request_name(f"org.kde.StatusNotifierItem-{os.getpid()}-1")
+        await self._register()
+        # A watcher that restarts (the panel restarted) forgets us: register again.
+        await bus.call(Message(
+            destination="org.freedesktop.DBus", path="/org/freedesktop/DBus",
+            interface="org.freedesktop.DBus", member="AddMatch", signature="s",
+            body=[f"type='signal',member='NameOwnerChanged',arg0='{WATCHER}'"]))
+        bus.add_message_handler(self._on_message)
+
+    async def _register(self) -> None:
+        assert self._bus is not None
+        reply = await self._bus.call(Message(
+            destination=WATCHER, path=WATCHER_PATH, interface=WATCHER,
+            member="RegisterStatusNotifierItem", signature="s", body=[self._bus.unique_name]))
+        if reply.message_type == MessageType.ERROR:
+            raise RuntimeError(f"StatusNotifierWatcher refused the item: {reply.body}")
+        log.info("tray icon registered with the StatusNotifierWatcher")
+
+    def _on_message(self, message: Message) -> None:
+        if message.member == "NameOwnerChanged" and message.body[:1] == [WATCHER] \
+                and message.body[2]:
+            self._loop.create_task(self._register())
+
+    # -- the Tray interface --------------------------------------------------------------
+
+    def where(self) -> str:
+        return "icon in the panel's status area, click it for the menu"
+
+    def run(self, setup: Callable[[], None]) -> None:
+        threading.Thread(target=setup, name="tray-setup", daemon=True).start()
+        while not self._stopped.wait(0.5):  # a timeout, so signal handlers run promptly
+            pass
+        self._close_loop()
+
+    def update(self, status: Status) -> None:
+        self._loop.call_soon_threadsafe(self._apply, status.state, status.tooltip())
+
+    def _apply(self, state: TrayState, tooltip: str) -> None:
+        if state != self._item.state:
+            self._item.state = state
+            self._item.NewIcon()
+        if tooltip != self._item.tooltip:
+            self._item.tooltip = tooltip
+            self._item.NewToolTip()
+
+    def notify(self, title: str, body: str) -> bool:
+        return False  # notifications go through the notification service
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _close_loop(self) -> None:
+        def close() -> None:
+            if self._bus is not None:
+                self._bus.disconnect()
+            self._loop.stop()
+
+        if self._loop.is_running():
+            self._loop.call_soon_threadsafe(close)
+            self._thread.join(timeout=2)
