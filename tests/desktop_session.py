@@ -24,7 +24,8 @@ import pytest
 TOOLS = ("Xvfb", "trayer", "dunst", "dunstctl", "dbus-launch", "xdpyinfo", "xwininfo", "import",
          "convert")
 TRAY_W, TRAY_H = 200, 32
-SCREEN_W = 800
+SCREEN_W, SCREEN_H = 800, 600
+SNI_BAR_H = 32
 
 
 def require_tools(*more: str) -> None:
@@ -94,6 +95,29 @@ class Desktop:
                  f"{TRAY_W}x{TRAY_H}+{SCREEN_W - TRAY_W}+0", str(shot))
         return int(self.run("convert", str(shot), "-format", "%k", "info:").stdout.strip())
 
+    def shot(self, x: int, y: int, w: int, h: int):  # type: ignore[no-untyped-def]
+        """A PIL image of that rectangle of the screen."""
+        from PIL import Image
+
+        path = self.folder / "shot.png"
+        self.run("import", "-window", "root", "-crop", f"{w}x{h}+{x}+{y}", "+repage", str(path))
+        with Image.open(path) as image:
+            return image.convert("RGB")
+
+    def start_sni_host(self) -> None:
+        """gtk-sni-tray-standalone (Debian's haskell-gtk-sni-tray-utils): a StatusNotifier
+        host and watcher, as a bar along the bottom of the screen (trayer keeps the top)."""
+        require_tools("gtk-sni-tray-standalone")
+        self.processes.append(subprocess.Popen(
+            ["gtk-sni-tray-standalone", "--watcher", "--bottom", "--end",
+             "--size", str(SNI_BAR_H)], env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        poll(lambda: "true" in self.run(
+            "dbus-send", "--session", "--print-reply", "--dest=org.kde.StatusNotifierWatcher",
+            "/StatusNotifierWatcher", "org.freedesktop.DBus.Properties.Get",
+            "string:org.kde.StatusNotifierWatcher", "string:IsStatusNotifierHostRegistered",
+            check=False).stdout, 15, "the StatusNotifier host")
+
     def dunst(self, *args: str) -> str:
         return self.run("dunstctl", *args).stdout.strip()
 
@@ -115,7 +139,7 @@ def desktop_session(folder: Path, *, window_manager: bool = False) -> Iterator[D
         desktop.processes.append(subprocess.Popen(
             # -noreset: by default Xvfb resets when its last client leaves, so the readiness
             # probe's disconnect could make the next client (openbox, trayer) fail to connect.
-            ["Xvfb", f":{number}", "-screen", "0", f"{SCREEN_W}x600x24", "-nolisten", "tcp",
+            ["Xvfb", f":{number}", "-screen", "0", f"{SCREEN_W}x{SCREEN_H}x24", "-nolisten", "tcp",
              "-noreset"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         poll(lambda: desktop.ok("xdpyinfo"), 15, "Xvfb")
