@@ -107,7 +107,7 @@ class Desktop:
     def start_sni_host(self) -> None:
         """gtk-sni-tray-standalone (Debian's haskell-gtk-sni-tray-utils): a StatusNotifier
         host and watcher, as a bar along the bottom of the screen (trayer keeps the top)."""
-        require_tools("gtk-sni-tray-standalone")
+        require_tools("gtk-sni-tray-standalone", "dbus-send", "xdotool")
         self.processes.append(subprocess.Popen(
             ["gtk-sni-tray-standalone", "--watcher", "--bottom", "--end",
              "--size", str(SNI_BAR_H)], env=self.env,
