@@ -128,8 +128,10 @@ class Desktop:
 
 
 @contextmanager
-def desktop_session(folder: Path, *, window_manager: bool = False) -> Iterator[Desktop]:
-    """``window_manager``: openbox too (full-screen detection needs EWMH); no tray then."""
+def desktop_session(folder: Path, *, window_manager: bool = False,
+                    dunst_settings: str = "") -> Iterator[Desktop]:
+    """``window_manager``: openbox too (full-screen detection needs EWMH); no tray then.
+    ``dunst_settings``: more lines for dunst's ``[global]`` (where its popups go)."""
     require_tools(*(("openbox", "wmctrl", "xmessage") if window_manager else ()))
     number = _free_display()
     env = dict(os.environ, DISPLAY=f":{number}")
@@ -170,7 +172,7 @@ def desktop_session(folder: Path, *, window_manager: bool = False) -> Iterator[D
         rc = folder / "dunstrc"
         # Notifications stay until the test answers them: dunst's own 10 s expiry could
         # close one before a slow (loaded) run gets to press its button.
-        rc.write_text(f"[global]\n    dmenu = {picker} -p dunst\n"
+        rc.write_text(f"[global]\n    dmenu = {picker} -p dunst\n{dunst_settings}"
                       + "".join(f"[urgency_{u}]\n    timeout = 0\n"
                                 for u in ("low", "normal", "critical")))
         desktop.processes.append(subprocess.Popen(
