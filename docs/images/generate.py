@@ -54,11 +54,11 @@ DUNST = """    origin = top-right
 def tray(out: Path) -> None:
     import cv2
 
+    from posturewatch.storage.pose_model_files import ENV_MODEL_DIR
+
     from conftest import FRONTAL, labelled, read_rgb, write_clip
     from desktop_session import SCREEN_W, desktop_session, poll
     from monitor_harness import write_baseline
-
-    from posturewatch.storage.pose_model_files import ENV_MODEL_DIR
 
     model = Path(os.environ[ENV_MODEL_DIR]) / "pose_landmarker_full.task"
     frames = [(read_rgb(p), label) for p, label in labelled(FRONTAL)]

@@ -80,8 +80,8 @@ def _pixmaps(state: TrayState) -> list[list[Any]]:
 class _Item(ServiceInterface):
     """``org.kde.StatusNotifierItem``: what the panel shows, and where the menu is.
 
-    dbus-fast reads the D-Bus signatures from the annotations (strings, hence the noqa);
-    a method or signal with no reply has no return annotation at all."""
+    dbus-fast reads the D-Bus signatures from the string annotations (D-Bus member names
+    are CamelCase); a method or signal with no reply has no return annotation at all."""
 
     def __init__(self) -> None:
         super().__init__("org.kde.StatusNotifierItem")
@@ -89,100 +89,100 @@ class _Item(ServiceInterface):
         self.tooltip = STARTING_TOOLTIP
 
     @dbus_property(access=PropertyAccess.READ)
-    def Category(self) -> "s":  # noqa: N802, F821 (D-Bus names and signatures)
+    def Category(self) -> "s":
         return "ApplicationStatus"
 
     @dbus_property(access=PropertyAccess.READ)
-    def Id(self) -> "s":  # noqa: N802, F821
+    def Id(self) -> "s":
         return "posturewatch"
 
     @dbus_property(access=PropertyAccess.READ)
-    def Title(self) -> "s":  # noqa: N802, F821
+    def Title(self) -> "s":
         return "posturewatch"
 
     @dbus_property(access=PropertyAccess.READ)
-    def Status(self) -> "s":  # noqa: N802, F821
+    def Status(self) -> "s":
         return "Active"
 
     @dbus_property(access=PropertyAccess.READ)
-    def WindowId(self) -> "i":  # noqa: N802, F821
+    def WindowId(self) -> "i":
         return 0
 
     @dbus_property(access=PropertyAccess.READ)
-    def IconName(self) -> "s":  # noqa: N802, F821
+    def IconName(self) -> "s":
         return ""
 
     @dbus_property(access=PropertyAccess.READ)
-    def IconThemePath(self) -> "s":  # noqa: N802, F821
+    def IconThemePath(self) -> "s":
         return ""
 
     @dbus_property(access=PropertyAccess.READ)
-    def IconPixmap(self) -> "a(iiay)":  # noqa: N802, F722
+    def IconPixmap(self) -> "a(iiay)":
         return _pixmaps(self.state)
 
     @dbus_property(access=PropertyAccess.READ)
-    def OverlayIconName(self) -> "s":  # noqa: N802, F821
+    def OverlayIconName(self) -> "s":
         return ""
 
     @dbus_property(access=PropertyAccess.READ)
-    def OverlayIconPixmap(self) -> "a(iiay)":  # noqa: N802, F722
+    def OverlayIconPixmap(self) -> "a(iiay)":
         return []
 
     @dbus_property(access=PropertyAccess.READ)
-    def AttentionIconName(self) -> "s":  # noqa: N802, F821
+    def AttentionIconName(self) -> "s":
         return ""
 
     @dbus_property(access=PropertyAccess.READ)
-    def AttentionIconPixmap(self) -> "a(iiay)":  # noqa: N802, F722
+    def AttentionIconPixmap(self) -> "a(iiay)":
         return []
 
     @dbus_property(access=PropertyAccess.READ)
-    def AttentionMovieName(self) -> "s":  # noqa: N802, F821
+    def AttentionMovieName(self) -> "s":
         return ""
 
     @dbus_property(access=PropertyAccess.READ)
-    def ToolTip(self) -> "(sa(iiay)ss)":  # noqa: N802, F722
+    def ToolTip(self) -> "(sa(iiay)ss)":
         title, _, body = self.tooltip.partition("\n")
         return ["", [], title, body]
 
     @dbus_property(access=PropertyAccess.READ)
-    def ItemIsMenu(self) -> "b":  # noqa: N802, F821
+    def ItemIsMenu(self) -> "b":
         return True  # either click opens the menu: there is no window to activate
 
     @dbus_property(access=PropertyAccess.READ)
-    def Menu(self) -> "o":  # noqa: N802, F821
+    def Menu(self) -> "o":
         return MENU_PATH
 
     @dbus_method()
-    def ContextMenu(self, x: "i", y: "i"):  # noqa: N802, F821
+    def ContextMenu(self, x: "i", y: "i"):
         pass  # the host shows the DBusMenu itself
 
     @dbus_method()
-    def Activate(self, x: "i", y: "i"):  # noqa: N802, F821
+    def Activate(self, x: "i", y: "i"):
         pass
 
     @dbus_method()
-    def SecondaryActivate(self, x: "i", y: "i"):  # noqa: N802, F821
+    def SecondaryActivate(self, x: "i", y: "i"):
         pass
 
     @dbus_method()
-    def Scroll(self, delta: "i", orientation: "s"):  # noqa: N802, F821
+    def Scroll(self, delta: "i", orientation: "s"):
         pass
 
     @dbus_signal()
-    def NewIcon(self):  # noqa: N802
+    def NewIcon(self):
         pass
 
     @dbus_signal()
-    def NewToolTip(self):  # noqa: N802
+    def NewToolTip(self):
         pass
 
     @dbus_signal()
-    def NewTitle(self):  # noqa: N802
+    def NewTitle(self):
         pass
 
     @dbus_signal()
-    def NewStatus(self) -> "s":  # noqa: N802, F821
+    def NewStatus(self) -> "s":
         return "Active"
 
 
@@ -210,54 +210,54 @@ class _Menu(ServiceInterface):
         return 0 <= item <= len(self._entries)
 
     @dbus_method()
-    def GetLayout(self, parent: "i", depth: "i",  # noqa: N802, F821
-                  names: "as") -> "u(ia{sv}av)":  # noqa: F722, F821
+    def GetLayout(self, parent: "i", depth: "i",
+                  names: "as") -> "u(ia{sv}av)":
         return [1, self._node(parent if self._known(parent) else 0, depth)]
 
     @dbus_method()
-    def GetGroupProperties(self, ids: "ai", names: "as") -> "a(ia{sv})":  # noqa: N802, F722
+    def GetGroupProperties(self, ids: "ai", names: "as") -> "a(ia{sv})":
         return [[i, self._props(i)] for i in ids if self._known(i)]
 
     @dbus_method()
-    def GetProperty(self, item: "i", name: "s") -> "v":  # noqa: N802, F821
+    def GetProperty(self, item: "i", name: "s") -> "v":
         return self._props(item if self._known(item) else 0).get(name, Variant("s", ""))
 
     @dbus_method()
-    def Event(self, item: "i", event_id: "s", data: "v", timestamp: "u"):  # noqa: N802, F821
+    def Event(self, item: "i", event_id: "s", data: "v", timestamp: "u"):
         self._event(item, event_id)
 
     @dbus_method()
-    def EventGroup(self, events: "a(isvu)") -> "ai":  # noqa: N802, F722
+    def EventGroup(self, events: "a(isvu)") -> "ai":
         for item, event_id, _data, _timestamp in events:
             self._event(item, event_id)
         return [item for item, *_ in events if not self._known(item)]
 
     @dbus_method()
-    def AboutToShow(self, item: "i") -> "b":  # noqa: N802, F821
+    def AboutToShow(self, item: "i") -> "b":
         return False
 
     @dbus_method()
-    def AboutToShowGroup(self, ids: "ai") -> "aiai":  # noqa: N802, F722
+    def AboutToShowGroup(self, ids: "ai") -> "aiai":
         return [[], []]
 
     @dbus_property(access=PropertyAccess.READ)
-    def Version(self) -> "u":  # noqa: N802, F821
+    def Version(self) -> "u":
         return 3
 
     @dbus_property(access=PropertyAccess.READ)
-    def TextDirection(self) -> "s":  # noqa: N802, F821
+    def TextDirection(self) -> "s":
         return "ltr"
 
     @dbus_property(access=PropertyAccess.READ)
-    def Status(self) -> "s":  # noqa: N802, F821
+    def Status(self) -> "s":
         return "normal"
 
     @dbus_property(access=PropertyAccess.READ)
-    def IconThemePath(self) -> "as":  # noqa: N802, F722
+    def IconThemePath(self) -> "as":
         return []
 
     @dbus_signal()
-    def LayoutUpdated(self) -> "ui":  # noqa: N802, F821
+    def LayoutUpdated(self) -> "ui":
         return [1, 0]
 
     def _event(self, item: int, event_id: str) -> None:
