@@ -108,15 +108,21 @@ class Desktop:
         """gtk-sni-tray-standalone (Debian's haskell-gtk-sni-tray-utils): a StatusNotifier
         host and watcher, as a bar along the bottom of the screen (trayer keeps the top)."""
         require_tools("gtk-sni-tray-standalone", "dbus-send", "xdotool")
-        self.processes.append(subprocess.Popen(
+        log = self.folder / "sni-host.log"
+        self.processes.append(host := subprocess.Popen(
             ["gtk-sni-tray-standalone", "--watcher", "--bottom", "--end",
              "--size", str(SNI_BAR_H)], env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        poll(lambda: "true" in self.run(
-            "dbus-send", "--session", "--print-reply", "--dest=org.kde.StatusNotifierWatcher",
-            "/StatusNotifierWatcher", "org.freedesktop.DBus.Properties.Get",
-            "string:org.kde.StatusNotifierWatcher", "string:IsStatusNotifierHostRegistered",
-            check=False).stdout, 15, "the StatusNotifier host")
+            stdout=subprocess.DEVNULL, stderr=log.open("w")))
+        try:
+            poll(lambda: "true" in self.run(
+                "dbus-send", "--session", "--print-reply",
+                "--dest=org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher",
+                "org.freedesktop.DBus.Properties.Get", "string:org.kde.StatusNotifierWatcher",
+                "string:IsStatusNotifierHostRegistered", check=False).stdout,
+                 30, "the StatusNotifier host")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc} (exit status {host.poll()}; it said: "
+                                 f"{log.read_text()[-800:]!r})") from None
 
     def dunst(self, *args: str) -> str:
         return self.run("dunstctl", *args).stdout.strip()

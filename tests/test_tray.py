@@ -4,8 +4,9 @@ One desktop (Xvfb, trayer, a D-Bus session, dunst); `posturewatch run` replays r
 (upright, nobody in view, upright again) twice:
 
 1. with trayer alone (XEmbed) and a fresh home: the icon is drawn as soon as it is docked,
-   square, filled with the state's colour after start, away, back upright, pause and
-   resume; Ctrl-C then ends it with one line and exit status 130.
+   square, filled with the state's colour after start, pause, resume, away and back
+   upright (the clip's first 12 s cover the start-up, however slow, and the pause);
+   Ctrl-C then ends it with one line and exit status 130.
 2. with gtk-sni-tray-standalone too (a StatusNotifier host): the icon shows in that bar, its
    DBusMenu lists the entries, a click opens the menu, and "Pause 15 min" chosen there
    shows in ``status --json``; SIGTERM ends it with one line and exit status 0.
@@ -122,7 +123,7 @@ class Run:
 def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path) -> dict:
     folder = tmp_path_factory.mktemp("tray")
     clip = write_clip(folder / "away-and-back.mp4",
-                      [(pools["upright"], 5), (pools["nobody"], 6), (pools["upright"], 60)],
+                      [(pools["upright"], 12), (pools["nobody"], 5), (pools["upright"], 60)],
                       fps=5)
     baseline = folder / "baseline.json"
     write_baseline(model, [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in pools["upright"]], baseline)
@@ -139,12 +140,12 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
             started = time.monotonic()
             seen["start"] = poll(lambda: tray("upright"), 20, "the upright icon", every=0.2)
             seen["start_s"] = time.monotonic() - started
-            seen["away"] = poll(lambda: tray("away"), 30, "the away icon", every=0.3)
-            seen["back"] = poll(lambda: tray("upright"), 30, "upright again", every=0.3)
             for command, state in (("pause", "paused"), ("resume", "upright")):
                 subprocess.run([sys.executable, "-m", "posturewatch", command], env=env,
                                check=True, capture_output=True, timeout=20)
                 seen[command] = poll(lambda s=state: tray(s), 15, f"the {state} icon", every=0.2)
+            seen["away"] = poll(lambda: tray("away"), 30, "the away icon", every=0.3)
+            seen["back"] = poll(lambda: tray("upright"), 30, "upright again", every=0.3)
         except AssertionError as exc:
             shot = desktop.shot(SCREEN_W - TRAY_W, 0, TRAY_W, TRAY_H)
             found = {state: icon_in(shot, state) for state in COLOURS}
