@@ -16,6 +16,7 @@ that waits for the loop (Quit stops it) cannot block it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import threading
@@ -66,6 +67,7 @@ def host_running() -> bool:
         return False
 
 
+@functools.cache
 def _pixmaps(state: TrayState) -> list[list[Any]]:
     """The icon at the usual panel sizes, ARGB32 in network byte order, as the spec asks."""
     out = []
