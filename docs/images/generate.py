@@ -100,8 +100,10 @@ def report(out: Path) -> None:
 
     chromium = shutil.which("chromium")
     assert chromium, "needs Debian's chromium"
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+    folder = Path(tempfile.gettempdir()) / "posturewatch-demo"  # named on the page
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    try:
         store = folder / "history.sqlite3"
         rng = random.Random(16)
         with History.open(store) as history:
@@ -121,8 +123,10 @@ def report(out: Path) -> None:
              "--window-size=1000,1900", f"--screenshot={shot}", page.as_uri()],
             check=True, capture_output=True, timeout=120)
         # the page's content, without the empty bottom
-        subprocess.run(["convert", str(shot), "-trim", "+repage", "-bordercolor", "white", "-border",
-                        "16", str(out)], check=True)
+        subprocess.run(["convert", str(shot), "-trim", "+repage", "-bordercolor", "white",
+                        "-border", "16", str(out)], check=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     print(f"wrote {out}")
 
 
