@@ -20,6 +20,7 @@ import functools
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -287,7 +288,7 @@ class SniTray:
     def __init__(self, actions: MenuActions) -> None:
         self._item = _Item()
         self._menu = _Menu(menu_entries(actions))
-        self._stopped = threading.Event()
+        self._stopping = False
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="statusnotifier",
                                         daemon=True)
@@ -334,8 +335,8 @@ class SniTray:
 
     def run(self, setup: Callable[[], None]) -> None:
         threading.Thread(target=setup, name="tray-setup", daemon=True).start()
-        while not self._stopped.wait(0.5):  # a timeout, so signal handlers run promptly
-            pass
+        while not self._stopping:  # a plain flag and a sleep: a signal handler may stop it
+            time.sleep(0.2)
         self._close_loop()
 
     def update(self, status: Status) -> None:
@@ -353,7 +354,8 @@ class SniTray:
         return False  # notifications go through the notification service
 
     def stop(self) -> None:
-        self._stopped.set()
+        """Any thread, a signal handler on the main thread included (no lock taken)."""
+        self._stopping = True
 
     def _close_loop(self) -> None:
         def close() -> None:
