@@ -3,10 +3,12 @@
 - ``tray-notification.png``: `posturewatch run` replaying real slouched webcam frames under
   a real desktop (Xvfb, the trayer panel, dunst): the orange icon in the tray and the
   "Sit tall" reminder with its Done and Snooze buttons.
+- ``tray-menu.png``: the same under a StatusNotifier host (gtk-sni-tray-standalone), the
+  icon clicked: its menu, over D-Bus.
 - ``report-week.png``: `posturewatch report --week` on a week of generated working days
   (the ones ``bench/history_speed.py`` writes, as the monitor would), shown by Chromium.
 
-    python docs/images/generate.py [tray] [report]
+    python docs/images/generate.py [tray] [menu] [report]
 
 Needs the Debian desktop tools ``.ci/run`` installs, and for the tray picture the pose
 model and the footage (``POSTUREWATCH_MODEL_DIR``, ``POSTUREWATCH_TESTDATA``).
@@ -93,6 +95,52 @@ def tray(out: Path) -> None:
     print(f"wrote {out}")
 
 
+def menu(out: Path) -> None:
+    """The StatusNotifier icon clicked open under gtk-sni-tray-standalone."""
+    import cv2
+    from test_tray import shows
+
+    from posturewatch.storage.pose_model_files import ENV_MODEL_DIR
+
+    from conftest import FRONTAL, labelled, read_rgb, write_clip
+    from desktop_session import SCREEN_H, SCREEN_W, SNI_BAR_H, desktop_session, poll
+    from monitor_harness import write_baseline
+
+    model = Path(os.environ[ENV_MODEL_DIR]) / "pose_landmarker_full.task"
+    upright = [read_rgb(p) for p, label in labelled(FRONTAL) if label == "upright"]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        clip = write_clip(folder / "upright.mp4", [(upright, 120)], fps=5)
+        baseline = folder / "baseline.json"
+        write_baseline(model, [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in upright], baseline)
+        with desktop_session(folder) as desktop:
+            desktop.start_sni_host()
+            env = dict(desktop.env, HOME=str(folder), XDG_RUNTIME_DIR=str(folder / "run"))
+            (folder / "run").mkdir(mode=0o700)
+            run = subprocess.Popen(
+                [sys.executable, "-m", "posturewatch", "run", "--source", str(clip),
+                 "--baseline", str(baseline), "--no-store"], env=env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            bar_y = SCREEN_H - SNI_BAR_H
+            try:
+                icon = poll(lambda: shows(desktop.shot(0, bar_y, SCREEN_W, SNI_BAR_H),
+                                          "upright"), 90, "the icon", every=0.3)
+                x0, y0, x1, y1 = icon["box"]
+                desktop.run("xdotool", "mousemove", str((x0 + x1) // 2),
+                            str(bar_y + (y0 + y1) // 2), "click", "1")
+                time.sleep(1.5)
+                desktop.run("xdotool", "key", "Down")  # the first entry highlighted
+                time.sleep(0.5)
+                width, height = 260, 300
+                desktop.run("import", "-window", "root", "-crop",
+                            f"{width}x{height}+{SCREEN_W - width}+{SCREEN_H - height}",
+                            "+repage", str(out))
+            finally:
+                run.terminate()
+                run.wait(timeout=15)
+    print(f"wrote {out}")
+
+
 def report(out: Path) -> None:
     from history_speed import working_day
 
@@ -131,9 +179,11 @@ def report(out: Path) -> None:
 
 
 def main() -> int:
-    wanted = sys.argv[1:] or ["tray", "report"]
+    wanted = sys.argv[1:] or ["tray", "menu", "report"]
     if "tray" in wanted:
         tray(HERE / "tray-notification.png")
+    if "menu" in wanted:
+        menu(HERE / "tray-menu.png")
     if "report" in wanted:
         report(HERE / "report-week.png")
     return 0
