@@ -151,7 +151,7 @@ def _stopped(by: int | str | None) -> int:
     if by == signal.SIGINT:
         print("posturewatch: interrupted", file=sys.stderr)
         return INTERRUPTED
-    how = {signal.SIGTERM: " (SIGTERM)", "Quit": " (Quit)"}.get(by, "")  # type: ignore[call-overload]
+    how = " (SIGTERM)" if by == signal.SIGTERM else " (Quit)" if by == "Quit" else ""
     print(f"posturewatch: stopped{how}", file=sys.stderr)
     return 0
 
