@@ -95,6 +95,23 @@ class Desktop:
                  f"{TRAY_W}x{TRAY_H}+{SCREEN_W - TRAY_W}+0", str(shot))
         return int(self.run("convert", str(shot), "-format", "%k", "info:").stdout.strip())
 
+    def start_trayer(self) -> None:
+        self.processes.append(subprocess.Popen(
+            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel",
+             "--width", str(TRAY_W), "--heighttype", "pixel", "--height", str(TRAY_H),
+             "--transparent", "false", "--tint", "0x000000", "--SetDockType", "true"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        poll(lambda: _tray_owned(self.env["DISPLAY"]), 15, "trayer to own the tray")
+
+    def restart_trayer(self) -> None:
+        """The panel quits and comes back (a desktop restarting its panel)."""
+        old = next(p for p in self.processes if p.args[0] == "trayer")
+        old.terminate()
+        old.wait(timeout=5)
+        self.processes.remove(old)
+        poll(lambda: not _tray_owned(self.env["DISPLAY"]), 5, "the tray to be gone")
+        self.start_trayer()
+
     def shot(self, x: int, y: int, w: int, h: int):  # type: ignore[no-untyped-def]
         """A PIL image of that rectangle of the screen."""
         from PIL import Image
@@ -157,12 +174,7 @@ def desktop_session(folder: Path, *, window_manager: bool = False,
             poll(lambda: desktop.ok("wmctrl", "-m"), 15, "openbox")
             yield desktop
             return
-        desktop.processes.append(subprocess.Popen(
-            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel",
-             "--width", str(TRAY_W), "--heighttype", "pixel", "--height", str(TRAY_H),
-             "--transparent", "false", "--tint", "0x000000", "--SetDockType", "true"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        poll(lambda: _tray_owned(desktop.env["DISPLAY"]), 15, "trayer to own the tray")
+        desktop.start_trayer()
         launched = desktop.run("dbus-launch", "--sh-syntax").stdout
         for line in launched.splitlines():
             if "=" in line and line.startswith("DBUS_"):

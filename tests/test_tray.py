@@ -5,8 +5,9 @@ One desktop (Xvfb, trayer, a D-Bus session, dunst); `posturewatch run` replays r
 
 1. with trayer alone (XEmbed) and a fresh home: the icon is drawn as soon as it is docked,
    square, filled with the state's colour after start, pause, resume, away and back
-   upright (the clip's first 12 s cover the start-up, however slow, and the pause);
-   Ctrl-C then ends it with one line and exit status 130.
+   upright (the clip's first 12 s cover the start-up, however slow, and the pause), and
+   again in a new trayer after the first quit; Ctrl-C then ends it with one line and exit
+   status 130.
 2. with gtk-sni-tray-standalone too (a StatusNotifier host): the icon shows in that bar, its
    DBusMenu lists the entries, a click opens the menu, and "Pause 15 min" chosen there
    shows in ``status --json``; SIGTERM ends it with one line and exit status 0.
@@ -146,6 +147,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
                 seen[command] = poll(lambda s=state: tray(s), 15, f"the {state} icon", every=0.2)
             seen["away"] = poll(lambda: tray("away"), 30, "the away icon", every=0.3)
             seen["back"] = poll(lambda: tray("upright"), 30, "upright again", every=0.3)
+            desktop.restart_trayer()
+            seen["new_panel"] = poll(lambda: tray("upright"), 10, "the icon in the new panel",
+                                     every=0.2)
         except AssertionError as exc:
             shot = desktop.shot(SCREEN_W - TRAY_W, 0, TRAY_W, TRAY_H)
             found = {state: icon_in(shot, state) for state in COLOURS}
@@ -210,6 +214,10 @@ def test_xembed_icon_is_drawn_square_at_start(scenario: dict) -> None:
 def test_xembed_icon_follows_away_and_back(scenario: dict) -> None:
     assert scenario["away"]["fill"] < scenario["back"]["fill"]  # a ring, then the disc
     assert scenario["back"]["w"] == scenario["start"]["w"]  # never a sliver
+
+
+def test_xembed_icon_comes_back_when_the_panel_restarts(scenario: dict) -> None:
+    assert scenario["new_panel"]["w"] == scenario["start"]["w"]
 
 
 def test_xembed_icon_follows_pause_and_resume(scenario: dict) -> None:
