@@ -103,14 +103,14 @@ class Desktop:
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         poll(lambda: _tray_owned(self.env["DISPLAY"]), 15, "trayer to own the tray")
 
-    def restart_trayer(self) -> None:
-        """The panel quits and comes back (a desktop restarting its panel)."""
+    def stop_trayer(self) -> None:
+        """The panel crashes (killed: the X server hands its icons back to the root window,
+        mapped); ``start_trayer`` brings a new one."""
         old = next(p for p in self.processes if p.args[0] == "trayer")
-        old.terminate()
+        old.kill()
         old.wait(timeout=5)
         self.processes.remove(old)
         poll(lambda: not _tray_owned(self.env["DISPLAY"]), 5, "the tray to be gone")
-        self.start_trayer()
 
     def shot(self, x: int, y: int, w: int, h: int):  # type: ignore[no-untyped-def]
         """A PIL image of that rectangle of the screen."""

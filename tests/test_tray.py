@@ -147,7 +147,11 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
                 seen[command] = poll(lambda s=state: tray(s), 15, f"the {state} icon", every=0.2)
             seen["away"] = poll(lambda: tray("away"), 30, "the away icon", every=0.3)
             seen["back"] = poll(lambda: tray("upright"), 30, "upright again", every=0.3)
-            desktop.restart_trayer()
+            desktop.stop_trayer()
+            seen["no_panel"] = poll(  # nothing left where the panel was
+                lambda: icon_in(desktop.shot(SCREEN_W - TRAY_W, 0, TRAY_W, TRAY_H),
+                                "upright") is None, 5, "the icon to go with its panel")
+            desktop.start_trayer()
             seen["new_panel"] = poll(lambda: tray("upright"), 10, "the icon in the new panel",
                                      every=0.2)
         except AssertionError as exc:

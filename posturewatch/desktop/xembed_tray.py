@@ -37,6 +37,9 @@ class XEmbedTray:
     def __init__(self) -> None:
         self._d = display.Display()
         self._waker = display.Display()  # other threads' connection: wake-ups only
+        for connection in (self._d, self._waker):  # a window gone mid-draw: no stderr noise
+            connection.set_error_handler(
+                lambda err, request=None: log.debug("X error (tray icon): %s", err))
         screen = self._d.screen()
         self._root = screen.root
         self._colormap = screen.default_colormap
@@ -121,6 +124,12 @@ class XEmbedTray:
                     self._dock()  # a tray (re)started
                 elif e.type == X.DestroyNotify and e.window.id == self._manager:
                     self._manager = None  # the tray went away; a new one announces itself
+                elif e.type == X.ReparentNotify and e.window.id == self._window.id \
+                        and e.parent.id == self._root.id:
+                    # the tray died and the server handed us back to the root window:
+                    # hidden (not a stray square on the desktop) until a new tray docks it
+                    self._window.unmap()
+                    self._manager = None
                 elif e.type in (X.Expose, X.ConfigureNotify, X.MapNotify) \
                         and e.window.id == self._window.id:
                     if e.type != X.Expose or e.count == 0:
