@@ -6,11 +6,9 @@ anyway): no PyGObject, no compiler. Only the session bus is used, and only over 
 socket (a bus reached over TCP is treated as no host: the monitor opens no network socket).
 
 Protocols: the freedesktop/KDE StatusNotifierItem spec (``org.kde.StatusNotifierItem`` at
-``/StatusNotifierItem``, registered with ``org.kde.StatusNotifierWatcher``) and Canonical's
-``com.canonical.dbusmenu`` (layout version 3) at ``/MenuBar``. The D-Bus objects live in an
-asyncio loop in a thread of their own; other threads hand it work with
-``call_soon_threadsafe``. A menu click runs its action in a short-lived thread, so an action
-that waits for the loop (Quit stops it) cannot block it.
+``/StatusNotifierItem``, registered with ``org.kde.StatusNotifierWatcher``), with the menu
+at ``/MenuBar`` (``dbus_menu``). The D-Bus objects live in an asyncio loop in a thread of
+their own; other threads hand it work with ``call_soon_threadsafe``.
 """
 
 from __future__ import annotations
@@ -24,11 +22,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from dbus_fast import BusType, Message, MessageType, PropertyAccess, Variant
+from dbus_fast import BusType, Message, MessageType, PropertyAccess
 from dbus_fast.aio import MessageBus
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
 
 from posturewatch.core.monitor_status import Status, TrayState
+from posturewatch.desktop.dbus_menu import DBusMenu
 from posturewatch.desktop.tray import STARTING_TOOLTIP, MenuActions, icon_image, menu_entries
 
 log = logging.getLogger(__name__)
@@ -189,105 +188,13 @@ class _Item(ServiceInterface):
         return "Active"
 
 
-class _Menu(ServiceInterface):
-    """``com.canonical.dbusmenu``: a flat menu, item ids 1..n under the root 0."""
-
-    def __init__(self, entries: list[tuple[str, Callable[[], None]]]) -> None:
-        super().__init__("com.canonical.dbusmenu")
-        self._entries = entries
-
-    def _props(self, item: int) -> dict[str, Variant]:
-        if item == 0:
-            return {"children-display": Variant("s", "submenu")}
-        return {"label": Variant("s", self._entries[item - 1][0]),
-                "enabled": Variant("b", True), "visible": Variant("b", True)}
-
-    def _node(self, item: int, depth: int) -> list[Any]:
-        children = []
-        if item == 0 and depth != 0:
-            children = [Variant("(ia{sv}av)", self._node(i, depth - 1))
-                        for i in range(1, len(self._entries) + 1)]
-        return [item, self._props(item), children]
-
-    def _known(self, item: int) -> bool:
-        return 0 <= item <= len(self._entries)
-
-    @dbus_method()
-    def GetLayout(self, parent: "i", depth: "i",
-                  names: "as") -> "u(ia{sv}av)":
-        return [1, self._node(parent if self._known(parent) else 0, depth)]
-
-    @dbus_method()
-    def GetGroupProperties(self, ids: "ai", names: "as") -> "a(ia{sv})":
-        return [[i, self._props(i)] for i in ids if self._known(i)]
-
-    @dbus_method()
-    def GetProperty(self, item: "i", name: "s") -> "v":
-        return self._props(item if self._known(item) else 0).get(name, Variant("s", ""))
-
-    @dbus_method()
-    def Event(self, item: "i", event_id: "s", data: "v", timestamp: "u"):
-        self._event(item, event_id)
-
-    @dbus_method()
-    def EventGroup(self, events: "a(isvu)") -> "ai":
-        for item, event_id, _data, _timestamp in events:
-            self._event(item, event_id)
-        return [item for item, *_ in events if not self._known(item)]
-
-    @dbus_method()
-    def AboutToShow(self, item: "i") -> "b":
-        return False
-
-    @dbus_method()
-    def AboutToShowGroup(self, ids: "ai") -> "aiai":
-        return [[], []]
-
-    @dbus_property(access=PropertyAccess.READ)
-    def Version(self) -> "u":
-        return 3
-
-    @dbus_property(access=PropertyAccess.READ)
-    def TextDirection(self) -> "s":
-        return "ltr"
-
-    @dbus_property(access=PropertyAccess.READ)
-    def Status(self) -> "s":
-        return "normal"
-
-    @dbus_property(access=PropertyAccess.READ)
-    def IconThemePath(self) -> "as":
-        return []
-
-    @dbus_signal()
-    def LayoutUpdated(self) -> "ui":
-        return [1, 0]
-
-    def _event(self, item: int, event_id: str) -> None:
-        if event_id != "clicked" or not 1 <= item <= len(self._entries):
-            return
-        label, action = self._entries[item - 1]
-        log.info("tray menu: %s", label)
-        threading.Thread(target=_guarded(action, label), name="tray-action", daemon=True).start()
-
-
-def _guarded(action: Callable[[], None], label: str) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            action()
-        except Exception:  # a failing action must not take the menu down
-            log.exception("tray menu %r failed", label)
-
-    return run
-
-
 class SniTray:
     backend = "statusnotifier"
     has_menu = True
 
     def __init__(self, actions: MenuActions) -> None:
         self._item = _Item()
-        self._menu = _Menu(menu_entries(actions))
+        self._menu = DBusMenu(menu_entries(actions))
         self._stopping = False
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="statusnotifier",
