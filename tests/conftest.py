@@ -86,7 +86,8 @@ def seeds() -> Path:
     given = os.environ.get(ENV_SEEDS, "").strip()
     folder = Path(given).expanduser().resolve() if given else None
     if folder is None or not any(folder.glob("*.txt")):
-        _unavailable(f"no guidance documents: set {ENV_SEEDS} to a copy of shared/seeds"
+        _unavailable(f"no guidance documents: set {ENV_SEEDS} to a folder holding the five "
+                     "guidance texts the catalog cites (not distributed with posturewatch)"
                      + (f" ({folder} has no *.txt)" if folder else ""))
     return folder  # type: ignore[return-value]
 

@@ -24,7 +24,8 @@ import pytest
 TOOLS = ("Xvfb", "trayer", "dunst", "dunstctl", "dbus-launch", "xdpyinfo", "xwininfo", "import",
          "convert")
 TRAY_W, TRAY_H = 200, 32
-SCREEN_W = 800
+SCREEN_W, SCREEN_H = 800, 600
+SNI_BAR_H = 32
 
 
 def require_tools(*more: str) -> None:
@@ -94,6 +95,52 @@ class Desktop:
                  f"{TRAY_W}x{TRAY_H}+{SCREEN_W - TRAY_W}+0", str(shot))
         return int(self.run("convert", str(shot), "-format", "%k", "info:").stdout.strip())
 
+    def start_trayer(self) -> None:
+        self.processes.append(subprocess.Popen(
+            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel",
+             "--width", str(TRAY_W), "--heighttype", "pixel", "--height", str(TRAY_H),
+             "--transparent", "false", "--tint", "0x000000", "--SetDockType", "true"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        poll(lambda: _tray_owned(self.env["DISPLAY"]), 15, "trayer to own the tray")
+
+    def stop_trayer(self) -> None:
+        """The panel crashes (killed: the X server hands its icons back to the root window,
+        mapped); ``start_trayer`` brings a new one."""
+        old = next(p for p in self.processes if p.args[0] == "trayer")
+        old.kill()
+        old.wait(timeout=5)
+        self.processes.remove(old)
+        poll(lambda: not _tray_owned(self.env["DISPLAY"]), 5, "the tray to be gone")
+
+    def shot(self, x: int, y: int, w: int, h: int):  # type: ignore[no-untyped-def]
+        """A PIL image of that rectangle of the screen."""
+        from PIL import Image
+
+        path = self.folder / "shot.png"
+        self.run("import", "-window", "root", "-crop", f"{w}x{h}+{x}+{y}", "+repage", str(path))
+        with Image.open(path) as image:
+            return image.convert("RGB")
+
+    def start_sni_host(self) -> None:
+        """gtk-sni-tray-standalone (Debian's haskell-gtk-sni-tray-utils): a StatusNotifier
+        host and watcher, as a bar along the bottom of the screen (trayer keeps the top)."""
+        require_tools("gtk-sni-tray-standalone", "dbus-send", "xdotool")
+        log = self.folder / "sni-host.log"
+        self.processes.append(host := subprocess.Popen(
+            ["gtk-sni-tray-standalone", "--watcher", "--bottom", "--end",
+             "--size", str(SNI_BAR_H)], env=self.env,
+            stdout=subprocess.DEVNULL, stderr=log.open("w")))
+        try:
+            poll(lambda: "true" in self.run(
+                "dbus-send", "--session", "--print-reply",
+                "--dest=org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher",
+                "org.freedesktop.DBus.Properties.Get", "string:org.kde.StatusNotifierWatcher",
+                "string:IsStatusNotifierHostRegistered", check=False).stdout,
+                 30, "the StatusNotifier host")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc} (exit status {host.poll()}; it said: "
+                                 f"{log.read_text()[-800:]!r})") from None
+
     def dunst(self, *args: str) -> str:
         return self.run("dunstctl", *args).stdout.strip()
 
@@ -104,8 +151,10 @@ class Desktop:
 
 
 @contextmanager
-def desktop_session(folder: Path, *, window_manager: bool = False) -> Iterator[Desktop]:
-    """``window_manager``: openbox too (full-screen detection needs EWMH); no tray then."""
+def desktop_session(folder: Path, *, window_manager: bool = False,
+                    dunst_settings: str = "") -> Iterator[Desktop]:
+    """``window_manager``: openbox too (full-screen detection needs EWMH); no tray then.
+    ``dunst_settings``: more lines for dunst's ``[global]`` (where its popups go)."""
     require_tools(*(("openbox", "wmctrl", "xmessage") if window_manager else ()))
     number = _free_display()
     env = dict(os.environ, DISPLAY=f":{number}")
@@ -115,7 +164,7 @@ def desktop_session(folder: Path, *, window_manager: bool = False) -> Iterator[D
         desktop.processes.append(subprocess.Popen(
             # -noreset: by default Xvfb resets when its last client leaves, so the readiness
             # probe's disconnect could make the next client (openbox, trayer) fail to connect.
-            ["Xvfb", f":{number}", "-screen", "0", f"{SCREEN_W}x600x24", "-nolisten", "tcp",
+            ["Xvfb", f":{number}", "-screen", "0", f"{SCREEN_W}x{SCREEN_H}x24", "-nolisten", "tcp",
              "-noreset"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         poll(lambda: desktop.ok("xdpyinfo"), 15, "Xvfb")
@@ -125,12 +174,7 @@ def desktop_session(folder: Path, *, window_manager: bool = False) -> Iterator[D
             poll(lambda: desktop.ok("wmctrl", "-m"), 15, "openbox")
             yield desktop
             return
-        desktop.processes.append(subprocess.Popen(
-            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel",
-             "--width", str(TRAY_W), "--heighttype", "pixel", "--height", str(TRAY_H),
-             "--transparent", "false", "--tint", "0x000000", "--SetDockType", "true"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        poll(lambda: _tray_owned(desktop.env["DISPLAY"]), 15, "trayer to own the tray")
+        desktop.start_trayer()
         launched = desktop.run("dbus-launch", "--sh-syntax").stdout
         for line in launched.splitlines():
             if "=" in line and line.startswith("DBUS_"):
@@ -146,7 +190,7 @@ def desktop_session(folder: Path, *, window_manager: bool = False) -> Iterator[D
         rc = folder / "dunstrc"
         # Notifications stay until the test answers them: dunst's own 10 s expiry could
         # close one before a slow (loaded) run gets to press its button.
-        rc.write_text(f"[global]\n    dmenu = {picker} -p dunst\n"
+        rc.write_text(f"[global]\n    dmenu = {picker} -p dunst\n{dunst_settings}"
                       + "".join(f"[urgency_{u}]\n    timeout = 0\n"
                                 for u in ("low", "normal", "critical")))
         desktop.processes.append(subprocess.Popen(

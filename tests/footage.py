@@ -155,6 +155,6 @@ def locate(root: Path, *, given: bool) -> Path:
         return ensure(root, pins, progress=lambda line: print(line, file=sys.stderr))
     except (FootageError, OSError) as exc:
         raise FootageError(
-            f"no footage: {exc} — set {ENV_TESTDATA} to a copy of shared/testdata, or allow "
-            f"the download into {root}"
+            f"no footage: {exc} — let the tests download it (internet; pinned in "
+            f"tests/footage.toml) into {root}, or set {ENV_TESTDATA} to a folder holding it"
         ) from None

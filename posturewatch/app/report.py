@@ -27,6 +27,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from posturewatch.app import summary_text  # noqa: E402
 from posturewatch.core.daily import (  # noqa: E402
     DayTotals,
+    HourShare,
     Summary,
     by_hour,
     day_range,
@@ -182,45 +183,76 @@ def timeline_chart(records: Records, days: Sequence[date]) -> Figure:
     return figure
 
 
+MIN_HOURS = 6  # the hourly axis spans at least this many hours, so one bar stays a bar
+
+
+def _active_hours(hours: Sequence[HourShare]) -> range:
+    """The hours with judged time, first to last, widened around them to at least
+    ``MIN_HOURS`` within the day; 08 to 17 when there is none."""
+    judged = [h.hour for h in hours if h.upright_s + h.slouched_s > 0]
+    if not judged:
+        return range(8, 18)
+    low, high = min(judged), max(judged)
+    while high - low + 1 < MIN_HOURS:
+        if high < 23:
+            high += 1
+        if high - low + 1 < MIN_HOURS and low > 0:
+            low -= 1
+    return range(low, high + 1)
+
+
 def hourly_chart(records: Records, days: Sequence[date]) -> Figure:
     hours = by_hour(records, days)
+    shown = _active_hours(hours)
     figure = Figure(figsize=(WIDTH_IN, 2.6), dpi=100)
-    _margins(figure, left=0.75, right=0.65, top=0.15, bottom=0.55)
+    _margins(figure, left=0.75, right=0.65, top=0.4, bottom=0.55)
     ax = figure.add_subplot()
-    upright = [100 * (h.share or 0) for h in hours]
-    slouched = [100 - u if h.share is not None else 0 for h, u in zip(hours, upright)]
-    ax.bar(range(24), upright, color=COLOURS["upright"], label="upright")
-    ax.bar(range(24), slouched, bottom=upright, color=COLOURS["slouched"], label="slouched")
-    ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
-    ax.set_xlim(-0.6, 23.6)
+    upright = [100 * (hours[h].share or 0) for h in shown]
+    slouched = [100 - u if hours[h].share is not None else 0 for h, u in zip(shown, upright)]
+    ax.bar(shown, upright, color=COLOURS["upright"], label="upright", width=0.8)
+    ax.bar(shown, slouched, bottom=upright, color=COLOURS["slouched"], label="slouched",
+           width=0.8)
+    step = 1 if len(shown) <= 12 else 2
+    ax.set_xticks(list(shown)[::step], [f"{h:02d}:00" for h in shown][::step])
+    ax.set_xlim(shown.start - 0.6, shown.stop - 1 + 0.6)
     ax.set_ylim(0, 100)
     ax.set_ylabel("% of judged time")
-    ax.set_xlabel("local hour")
-    ax.legend(loc="upper left", frameon=False, ncols=2)
+    ax.set_xlabel("local hour (each bar: the hour that starts there)")
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, ncols=2,
+              borderaxespad=0.2)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return figure
 
 
 def trend_chart(days: Sequence[DayTotals]) -> Figure:
+    """Sitting per day (in minutes while no day reaches 2 hours, else hours) and the
+    upright share on its own axis at the right; one legend above the plot, clear of both
+    axes."""
     figure = Figure(figsize=(WIDTH_IN, 2.6), dpi=100)
-    _margins(figure, left=0.75, right=0.65, top=0.15, bottom=0.4)
+    _margins(figure, left=0.75, right=0.65, top=0.4, bottom=0.4)
     ax = figure.add_subplot()
     x = range(len(days))
-    ax.bar(x, [d.sitting_s / 3600 for d in days], color=COLOURS["sitting"], width=0.6,
-           label="sitting (h)")
-    ax.set_ylabel("sitting, hours")
+    longest = max((d.sitting_s for d in days), default=0.0)
+    unit, per = ("minutes", 60.0) if longest < 2 * 3600 else ("hours", 3600.0)
+    bars = ax.bar(x, [d.sitting_s / per for d in days], color=COLOURS["sitting"], width=0.6,
+                  label=f"sitting ({unit})")
+    ax.set_ylabel(f"sitting, {unit}")
+    if longest == 0:
+        ax.set_ylim(0, 60 if unit == "minutes" else 8)
     ax.set_xticks(list(x), [d.day.strftime("%a %d") if d.day else "" for d in days])
     share = ax.twinx()
     points = [(i, 100 * d.upright_share) for i, d in enumerate(days) if d.upright_share is not None]
+    handles = [bars]
     if points:
-        share.plot([p[0] for p in points], [p[1] for p in points], color=COLOURS["upright"],
-                   marker="o", linewidth=2, label="upright share (%)")
+        (line,) = share.plot([p[0] for p in points], [p[1] for p in points],
+                             color=COLOURS["upright"], marker="o", linewidth=2,
+                             label="upright share (%)")
+        handles.append(line)
     share.set_ylim(0, 100)
     share.set_ylabel("upright, %")
-    ax.legend(loc="upper left", frameon=False)
-    if points:
-        share.legend(loc="upper right", frameon=False)
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False,
+              ncols=2, borderaxespad=0.2)
     for axis in (ax, share):
         axis.spines["top"].set_visible(False)
     return figure

@@ -254,5 +254,9 @@ def open_source(spec: str, *, fps: float, sequence: bool = False) -> FrameSource
     if path.suffix.lower() in IMAGE_SUFFIXES:
         if not path.is_file():
             raise SourceError(f"no such image: {path}", "check the path")
+        # Read once now (a small decode), so a bad image is reported before the model is
+        # looked up or downloaded.
+        if cv2.imread(str(path), cv2.IMREAD_REDUCED_GRAYSCALE_8) is None:
+            _read_image(path)  # raises the one-line error
         return ImageSet([path], str(path), from_folder=False)
     return VideoFile(path, fps)

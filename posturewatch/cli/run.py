@@ -117,43 +117,57 @@ def run(args: argparse.Namespace) -> int:
                 config_changed=watch.changed,
             )
             server = ControlServer(monitor)
+            started = Started(source_name, log_file)
             try:
-                error = _serve(monitor, server, headless=headless, args=args)
+                error = _serve(monitor, server, headless=headless, args=args, started=started)
             finally:
                 server.close()
     finally:
         lock.release()
     if error is not None:
         raise PostureWatchError(error)
+    return _stopped(started.signal)
+
+
+INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as for every other command
+
+
+class Started:
+    """The one line ``run`` prints once it is up, and what stopped it: a signal's number,
+    "Quit" (the tray menu), or None (the monitor ended by itself)."""
+
+    def __init__(self, source_name: str, log_file: object) -> None:
+        self.source_name, self.log_file = source_name, log_file
+        self.signal: int | str | None = None
+
+    def say(self, where: str, stop: str) -> None:
+        print(f"posturewatch: running ({self.source_name}): {where}; log: {self.log_file}; "
+              f"stop: {stop}", file=sys.stderr, flush=True)
+
+
+def _stopped(by: int | str | None) -> int:
+    """The one closing line: Ctrl-C exits 130 like any other command; SIGTERM (a logout,
+    ``kill``) and Quit are the asked-for way to stop, exit 0."""
+    if by == signal.SIGINT:
+        print("posturewatch: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    how = " (SIGTERM)" if by == signal.SIGTERM else " (Quit)" if by == "Quit" else ""
+    print(f"posturewatch: stopped{how}", file=sys.stderr)
     return 0
 
 
-class _Once:
-    """A stop asked for from several threads (a signal, the monitor ending): ``first()`` is
-    True for the first caller only."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._done = False
-
-    def first(self) -> bool:
-        with self._lock:
-            done, self._done = self._done, True
-            return not done
-
-
 def _serve(monitor: Any, server: Any, *, headless: bool,
-           args: argparse.Namespace) -> str | None:
+           args: argparse.Namespace, started: Started) -> str | None:
     """Run the monitor in a worker thread; the tray or the printer in this one."""
     from posturewatch.desktop.dispatch import Dispatcher
 
     worker = threading.Thread(target=monitor.run, name="monitor")
     stop_ui: list[Callable[[], None]] = []
-    stopping = _Once()
 
     def on_signal(signum: int, frame: object) -> None:
         log.info("signal %d: stopping", signum)
-        stopping.first()
+        if started.signal is None:
+            started.signal = signum
         monitor.stop()
         for stop in stop_ui:
             stop()
@@ -163,10 +177,11 @@ def _serve(monitor: Any, server: Any, *, headless: bool,
     worker.start()
     try:
         if headless:
+            started.say("headless, state changes and reminders print here", "Ctrl-C")
             dispatcher = Dispatcher(monitor, printer=lambda line: print(line, flush=True))
             dispatcher.run()
             return dispatcher.error
-        return _tray(monitor, stop_ui, args, stopping)
+        return _tray(monitor, stop_ui, started)
     finally:
         monitor.stop()
         worker.join(timeout=5)
@@ -174,17 +189,18 @@ def _serve(monitor: Any, server: Any, *, headless: bool,
             signal.signal(sig, handler)
 
 
-def _tray(monitor: Any, stop_ui: list[Callable[[], None]], args: argparse.Namespace,
-          stopping: _Once) -> str | None:
+def _tray(monitor: Any, stop_ui: list[Callable[[], None]], started: Started) -> str | None:
     from posturewatch.app.monitor import Calibrate, Pause, Resume, Snooze
     from posturewatch.desktop import focus
     from posturewatch.desktop.dispatch import Dispatcher
     from posturewatch.desktop.notify import DesktopNotifications
-    from posturewatch.desktop.tray import MenuActions, Tray
+    from posturewatch.desktop.tray import MenuActions, Tray, open_tray
 
     tray_box: list[Tray] = []
 
     def quit_all() -> None:
+        if started.signal is None:
+            started.signal = "Quit"
         monitor.stop()
         if tray_box:
             tray_box[0].stop()
@@ -197,11 +213,14 @@ def _tray(monitor: Any, stop_ui: list[Callable[[], None]], args: argparse.Namesp
         summary=lambda: _open_summary(),
         open_config=lambda: _open_config(),
         quit=quit_all,
+        calibration_s=float(monitor.config.section("calibration")["seconds"]),
     )
     try:
-        tray = Tray(actions)
+        tray = open_tray(actions)
     except Exception as exc:  # no tray backend works here: the monitor still runs
         log.warning("no tray icon (%s); running headless", exc)
+        started.say("headless (no tray icon), state changes and reminders print here",
+                    "Ctrl-C")
         dispatcher = Dispatcher(monitor, printer=lambda line: print(line, flush=True))
         dispatcher.run()
         return dispatcher.error
@@ -211,20 +230,8 @@ def _tray(monitor: Any, stop_ui: list[Callable[[], None]], args: argparse.Namesp
     dispatcher: Dispatcher | None = None
     stale_s = float(monitor.config.section("monitor")["notify_stale_min"]) * 60
 
-    def on_stopped(error: str | None) -> None:
-        # From the dispatcher thread: the xorg backend stops reliably only from its own
-        # thread, which is this process's main thread, so ask it through a signal; only
-        # if no signal is stopping it already, or ours could land after the handlers are
-        # restored and kill the process on its way out.
-        if tray.backend == "xorg":
-            if stopping.first():
-                os.kill(os.getpid(), signal.SIGTERM)
-        else:
-            tray.stop()
-
-    def setup(icon: Any) -> None:
+    def setup() -> None:
         nonlocal dispatcher
-        icon.visible = True
         try:
             notifications: DesktopNotifications | None = DesktopNotifications(
                 lambda rid, outcome: dispatcher.outcome(rid, outcome) if dispatcher else None)
@@ -232,8 +239,11 @@ def _tray(monitor: Any, stop_ui: list[Callable[[], None]], args: argparse.Namesp
             log.warning("no notification service (%s): tray notifications, then the log", exc)
             notifications = None
         dispatcher = Dispatcher(monitor, tray=tray, notifications=notifications,
-                                busy=focus.busy, stale_s=stale_s, on_stopped=on_stopped)
+                                busy=focus.busy, stale_s=stale_s,
+                                on_stopped=lambda error: tray.stop())
         threading.Thread(target=dispatcher.run, name="dispatch", daemon=True).start()
+        started.say(tray.where(), "Ctrl-C here, or Quit in the tray menu" if tray.has_menu
+                    else f"Ctrl-C here, or kill {os.getpid()}")
 
     tray.run(setup)
     return dispatcher.error if dispatcher is not None else None

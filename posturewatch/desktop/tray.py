@@ -1,17 +1,23 @@
-"""The tray icon (pystray): the state at a glance, by colour and by shape.
+"""The tray icon: the state at a glance, by colour and by shape, and the menu.
 
-``import pystray`` opens the display at import time, so this module imports it only when a
-tray is built. Without PyGObject (the ``tray-menu`` extra) pystray uses its XEmbed backend
-on Linux: the icon and tooltip show, but there is no menu; every menu action is also a
-command (``posturewatch pause`` ...).
+Three ways to show it, one look and one menu (:func:`open_tray` picks):
+
+- Linux with a StatusNotifier host on the session bus (KDE, GNOME's AppIndicator extension,
+  Xfce, Cinnamon, waybar ...): ``sni_tray`` (StatusNotifierItem and DBusMenu over D-Bus,
+  pure-pip dbus-fast): icon, tooltip and menu.
+- Linux otherwise: ``xembed_tray`` (python-xlib), the XEmbed system tray any X panel hosts
+  (trayer, tint2, ...): icon only; every menu action is also a command.
+- macOS and Windows: pystray, the platform's own status item with its menu. ``import
+  pystray`` opens the display at import time, so it is imported only here, when wanted.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from PIL import Image, ImageDraw
 
@@ -20,9 +26,10 @@ from posturewatch.core.monitor_status import Status, TrayState
 log = logging.getLogger(__name__)
 
 SIZE = 64
+STARTING_TOOLTIP = "posturewatch: starting"
 
 # Colour and shape both carry the state (colour-blind users read the shape).
-_LOOK: dict[TrayState, tuple[str, str]] = {
+LOOK: dict[TrayState, tuple[str, str]] = {
     TrayState.UPRIGHT: ("#2e9e44", "circle"),  # green disc
     TrayState.SLOUCHED: ("#e07b00", "triangle"),  # orange warning triangle
     TrayState.AWAY: ("#8a8a8a", "ring"),  # grey hollow ring
@@ -33,27 +40,36 @@ _LOOK: dict[TrayState, tuple[str, str]] = {
 }
 
 
-def icon_image(state: TrayState) -> Image.Image:
-    colour, shape = _LOOK[state]
-    image = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
+def rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def icon_image(state: TrayState, size: int = SIZE) -> Image.Image:
+    """The icon on a transparent square, ``size`` pixels a side (every backend draws this
+    one picture, so the icon looks alike in each)."""
+    colour, shape = LOOK[state]
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     d = ImageDraw.Draw(image)
-    m = 6
-    box = (m, m, SIZE - m, SIZE - m)
+    m = max(1, round(size * 0.06))
+    lo, hi, mid = m, size - 1 - m, (size - 1) / 2
+    box = (lo, lo, hi, hi)
     if shape == "circle":
         d.ellipse(box, fill=colour)
     elif shape == "ring":
-        d.ellipse(box, outline=colour, width=10)
+        d.ellipse(box, outline=colour, width=max(2, round(size * 0.16)))
     elif shape == "triangle":
-        d.polygon([(SIZE / 2, m), (SIZE - m, SIZE - m), (m, SIZE - m)], fill=colour)
+        d.polygon([(mid, lo), (hi, hi), (lo, hi)], fill=colour)
     elif shape == "diamond":
-        d.polygon([(SIZE / 2, m), (SIZE - m, SIZE / 2), (SIZE / 2, SIZE - m), (m, SIZE / 2)],
-                  fill=colour)
+        d.polygon([(mid, lo), (hi, mid), (mid, hi), (lo, mid)], fill=colour)
     elif shape == "bars":
-        d.rectangle((14, m, 28, SIZE - m), fill=colour)
-        d.rectangle((36, m, 50, SIZE - m), fill=colour)
+        bar, gap = round(size * 0.25), round(size * 0.12)
+        left, right = round(mid - gap / 2 - bar), round(mid + gap / 2)
+        d.rectangle((left, lo, left + bar, hi), fill=colour)
+        d.rectangle((right, lo, right + bar, hi), fill=colour)
     else:  # cross
-        d.line((m, m, SIZE - m, SIZE - m), fill=colour, width=12)
-        d.line((m, SIZE - m, SIZE - m, m), fill=colour, width=12)
+        width = max(2, round(size * 0.2))
+        d.line([(lo, lo), (hi, hi)], fill=colour, width=width)
+        d.line([(lo, hi), (hi, lo)], fill=colour, width=width)
     return image
 
 
@@ -68,76 +84,101 @@ class MenuActions:
     summary: Callable[[], None]
     open_config: Callable[[], None]
     quit: Callable[[], None]
+    calibration_s: float = 30.0
 
 
-class _NoTrayHost(logging.Filter):
-    """pystray logs every failed docking (no system tray running) as an error with a
-    traceback; say it once, in one line, and let the icon dock when a tray appears."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.said = False
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not record.getMessage().startswith("Failed to dock icon"):
-            return True
-        if not self.said:
-            self.said = True
-            log.warning("no system tray to show the icon in; it appears when one starts "
-                        "(reminders still come as notifications)")
-        return False
+def menu_entries(actions: MenuActions) -> list[tuple[str, Callable[[], None]]]:
+    """The menu, in order, as (label, action): every backend shows these."""
+    return [
+        ("Pause 15 min", lambda: actions.pause(15 * 60)),
+        ("Pause 1 h", lambda: actions.pause(3600)),
+        ("Pause until resumed", lambda: actions.pause(None)),
+        ("Resume", actions.resume),
+        ("Snooze reminders", actions.snooze),
+        (f"Calibrate now ({actions.calibration_s:g} s)", actions.calibrate),
+        ("Today's summary", actions.summary),
+        ("Open config", actions.open_config),
+        ("Quit", actions.quit),
+    ]
 
 
-class Tray:
+class Tray(Protocol):
+    """What ``run`` and the dispatcher need of a tray, whichever backend draws it."""
+
+    backend: str
+    has_menu: bool
+
+    def where(self) -> str:
+        """Where the icon is, for the one line ``run`` prints."""
+        ...
+
+    def run(self, setup: Callable[[], None]) -> None:
+        """Blocks the calling (main) thread until :meth:`stop`; ``setup`` is called once,
+        from another thread, when the tray is up."""
+        ...
+
+    def update(self, status: Status) -> None:
+        """Any thread: show this state and tooltip."""
+        ...
+
+    def notify(self, title: str, body: str) -> bool:
+        """The tray's own notification, where the backend has one."""
+        ...
+
+    def stop(self) -> None:
+        """Any thread."""
+        ...
+
+
+def open_tray(actions: MenuActions) -> Tray:
+    """The best tray this desktop offers (see the module docstring); raises if none works
+    (``run`` then goes headless)."""
+    if sys.platform == "linux":
+        from posturewatch.desktop import sni_tray
+
+        if sni_tray.host_running():
+            try:
+                return sni_tray.SniTray(actions)
+            except Exception as exc:  # a host that vanished meanwhile: XEmbed then
+                log.info("StatusNotifier tray failed (%s); using the XEmbed icon", exc)
+        from posturewatch.desktop.xembed_tray import XEmbedTray
+
+        return XEmbedTray()
+    return PystrayTray(actions)
+
+
+class PystrayTray:
+    """macOS and Windows: pystray's native status item, with the menu."""
+
     def __init__(self, actions: MenuActions) -> None:
         import pystray  # only here: it needs a display at import time
 
-        logging.getLogger("pystray._base").addFilter(_NoTrayHost())
-
-        self._pystray = pystray
-        item, menu = pystray.MenuItem, pystray.Menu
         self.icon = pystray.Icon(
-            "posturewatch",
-            icon_image(TrayState.STARTING),
-            "posturewatch: starting",
-            menu(
-                item("Pause 15 min", lambda: actions.pause(15 * 60)),
-                item("Pause 1 h", lambda: actions.pause(3600)),
-                item("Pause until resumed", lambda: actions.pause(None)),
-                item("Resume", lambda: actions.resume()),
-                item("Snooze reminders", lambda: actions.snooze()),
-                item("Calibrate now", lambda: actions.calibrate()),
-                item("Today's summary", lambda: actions.summary()),
-                item("Open config", lambda: actions.open_config()),
-                item("Quit", lambda: actions.quit()),
-            ),
+            "posturewatch", icon_image(TrayState.STARTING), STARTING_TOOLTIP,
+            pystray.Menu(*(pystray.MenuItem(label, _call(action))
+                           for label, action in menu_entries(actions))),
         )
         self.backend = type(self.icon).__module__.rsplit(".", 1)[-1].lstrip("_")
+        self.has_menu = bool(self.icon.HAS_MENU)
         self._state: TrayState | None = None
 
-    @property
-    def has_menu(self) -> bool:
-        return bool(self.icon.HAS_MENU)
+    def where(self) -> str:
+        return "icon in the menu bar" if sys.platform == "darwin" else "icon in the taskbar tray"
 
-    def run(self, setup: Callable[[Any], None]) -> None:
-        """Blocks the calling (main) thread until :meth:`stop`."""
-        self.icon.run(setup=setup)
+    def run(self, setup: Callable[[], None]) -> None:
+        def ready(icon: Any) -> None:
+            icon.visible = True
+            setup()
 
-    def show(self) -> None:
-        self.icon.visible = True
+        self.icon.run(setup=ready)
 
     def update(self, status: Status) -> None:
-        """Any thread: pystray hands the change to its own loop. On X the image is set
-        again on every update (at least once a minute): pystray docks the icon when its
-        image is set, so a tray that starts after us (autostart before the panel) still
-        gets it."""
-        if status.state != self._state or self.backend == "xorg":
+        if status.state != self._state:
             self._state = status.state
             self.icon.icon = icon_image(status.state)
         self.icon.title = status.tooltip()
 
     def notify(self, title: str, body: str) -> bool:
-        """The tray's own notification, where the backend has one."""
         if not getattr(self.icon, "HAS_NOTIFICATION", False):
             return False
         try:
@@ -149,3 +190,8 @@ class Tray:
 
     def stop(self) -> None:
         self.icon.stop()
+
+
+def _call(action: Callable[[], None]) -> Callable[[], None]:
+    """pystray passes (icon, item) to a callback that takes them; ours take nothing."""
+    return lambda: action()
