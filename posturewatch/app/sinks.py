@@ -1,0 +1,186 @@
+"""Where the monitor's results go: sinks behind one dispatcher that keeps their faults apart.
+
+The monitor produces, in its own thread and in time order: settled frames, observations
+(real and synthetic), the bout and break as they change, reminders and their outcomes,
+pauses, calibrations, notices and status snapshots. It hands each to
+:class:`SinkDispatcher`, which passes it to every :class:`Sink` in turn (the history store,
+the status mailbox, the events queue the tray and notifications read, and whatever else is
+added). A sink that raises is logged once, with its traceback, and called again with the
+next result (a sink with ``reopen`` is reopened first, at most every ``REOPEN_S`` of the
+timeline); it never stops the loop or the other sinks. When it works again that is logged
+too. A sink that can tell what is wrong without raising (the store keeps its unwritten
+rows and retries) says so in :meth:`Sink.problem`, which the status shows.
+
+To add a sink: subclass :class:`Sink`, override the hooks it needs (every hook is a no-op
+here), and pass it to the monitor (``Monitor(..., sinks=[...])``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from posturewatch.app.analysis import FrameResult
+from posturewatch.app.monitor_messages import Notice
+from posturewatch.core.baseline import Baseline
+from posturewatch.core.day_clock import DayClock
+from posturewatch.core.monitor_status import Status
+from posturewatch.core.observation import Observation
+from posturewatch.core.reminders.reminder import Reminder
+from posturewatch.core.sitting import Bout, Break
+
+log = logging.getLogger(__name__)
+
+REOPEN_S = 30.0  # a failing sink with ``reopen`` is reopened at most this often
+
+
+class Sink:
+    """One consumer of the monitor's results. Times are timeline seconds; the
+    :class:`DayClock` given to :meth:`begin` places them on the calendar."""
+
+    name = "sink"
+
+    def begin(self, day: DayClock, source: str) -> None:
+        """The monitor starts watching ``source``."""
+
+    def judged(self, result: FrameResult) -> None:
+        """Every settled frame: state, metrics, reasons and the landmarks themselves."""
+
+    def observe(self, obs: Observation, *, cause: str | None = None,
+                result: FrameResult | None = None) -> None:
+        """Each observation the tracker is fed; ``cause`` names synthetic ones
+        ("suspend": counted as away; "camera": the camera was lost, unseen in the store
+        though the bout goes on)."""
+
+    def bout(self, bout: Bout, *, going: bool = False) -> None:
+        """A finished bout, or with ``going`` the bout in progress as it grows."""
+
+    def break_(self, brk: Break, *, now: float | None = None) -> None:
+        """A finished break, or one still going (``brk.end`` None, lasting until ``now``)."""
+
+    def reminder(self, reminder: Reminder) -> None: ...
+
+    def outcome(self, reminder: Reminder, outcome: str) -> None:
+        """acted, done, snoozed, dismissed or ignored; "not acted" when the camera saw no
+        action (kept as ignored unless the person answered)."""
+
+    def pause(self, start: float, end: float | None) -> None:
+        """A pause: once as it begins (``end`` None), again with its end."""
+
+    def calibration(self, t: float, baseline: Baseline) -> None: ...
+
+    def notice(self, notice: Notice) -> None: ...
+
+    def status(self, status: Status, *, changed: bool) -> None:
+        """Every snapshot; ``changed``: it differs from the last one shown."""
+
+    def close(self, t: float) -> None:
+        """Write what is pending; the monitor is stopping."""
+
+    def problem(self) -> str | None:
+        """What is wrong with this sink right now, if it knows (shown in the status)."""
+        return None
+
+
+class _Guarded:
+    """One sink's fault isolation: the first failure logged with its traceback, the
+    following ones quietly, recovery logged once."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self.failing: str | None = None
+        self._reopen_at = -float("inf")
+
+    def call(self, hook: Callable[[Sink], None], now: float) -> None:
+        if self.failing is not None:
+            self._reopen(now)
+        try:
+            hook(self.sink)
+        except Exception as exc:
+            if self.failing is None:
+                log.exception("%s failed (%s); it is retried and the monitor goes on",
+                              self.sink.name, exc)
+            else:
+                log.debug("%s failed again: %r", self.sink.name, exc)
+            self.failing = f"{self.sink.name}: {exc}"
+            return
+        if self.failing is not None:
+            log.info("%s works again", self.sink.name)
+            self.failing = None
+
+    def _reopen(self, now: float) -> None:
+        reopen = getattr(self.sink, "reopen", None)
+        if reopen is None or now < self._reopen_at:
+            return
+        self._reopen_at = now + REOPEN_S
+        try:
+            reopen()
+        except Exception as exc:
+            log.debug("%s not reopened: %r", self.sink.name, exc)
+
+
+class SinkDispatcher(Sink):
+    """Every result to every sink, in order; one sink's failure never reaches the caller
+    or the sinks after it."""
+
+    name = "dispatcher"
+
+    def __init__(self, sinks: Sequence[Sink]) -> None:
+        self._guards = [_Guarded(sink) for sink in sinks]
+        self._now = 0.0
+
+    @property
+    def sinks(self) -> tuple[Sink, ...]:
+        return tuple(g.sink for g in self._guards)
+
+    def _each(self, hook: Callable[[Sink], None], now: float | None = None) -> None:
+        if now is not None:
+            self._now = max(self._now, now)
+        for guard in self._guards:
+            guard.call(hook, self._now)
+
+    def problems(self) -> dict[str, str]:
+        """Sink name → what is wrong, for the sinks with a problem."""
+        out: dict[str, str] = {}
+        for guard in self._guards:
+            problem = guard.sink.problem() if guard.failing is None else guard.failing
+            if problem:
+                out[guard.sink.name] = problem
+        return out
+
+    def begin(self, day: DayClock, source: str) -> None:
+        self._each(lambda s: s.begin(day, source))
+
+    def judged(self, result: FrameResult) -> None:
+        self._each(lambda s: s.judged(result), result.t)
+
+    def observe(self, obs: Observation, *, cause: str | None = None,
+                result: FrameResult | None = None) -> None:
+        self._each(lambda s: s.observe(obs, cause=cause, result=result), obs.t)
+
+    def bout(self, bout: Bout, *, going: bool = False) -> None:
+        self._each(lambda s: s.bout(bout, going=going))
+
+    def break_(self, brk: Break, *, now: float | None = None) -> None:
+        self._each(lambda s: s.break_(brk, now=now))
+
+    def reminder(self, reminder: Reminder) -> None:
+        self._each(lambda s: s.reminder(reminder), reminder.t)
+
+    def outcome(self, reminder: Reminder, outcome: str) -> None:
+        self._each(lambda s: s.outcome(reminder, outcome))
+
+    def pause(self, start: float, end: float | None) -> None:
+        self._each(lambda s: s.pause(start, end), start if end is None else end)
+
+    def calibration(self, t: float, baseline: Baseline) -> None:
+        self._each(lambda s: s.calibration(t, baseline), t)
+
+    def notice(self, notice: Notice) -> None:
+        self._each(lambda s: s.notice(notice))
+
+    def status(self, status: Status, *, changed: bool) -> None:
+        self._each(lambda s: s.status(status, changed=changed))
+
+    def close(self, t: float) -> None:
+        self._each(lambda s: s.close(t), t)
