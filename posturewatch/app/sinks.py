@@ -82,41 +82,39 @@ class Sink:
         return None
 
 
-class _Guarded:
-    """One sink's fault isolation: the first failure logged with its traceback, the
-    following ones quietly, recovery logged once."""
+class Guard:
+    """One part's fault isolation: its first failure logged with the traceback, the next
+    ones quietly, its recovery once; ``reopen`` (if given) is called before a retry, at
+    most every ``REOPEN_S``. Also used by the desktop side (tray, notifications)."""
 
-    def __init__(self, sink: Sink) -> None:
-        self.sink = sink
+    def __init__(self, name: str, reopen: Callable[[], None] | None = None) -> None:
+        self.name = name
         self.failing: str | None = None
+        self._reopen = reopen
         self._reopen_at = -float("inf")
 
-    def call(self, hook: Callable[[Sink], None], now: float) -> None:
-        if self.failing is not None:
-            self._reopen(now)
+    def call(self, action: Callable[[], object], now: float = 0.0) -> bool:
+        """Run ``action``; False if it raised (logged, never raised here)."""
+        if self.failing is not None and self._reopen is not None and now >= self._reopen_at:
+            self._reopen_at = now + REOPEN_S
+            try:
+                self._reopen()
+            except Exception as exc:
+                log.debug("%s not reopened: %r", self.name, exc)
         try:
-            hook(self.sink)
+            action()
         except Exception as exc:
             if self.failing is None:
                 log.exception("%s failed (%s); it is retried and the monitor goes on",
-                              self.sink.name, exc)
+                              self.name, exc)
             else:
-                log.debug("%s failed again: %r", self.sink.name, exc)
-            self.failing = f"{self.sink.name}: {exc}"
-            return
+                log.debug("%s failed again: %r", self.name, exc)
+            self.failing = f"{self.name}: {exc}"
+            return False
         if self.failing is not None:
-            log.info("%s works again", self.sink.name)
+            log.info("%s works again", self.name)
             self.failing = None
-
-    def _reopen(self, now: float) -> None:
-        reopen = getattr(self.sink, "reopen", None)
-        if reopen is None or now < self._reopen_at:
-            return
-        self._reopen_at = now + REOPEN_S
-        try:
-            reopen()
-        except Exception as exc:
-            log.debug("%s not reopened: %r", self.sink.name, exc)
+        return True
 
 
 class SinkDispatcher(Sink):
@@ -126,26 +124,30 @@ class SinkDispatcher(Sink):
     name = "dispatcher"
 
     def __init__(self, sinks: Sequence[Sink]) -> None:
-        self._guards = [_Guarded(sink) for sink in sinks]
+        self._sinks = [(sink, Guard(sink.name, getattr(sink, "reopen", None)))
+                       for sink in sinks]
         self._now = 0.0
 
     @property
     def sinks(self) -> tuple[Sink, ...]:
-        return tuple(g.sink for g in self._guards)
+        return tuple(sink for sink, _ in self._sinks)
 
     def _each(self, hook: Callable[[Sink], None], now: float | None = None) -> None:
         if now is not None:
             self._now = max(self._now, now)
-        for guard in self._guards:
-            guard.call(hook, self._now)
+        for sink, guard in self._sinks:
+            guard.call(lambda: hook(sink), self._now)  # noqa: B023 - called at once
 
     def problems(self) -> dict[str, str]:
         """Sink name → what is wrong, for the sinks with a problem."""
         out: dict[str, str] = {}
-        for guard in self._guards:
-            problem = guard.sink.problem() if guard.failing is None else guard.failing
+        for sink, guard in self._sinks:
+            try:
+                problem = guard.failing or sink.problem()
+            except Exception as exc:
+                problem = f"{sink.name}: {exc}"
             if problem:
-                out[guard.sink.name] = problem
+                out[sink.name] = problem
         return out
 
     def begin(self, day: DayClock, source: str) -> None:

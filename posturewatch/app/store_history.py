@@ -23,7 +23,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from posturewatch.app.analysis import FrameResult
 from posturewatch.app.history_sink import Carry, HistorySink
@@ -241,7 +241,8 @@ class StoreHistory(HistorySink):
         if self._problem is None:
             return None
         assert self._day is not None
-        since = datetime.fromtimestamp(self._day.epoch(self._failed_at)).strftime("%H:%M")
+        local = datetime.fromtimestamp(self._day.local(self._failed_at), timezone.utc)
+        since = local.strftime("%H:%M")  # the local wall clock (local() is UTC-based)
         return f"not saved since {since}: {self._problem}"
 
     # -- writing -------------------------------------------------------------------------

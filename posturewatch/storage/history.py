@@ -40,6 +40,7 @@ posturewatch store, or is corrupt, is refused with one line and never written to
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -224,6 +225,9 @@ class History:
             history._prepare(readonly=readonly, new=not exists)
         except sqlite3.DatabaseError as exc:
             db.close()
+            if not readonly and not os.access(path, os.W_OK):  # a read-only disk or file
+                raise _refuse(path, f"cannot write to it ({exc})",
+                              "make the file and its folder writable") from None
             raise _refuse(path, f"unreadable or corrupt ({exc})",
                           "move it aside to start a new history; it was left untouched") \
                 from None
