@@ -13,8 +13,9 @@ The store may fail while the monitor runs: the disk fills up, the file turns rea
 the monitor: the outbox is kept (up to ``MAX_PENDING`` entries, the oldest dropped
 first), the connection is dropped and reopened at the next try (2, 4, 8 … 60 s of the
 timeline), and :meth:`StoreHistory.problem` says what is wrong. A removed session is
-begun anew; a forgotten row goes on as a new one from where it had been written up to,
-so what ``forget`` removed stays removed.
+begun anew. What ``forget`` removed stays removed, except the bout, break or pause still
+going on: that is written again whole (from today's midnight at the earliest), as it
+would have been when it ended, so the sitting in progress still counts.
 """
 
 from __future__ import annotations
@@ -103,7 +104,6 @@ class StoreHistory(HistorySink):
         self._outbox: list[_Op] = []
         self._going: dict[Key, _Span] = {}  # spans going on, changed since the last commit
         self._rows: dict[Key, tuple[int, float]] = {}  # key -> (row id, sitting_s before it)
-        self._written: dict[Key, tuple[float, float]] = {}  # key -> committed (end, sitting_s)
         self._answered: set[int] = set()
         self._now = 0.0
         self._next_span_write = 0.0
@@ -148,7 +148,6 @@ class StoreHistory(HistorySink):
                 bout = Bout(start - now_utc, end - now_utc, sitting)
                 key = ("bouts", bout.start)
                 self._rows[key] = (row, 0.0)
-                self._written[key] = (bout.end, sitting)
                 log.info("the last run's sitting (%.0f s) goes on", sitting)
         return Carry(bout, tuple(Sent(at - now_utc, rule, level)
                                  for at, rule, level in tail.reminders))
@@ -216,7 +215,11 @@ class StoreHistory(HistorySink):
 
     def pause(self, start: float, end: float | None) -> None:
         self._now = max(self._now, start if end is None else end)
-        self._queue(_Span("pauses", start, start if end is None else end))
+        if end is None:
+            span = _Span("pauses", start, start)
+            self._going[span.key] = span
+        else:
+            self._queue(_Span("pauses", start, end))
         self._commit()
 
     def calibration(self, t: float, baseline: Baseline) -> None:
@@ -277,6 +280,9 @@ class StoreHistory(HistorySink):
                 self._failed(self._now, exc)
                 return
             break
+        for op in self._outbox:  # a finished span is not written again: forget its row
+            if isinstance(op, _Span) and op.key not in self._going:
+                self._rows.pop(op.key, None)
         self._outbox.clear()
         self._going.clear()
         self._next_span_write = self._now + SPAN_EVERY_S
@@ -292,22 +298,19 @@ class StoreHistory(HistorySink):
             self._session = history.begin_session(kind="live", source=self._source,
                                                   start_utc=utc, utc_offset_s=offset)
         rows: dict[Key, tuple[int, float]] = {}
-        written: dict[Key, tuple[float, float]] = {}
         with history.transaction():
             for op in ops:
-                self._apply(history, op, rows, written)
+                self._apply(history, op, rows)
         self._rows.update(rows)
-        self._written.update(written)
 
-    def _apply(self, history: History, op: _Op, rows: dict[Key, tuple[int, float]],
-               written: dict[Key, tuple[float, float]]) -> None:
+    def _apply(self, history: History, op: _Op, rows: dict[Key, tuple[int, float]]) -> None:
         session = self._session
         assert session is not None
         match op:
             case _Intervals(intervals):
                 history.write_intervals(session, intervals)
             case _Span():
-                self._apply_span(history, session, op, rows, written)
+                self._apply_span(history, session, op, rows)
             case _Reminder(reminder):
                 at, offset = self._place(reminder.t)
                 row = history.write_reminder(session, at, offset, rule=reminder.rule,
@@ -326,8 +329,7 @@ class StoreHistory(HistorySink):
                 history.end_session(session, self._place(t)[0])
 
     def _apply_span(self, history: History, session: int, op: _Span,
-                    rows: dict[Key, tuple[int, float]],
-                    written: dict[Key, tuple[float, float]]) -> None:
+                    rows: dict[Key, tuple[int, float]]) -> None:
         key = op.key
         end_utc, _ = self._place(op.end)
         known = rows.get(key) or self._rows.get(key)
@@ -338,11 +340,12 @@ class StoreHistory(HistorySink):
                         history.update_break(row, end_utc) if op.table == "breaks" else
                         history.update_pause(row, end_utc))
             if extended:
-                written[key] = (op.end, op.sitting_s)
                 return
-        # A new row; or its row was forgotten: it goes on from where it had been written.
-        start, before = self._written.get(key, (op.start, 0.0))
-        start = min(start, op.end)
+        # A new row; or its row was forgotten while the span went on: the span is still
+        # going on, so it is written again whole, but from today on (`forget --before`
+        # today removed the days before).
+        start = max(op.start, self._midnight(op.end))
+        before = max(0.0, op.sitting_s - (op.end - start)) if start > op.start else 0.0
         start_utc, offset = self._place(start)
         if op.table == "bouts":
             row = history.write_bout(session, start_utc, end_utc, offset,
@@ -352,7 +355,11 @@ class StoreHistory(HistorySink):
         else:
             row = history.write_pause(session, start_utc, end_utc, offset)
         rows[key] = (row, before)
-        written[key] = (op.end, op.sitting_s)
+
+    def _midnight(self, t: float) -> float:
+        """The timeline time of the local midnight that began ``t``'s day."""
+        assert self._day is not None
+        return t - (self._day.local(t) % DAY_S)
 
     # -- failures ------------------------------------------------------------------------
 
