@@ -35,6 +35,7 @@ from posturewatch.app.monitor import (
     StatusChanged,
     Stopped,
 )
+from posturewatch.app.sinks import Sink
 from posturewatch.app.store_history import StoreHistory
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
 from posturewatch.core.settings import Config, settings
@@ -82,13 +83,13 @@ class Run:
 def run_monitor(rig: dict, script: Sequence[Segment], *, history: HistorySink | None = None,
                 config: Config | None = None, start: datetime = START,
                 actions: Callable[[FakeClock, Monitor], None] = lambda clock, monitor: None,
-                ) -> Run:
+                sinks: Sequence[Sink] = ()) -> Run:
     clock = FakeClock(start)
     camera = ScriptedCamera(clock, rig["pools"], script)
     monitor = Monitor(config or load_config(), open_grabber=camera.open,
                       estimator=rig["pose"], baseline=rig["baseline"],  # type: ignore[arg-type]
                       catalog=load_catalog(), clock=clock,
-                      history=history or LogHistory(), source_name="scripted")
+                      history=history or LogHistory(), source_name="scripted", sinks=sinks)
     actions(clock, monitor)
     events: list = []
 
@@ -210,6 +211,34 @@ def test_a_full_disk_and_a_read_only_store_only_delay_the_history(
     assert covered_min(records) == pytest.approx(20, abs=0.2)  # nothing of it lost
     (bout,) = records.bouts
     assert bout.sitting_s / MIN == pytest.approx(20, abs=0.2)
+
+
+def test_a_failing_sink_is_logged_once_retried_and_never_stops_the_loop(
+    rig: dict, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An added sink (say, an exercise counter fed each judged frame with its landmarks)
+    that raises for a while: one error with its traceback, called again with each frame,
+    its recovery logged, and the monitor watches on to the end."""
+    class Counter(Sink):
+        name = "counter"
+
+        def __init__(self) -> None:
+            self.frames = 0
+
+        def judged(self, result) -> None:  # type: ignore[no-untyped-def]
+            assert result.landmarks is not None
+            self.frames += 1
+            if 5 <= self.frames < 15:
+                raise RuntimeError("counter broke")
+
+    counter = Counter()
+    with caplog.at_level("INFO", logger="posturewatch"):
+        run = run_monitor(rig, [Segment(4, "upright")], sinks=[counter])
+    assert counter.frames > 60  # every frame, through the failures
+    failed = [r for r in caplog.records if "counter (judged) failed" in r.getMessage()]
+    assert len(failed) == 1 and failed[0].exc_info
+    assert [r.getMessage() for r in caplog.records].count("counter (judged) works again") == 1
+    assert run.monitor.status().sitting_s / MIN == pytest.approx(4, abs=0.2)
 
 
 # -- the rule engine and the pipeline across commands -------------------------------------

@@ -83,37 +83,43 @@ class Sink:
 
 
 class Guard:
-    """One part's fault isolation: its first failure logged with the traceback, the next
-    ones quietly, its recovery once; ``reopen`` (if given) is called before a retry, at
-    most every ``REOPEN_S``. Also used by the desktop side (tray, notifications)."""
+    """One part's fault isolation: a failure logged with its traceback the first time,
+    quietly while it goes on, its recovery once; each kind of call (``what``) separately,
+    so a hook that works does not hide one that keeps failing. ``reopen`` (if given) is
+    called before a retry, at most every ``REOPEN_S``. The desktop side uses it too."""
 
     def __init__(self, name: str, reopen: Callable[[], None] | None = None) -> None:
         self.name = name
-        self.failing: str | None = None
+        self._failing: dict[str, str] = {}  # what -> the error
         self._reopen = reopen
         self._reopen_at = -float("inf")
 
-    def call(self, action: Callable[[], object], now: float = 0.0) -> bool:
+    @property
+    def failing(self) -> str | None:
+        """The first error still going on, if any."""
+        return next(iter(self._failing.values()), None)
+
+    def call(self, action: Callable[[], object], now: float = 0.0, what: str = "") -> bool:
         """Run ``action``; False if it raised (logged, never raised here)."""
-        if self.failing is not None and self._reopen is not None and now >= self._reopen_at:
+        if self._failing and self._reopen is not None and now >= self._reopen_at:
             self._reopen_at = now + REOPEN_S
             try:
                 self._reopen()
             except Exception as exc:
                 log.debug("%s not reopened: %r", self.name, exc)
+        label = f"{self.name} ({what})" if what else self.name
         try:
             action()
         except Exception as exc:
-            if self.failing is None:
+            if what not in self._failing:
                 log.exception("%s failed (%s); it is retried and the monitor goes on",
-                              self.name, exc)
+                              label, exc)
             else:
-                log.debug("%s failed again: %r", self.name, exc)
-            self.failing = f"{self.name}: {exc}"
+                log.debug("%s failed again: %r", label, exc)
+            self._failing[what] = f"{self.name}: {exc}"
             return False
-        if self.failing is not None:
-            log.info("%s works again", self.name)
-            self.failing = None
+        if self._failing.pop(what, None) is not None:
+            log.info("%s works again", label)
         return True
 
 
@@ -132,11 +138,11 @@ class SinkDispatcher(Sink):
     def sinks(self) -> tuple[Sink, ...]:
         return tuple(sink for sink, _ in self._sinks)
 
-    def _each(self, hook: Callable[[Sink], None], now: float | None = None) -> None:
+    def _each(self, what: str, hook: Callable[[Sink], None], now: float | None = None) -> None:
         if now is not None:
             self._now = max(self._now, now)
         for sink, guard in self._sinks:
-            guard.call(lambda: hook(sink), self._now)  # noqa: B023 - called at once
+            guard.call(lambda: hook(sink), self._now, what)  # noqa: B023 - called at once
 
     def problems(self) -> dict[str, str]:
         """Sink name → what is wrong, for the sinks with a problem."""
@@ -151,38 +157,38 @@ class SinkDispatcher(Sink):
         return out
 
     def begin(self, day: DayClock, source: str) -> None:
-        self._each(lambda s: s.begin(day, source))
+        self._each("begin", lambda s: s.begin(day, source))
 
     def judged(self, result: FrameResult) -> None:
-        self._each(lambda s: s.judged(result), result.t)
+        self._each("judged", lambda s: s.judged(result), result.t)
 
     def observe(self, obs: Observation, *, cause: str | None = None,
                 result: FrameResult | None = None) -> None:
-        self._each(lambda s: s.observe(obs, cause=cause, result=result), obs.t)
+        self._each("observe", lambda s: s.observe(obs, cause=cause, result=result), obs.t)
 
     def bout(self, bout: Bout, *, going: bool = False) -> None:
-        self._each(lambda s: s.bout(bout, going=going))
+        self._each("bout", lambda s: s.bout(bout, going=going))
 
     def break_(self, brk: Break, *, now: float | None = None) -> None:
-        self._each(lambda s: s.break_(brk, now=now))
+        self._each("break_", lambda s: s.break_(brk, now=now))
 
     def reminder(self, reminder: Reminder) -> None:
-        self._each(lambda s: s.reminder(reminder), reminder.t)
+        self._each("reminder", lambda s: s.reminder(reminder), reminder.t)
 
     def outcome(self, reminder: Reminder, outcome: str) -> None:
-        self._each(lambda s: s.outcome(reminder, outcome))
+        self._each("outcome", lambda s: s.outcome(reminder, outcome))
 
     def pause(self, start: float, end: float | None) -> None:
-        self._each(lambda s: s.pause(start, end), start if end is None else end)
+        self._each("pause", lambda s: s.pause(start, end), start if end is None else end)
 
     def calibration(self, t: float, baseline: Baseline) -> None:
-        self._each(lambda s: s.calibration(t, baseline), t)
+        self._each("calibration", lambda s: s.calibration(t, baseline), t)
 
     def notice(self, notice: Notice) -> None:
-        self._each(lambda s: s.notice(notice))
+        self._each("notice", lambda s: s.notice(notice))
 
     def status(self, status: Status, *, changed: bool) -> None:
-        self._each(lambda s: s.status(status, changed=changed))
+        self._each("status", lambda s: s.status(status, changed=changed))
 
     def close(self, t: float) -> None:
-        self._each(lambda s: s.close(t), t)
+        self._each("close", lambda s: s.close(t), t)
