@@ -13,10 +13,13 @@ Write API (what ``analyze --store`` and the live monitor call)::
     history.update_break(kid, end_utc)
     rid = history.write_reminder(sid, at_utc, utc_offset_s, rule=..., kind=..., title=...)
     history.update_reminder_outcome(rid, "acted")   # acted | done | snoozed | dismissed | ignored
-    history.write_pause(sid, start_utc, end_utc, utc_offset_s)
+    pid = history.write_pause(sid, start_utc, end_utc, utc_offset_s)
+    history.update_pause(pid, end_utc)               # update_*: False if forgotten meanwhile
     history.write_calibration(at_utc, utc_offset_s, view=..., frames=..., values={...})
     history.write_calibration(at_utc, utc_offset_s, ok=False, detail="too few frames")
     history.end_session(sid, end_utc)
+    history.has_session(sid)                         # False once `forget` removed it
+    history.live_tail(since_utc)                     # where the last live run stopped
     history.close()
 
 All times are UTC epoch seconds plus the local UTC offset (seconds east of UTC) in force at
@@ -25,10 +28,11 @@ calendar and daylight-saving changes neither double nor lose time.
 
 Every write method is one transaction on its own; group several in
 ``with history.transaction():`` to make them one (``write_intervals`` batches a list in
-one). The monitor writes once per interval, so a crash or ``kill -9`` loses at most the
-interval in progress. A session with a ``key`` (``analyze --store`` uses the clip's content
-hash and start) replaces an earlier session with the same key in the same transaction, so
-storing a clip twice does not count it twice and a reader never sees both or neither.
+one). The monitor writes each interval as it closes (and the bout going on every few
+seconds), so a crash or ``kill -9`` loses at most the interval in progress. A session with
+a ``key`` (``analyze --store`` uses the clip's content hash and start) replaces an earlier
+session with the same key in the same transaction, so storing a clip twice does not count
+it twice and a reader never sees both or neither.
 
 File rules: WAL journal (readers never block the writer and see only committed
 transactions), ``synchronous=FULL``, ``secure_delete`` (deleted rows are zeroed, so
