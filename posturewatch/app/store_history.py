@@ -300,7 +300,12 @@ class StoreHistory(HistorySink):
         rows: dict[Key, tuple[int, float]] = {}
         with history.transaction():
             for op in ops:
-                self._apply(history, op, rows)
+                try:
+                    self._apply(history, op, rows)
+                except (HistoryError, sqlite3.Error):
+                    raise  # the store: the whole transaction is tried again later
+                except Exception:  # one bad record must not hold up all that follow it
+                    log.exception("history: a record could not be written, it is dropped")
         self._rows.update(rows)
 
     def _apply(self, history: History, op: _Op, rows: dict[Key, tuple[int, float]]) -> None:

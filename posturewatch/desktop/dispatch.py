@@ -74,14 +74,14 @@ class Dispatcher:
         self._guards = {name: Guard(name) for name in
                         ("tray", "notifications", "printer", "busy check", "dispatch")}
 
-    def _try(self, name: str, action: Callable[[], T], default: T) -> T:
+    def _try(self, name: str, action: Callable[[], T], default: T, what: str = "") -> T:
         """``action()`` behind the named part's guard; ``default`` if it raised."""
         box = [default]
 
         def run() -> None:
             box[0] = action()
 
-        self._guards[name].call(run, time.monotonic())
+        self._guards[name].call(run, time.monotonic(), what)
         return box[0]
 
     def _busy(self) -> str | None:
@@ -115,7 +115,7 @@ class Dispatcher:
             case StatusChanged(status):
                 if self.tray is not None:
                     tray = self.tray
-                    self._try("tray", lambda: tray.update(status), None)
+                    self._try("tray", lambda: tray.update(status), None, "update")
                 camera = "" if status.camera == "ok" else f"; {status.camera}"
                 history = "" if status.history == "ok" else "; history not saved"
                 self._print(f"state: {status.state.value} (sitting "
@@ -151,7 +151,8 @@ class Dispatcher:
         if notifications is not None and self._try(
                 "notifications", lambda: notifications.send(title, body, reminder_id), False):
             return
-        if tray is not None and self._try("tray", lambda: tray.notify(title, body), False):
+        if tray is not None and self._try("tray", lambda: tray.notify(title, body), False,
+                                            "notify"):
             return
         log.warning("%s: %s", title, body)
 
