@@ -2,8 +2,9 @@
 
 ``FakeClock`` moves time forward only when the monitor waits, so eight hours take as long
 as the frames take to judge; ``FakeClock.at`` runs a test's action (a command, a
-``forget``, a full disk) when the timeline reaches a given second. ``ScriptedCamera`` hands out real frames from the shared
-pools along a timeline (and fails while the timeline says the camera is taken).
+``forget``, a full disk) when the timeline reaches a given second. ``ScriptedCamera``
+hands out real frames from the shared pools along a timeline (and fails while the
+timeline says the camera is taken).
 ``CachedPose`` runs the real model once per distinct frame (the pools repeat).
 """
 

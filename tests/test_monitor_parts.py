@@ -207,9 +207,8 @@ def test_a_tray_that_fails_is_logged_once_and_the_dispatcher_goes_on(
     Events.events.put(Notice("Camera problem", "unplugged"))
     Events.events.put(Stopped(None))
     lines: list[str] = []
-    dispatcher = Dispatcher(Events, tray=BrokenTray(), printer=lines.append)  # type: ignore[arg-type]
-    dispatcher.notifications = None
-    dispatcher.printer = lines.append
+    dispatcher = Dispatcher(Events, tray=BrokenTray(),  # type: ignore[arg-type]
+                            printer=lines.append)
     with caplog.at_level("INFO"):
         dispatcher.run()
     assert lines.count("state: upright (sitting 1.0 min; history not saved)") == 3

@@ -45,10 +45,16 @@ from posturewatch.storage.history import History
 
 from conftest import run_cli
 from monitor_harness import CachedPose, FakeClock, ScriptedCamera, Segment, write_baseline
-from test_reasons_and_stale import moved
 
 MIN = 60.0
 START = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def moved(bgr: np.ndarray) -> np.ndarray:
+    """The webcam moved (as in test_reasons_and_stale.py): 70 % of the old view, lower."""
+    h, w = bgr.shape[:2]
+    y0, x0 = int(0.27 * h), int(0.15 * w)
+    return cv2.resize(bgr[y0:y0 + int(0.7 * h), x0:x0 + int(0.7 * w)], (w, h))
 
 
 @pytest.fixture(scope="module")

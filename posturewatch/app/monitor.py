@@ -41,7 +41,6 @@ from posturewatch.app.analysis import FrameResult, Pipeline
 from posturewatch.app.clock import Clock
 from posturewatch.app.grabbers import Grabber, SourceEnded
 from posturewatch.app.history_sink import HistorySink
-from posturewatch.app.sinks import Sink, SinkDispatcher
 from posturewatch.app.monitor_messages import (  # re-exported: callers import them here
     Calibrate,
     Command,
@@ -57,6 +56,7 @@ from posturewatch.app.monitor_messages import (  # re-exported: callers import t
     StatusChanged,
     Stopped,
 )
+from posturewatch.app.sinks import Sink, SinkDispatcher
 from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.sources import Frame
 from posturewatch.core.baseline import Baseline, build_baseline
