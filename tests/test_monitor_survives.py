@@ -163,6 +163,24 @@ def test_forget_while_running_does_not_stop_it(
     assert summary["totals"]["sitting_s"] / MIN == pytest.approx(12, abs=0.3)
 
 
+def test_a_pause_is_stored_as_it_goes_on(rig: dict, tmp_path: Path) -> None:
+    """Paused at minute 1 until further notice: six minutes later the store already has
+    the pause up to about then (a crash would lose no more than a minute of it)."""
+    store = tmp_path / "history.sqlite3"
+    seen: list = []
+
+    def actions(clock: FakeClock, monitor: Monitor) -> None:
+        clock.at(1 * MIN, lambda: monitor.submit(Pause(None)))
+        clock.at(7 * MIN, lambda: seen.append(read(store).pauses))
+        clock.at(8 * MIN, lambda: monitor.submit(Resume()))
+
+    run_monitor(rig, [Segment(9, "upright")], history=store_sink(store), actions=actions)
+    ((pause,),) = seen
+    assert (pause.end_utc - pause.start_utc) / MIN == pytest.approx(6, abs=1.01)
+    (pause,) = read(store).pauses
+    assert (pause.end_utc - pause.start_utc) / MIN == pytest.approx(7, abs=0.1)
+
+
 @contextlib.contextmanager
 def small_disk(folder: Path, size: str = "4m") -> Iterator[Path]:
     folder.mkdir()

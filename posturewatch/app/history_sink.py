@@ -46,6 +46,6 @@ class LogHistory(HistorySink):
     def outcome(self, reminder: Reminder, outcome: str) -> None:
         log.debug("reminder %d: %s", reminder.id, outcome)
 
-    def pause(self, start: float, end: float | None) -> None:
+    def pause(self, start: float, end: float | None, *, now: float | None = None) -> None:
         if end is not None:
             log.debug("paused %.1f..%.1f", start, end)

@@ -83,6 +83,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CONFIG_CHECK_S = 2.0  # how often a saved change to the settings is looked for (a stat)
+PAUSE_WRITE_S = 60.0  # a pause going on is written this often (a crash loses no more)
 
 @dataclass(frozen=True, slots=True)
 class MonitorSettings:
@@ -282,8 +283,9 @@ class Monitor:
             if self._paused_until is not None:
                 if now >= self._paused_until:
                     self._resume(now)
-                else:
-                    self._idle(min(self._paused_until - now, 3600.0))
+                else:  # the pause row is kept current, as a bout is
+                    self._idle(min(self._paused_until - now, PAUSE_WRITE_S))
+                    self._sinks.pause(self._paused_at, None, now=self._tick())
                 continue
             if self._grabber is None and not self._open(now):
                 continue

@@ -64,8 +64,9 @@ class Sink:
         """acted, done, snoozed, dismissed or ignored; "not acted" when the camera saw no
         action (kept as ignored unless the person answered)."""
 
-    def pause(self, start: float, end: float | None) -> None:
-        """A pause: once as it begins (``end`` None), again with its end."""
+    def pause(self, start: float, end: float | None, *, now: float | None = None) -> None:
+        """A pause: as it begins and while it lasts (``end`` None, lasting until ``now``),
+        then once with its end."""
 
     def calibration(self, t: float, baseline: Baseline) -> None: ...
 
@@ -178,8 +179,9 @@ class SinkDispatcher(Sink):
     def outcome(self, reminder: Reminder, outcome: str) -> None:
         self._each("outcome", lambda s: s.outcome(reminder, outcome))
 
-    def pause(self, start: float, end: float | None) -> None:
-        self._each("pause", lambda s: s.pause(start, end), start if end is None else end)
+    def pause(self, start: float, end: float | None, *, now: float | None = None) -> None:
+        self._each("pause", lambda s: s.pause(start, end, now=now),
+                   end if end is not None else now if now is not None else start)
 
     def calibration(self, t: float, baseline: Baseline) -> None:
         self._each("calibration", lambda s: s.calibration(t, baseline), t)

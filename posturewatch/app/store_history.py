@@ -213,10 +213,10 @@ class StoreHistory(HistorySink):
         self._queue(_Outcome(reminder.id, outcome))
         self._commit()
 
-    def pause(self, start: float, end: float | None) -> None:
-        self._now = max(self._now, start if end is None else end)
+    def pause(self, start: float, end: float | None, *, now: float | None = None) -> None:
+        self._now = max(self._now, end if end is not None else now or start)
         if end is None:
-            span = _Span("pauses", start, start)
+            span = _Span("pauses", start, max(start, now or start))
             self._going[span.key] = span
         else:
             self._queue(_Span("pauses", start, end))
