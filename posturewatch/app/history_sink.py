@@ -31,6 +31,7 @@ class Carry:
 
 class HistorySink(Sink):
     name = "history"
+    keeps = True  # False: nothing is stored (the status says "off")
 
     def carry(self, day: DayClock, min_break_s: float) -> Carry | None:
         """What the last run left to go on with (after :meth:`begin`); None: nothing."""
@@ -39,6 +40,8 @@ class HistorySink(Sink):
 
 class LogHistory(HistorySink):
     """No store: events go to the debug log only."""
+
+    keeps = False
 
     def reminder(self, reminder: Reminder) -> None:
         log.debug("reminder %s at %.1f", reminder.rule, reminder.t)

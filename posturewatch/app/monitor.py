@@ -637,7 +637,8 @@ class Monitor:
             pid=os.getpid(),
             calibration="none" if self._baseline is None else
             ("stale" if self._stale else "ok"),
-            history=self._problems.get(self._history.name, "ok"),
+            history=self._problems.get(self._history.name, "ok") if self._history.keeps
+            else "off",
         )
 
     def _publish(self) -> None:
@@ -651,7 +652,7 @@ class Monitor:
         self._problems = problems
         status = self._status()
         key = (status.state, status.paused_until, status.snoozed_until, status.camera,
-               status.calibration, status.history != "ok", int(status.sitting_s // 60))
+               status.calibration, status.history, int(status.sitting_s // 60))
         changed = key != self._published
         self._published = key
         self._sinks.status(status, changed=changed)

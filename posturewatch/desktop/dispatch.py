@@ -117,7 +117,7 @@ class Dispatcher:
                     tray = self.tray
                     self._try("tray", lambda: tray.update(status), None, "update")
                 camera = "" if status.camera == "ok" else f"; {status.camera}"
-                history = "" if status.history == "ok" else "; history not saved"
+                history = "" if status.history in ("ok", "off") else "; history not saved"
                 self._print(f"state: {status.state.value} (sitting "
                             f"{status.sitting_s / 60:.1f} min{camera}{history})")
             case ReminderDue(reminder):
