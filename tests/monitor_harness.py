@@ -1,15 +1,17 @@
 """Driving the real monitor loop with a clock the test controls: no sleeping.
 
 ``FakeClock`` moves time forward only when the monitor waits, so eight hours take as long
-as the frames take to judge. ``ScriptedCamera`` hands out real frames from the shared
-pools along a timeline (and fails while the timeline says the camera is taken).
+as the frames take to judge; ``FakeClock.at`` runs a test's action (a command, a
+``forget``, a full disk) when the timeline reaches a given second. ``ScriptedCamera``
+hands out real frames from the shared pools along a timeline (and fails while the
+timeline says the camera is taken).
 ``CachedPose`` runs the real model once per distinct frame (the pools repeat).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,7 +31,13 @@ class FakeClock:
         self.wall = start.timestamp()
         self.tz = start.tzinfo
         self._suspend = (suspend_at, suspend_s) if suspend_at is not None else None
-        self.marks: dict[float, list] = {}
+        self._actions: list[tuple[float, Callable[[], None]]] = []
+
+    def at(self, t: float, action: Callable[[], None]) -> None:
+        """Run ``action`` in the monitor's thread once the timeline reaches ``t`` seconds: a
+        wait across ``t`` ends there (and returns whether the action woke the monitor)."""
+        self._actions.append((t, action))
+        self._actions.sort(key=lambda a: a[0])
 
     def t(self) -> float:
         with self._lock:
@@ -47,6 +55,8 @@ class FakeClock:
             return True
         with self._lock:
             seconds = max(seconds, 0.0)
+            if self._actions:
+                seconds = min(seconds, max(0.0, self._actions[0][0] - (self.elapsed - self.origin)))
             self.mono += seconds
             self.elapsed += seconds
             self.wall += seconds
@@ -55,6 +65,9 @@ class FakeClock:
                 self.elapsed += lost
                 self.wall += lost
                 self._suspend = None
+        while self._actions and self._actions[0][0] <= self.t():
+            _, action = self._actions.pop(0)
+            action()
         return event.is_set()
 
 

@@ -176,3 +176,43 @@ def test_a_failing_notification_service_falls_back_to_the_log(
     assert any("notification service failed" in m for m in messages), messages
     assert any(m.startswith("Sit tall: Sit back.") for m in messages), messages
     assert not any(r.exc_info for r in caplog.records)
+
+
+def test_a_tray_that_fails_is_logged_once_and_the_dispatcher_goes_on(
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    """The tray raising on every update and every notification: one error logged with its
+    traceback, the printer and the log still get everything, and the loop ends only at
+    Stopped."""
+    import queue
+
+    from posturewatch.app.monitor_messages import Notice, StatusChanged, Stopped
+    from posturewatch.core.monitor_status import Status, TrayState
+    from posturewatch.desktop.dispatch import Dispatcher
+
+    class Events:
+        events: queue.Queue = queue.Queue()
+
+    class BrokenTray:
+        def update(self, status: Status) -> None:
+            raise RuntimeError("tray host gone")
+
+        def notify(self, title: str, body: str) -> bool:
+            raise RuntimeError("tray host gone")
+
+    status = Status(TrayState.UPRIGHT, 0.0, 60.0, None, None, None, "ok", "test",
+                    history="not saved since 10:00: disk full")
+    for _ in range(3):
+        Events.events.put(StatusChanged(status))
+    Events.events.put(Notice("Camera problem", "unplugged"))
+    Events.events.put(Stopped(None))
+    lines: list[str] = []
+    dispatcher = Dispatcher(Events, tray=BrokenTray(),  # type: ignore[arg-type]
+                            printer=lines.append)
+    with caplog.at_level("INFO"):
+        dispatcher.run()
+    assert lines.count("state: upright (sitting 1.0 min; history not saved)") == 3
+    assert "Camera problem: unplugged" in lines
+    failed = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert [r.getMessage().split(" failed")[0] for r in failed] == ["tray (update)"]
+    assert failed[0].exc_info

@@ -342,3 +342,51 @@ def test_replay_is_json_ready() -> None:
     assert result["sitting"]["breaks"] == 5  # three 240 s absences, two lunches within 8 h
     first = result["reminders"][0]
     assert {"t", "rule", "kind", "title", "message", "sources", "acted"} <= set(first)
+
+
+# -- a reload and a restart -----------------------------------------------------------------
+
+
+def test_reconfigure_keeps_every_rules_progress() -> None:
+    """The whole day's reminders are the same with the settings reloaded (same values)
+    every ten minutes; a reload that changes the break interval applies from then on."""
+    day = list(stream((50 * 60, UP), (2 * 60, AWAY), (20 * 60, SLOUCH), (40 * 60, UP),
+                      step=2.0))
+    plain = run(RuleEngine(DEFAULTS, CATALOG), day)
+    engine = RuleEngine(DEFAULTS, CATALOG)
+    fired = []
+    for obs in day:
+        if obs.t % 600 == 0:
+            engine.reconfigure(DEFAULTS, CATALOG)
+        fired.extend(engine.observe(obs).fired)
+    assert [(r.id, r.t, r.rule, r.level) for r in fired] == \
+        [(r.id, r.t, r.rule, r.level) for r in plain]
+    assert {r.rule for r in plain} >= {"break", "stretch", "posture", "wall_angel"}
+
+    engine = RuleEngine(only("break"), CATALOG)
+    run(engine, stream((46 * 60, UP)))  # the break reminder came at 45 min
+    engine.reconfigure(only("break", breaks={"repeat_min": 2.0}, reminders={"min_gap_min": 1.0}),
+                       CATALOG)
+    again = run(engine, stream((5 * 60, UP), start=46 * 60))
+    assert [(r.t, r.level) for r in again] == [(47 * 60, 2), (49 * 60, 3)]
+
+
+def test_carry_on_goes_on_with_the_bout_and_the_days_reminders() -> None:
+    from posturewatch.core.reminders.engine import Sent
+    from posturewatch.core.sitting import Bout
+
+    engine = RuleEngine(only("break", reminders={"daily_cap": 3}), CATALOG,
+                        clock_offset_s=12 * 3600.0)  # t = 0 is noon
+    # the last run: sitting from -50 min to -10 s, its break reminder at -5 min
+    engine.carry_on(Bout(-3000.0, -10.0, 2990.0), [Sent(-300.0, "break", 1),
+                                                   Sent(-2000.0, "posture", 1)])
+    assert engine.sitting.current_sitting_s == 2990.0
+    assert engine.sent_on(0) == 2
+    fired = run(engine, stream((30 * 60, UP)))
+    assert [(r.t, r.level) for r in fired] == [(300.0, 2)]  # the repeat, then the cap
+    assert engine.sitting.bouts[0].start == -3000.0
+
+    fresh = RuleEngine(only("break"), CATALOG)  # a silence long enough for a break
+    fresh.carry_on(Bout(-3000.0, -120.0, 2880.0), [])
+    run(fresh, stream((60, UP)))
+    assert fresh.sitting.current_sitting_s == pytest.approx(59, abs=1)

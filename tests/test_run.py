@@ -105,6 +105,9 @@ def test_one_monitor_controlled_by_commands_survives_a_pulled_source_and_kill_9(
         poll(lambda: baseline.stat().st_mtime_ns != before, 15, "the new baseline")
         # at least one whole 10 s interval after the recovery before the kill
         time.sleep(max(0.0, 12 - (time.monotonic() - recovered_at)))
+        # the bout in progress is in the store while it goes on
+        assert sitting_in_summary(store) > 0
+        sat = status()["sitting_s"]
         killed_at = time.time()
         process.kill()  # kill -9: nothing is flushed
         out, err = process.communicate(timeout=10)
@@ -128,6 +131,9 @@ def test_one_monitor_controlled_by_commands_survives_a_pulled_source_and_kill_9(
     assert records.pauses and records.reminders == ()
     assert len(records.calibrations) == 1 and records.calibrations[0].view == "front"
     assert "Calibrated" in out and "Calibrating: sit tall" in out
+    # the sitting is kept, at most the interval in progress (and the settling) lost
+    kept = sitting_in_summary(store)
+    assert sat - 10.0 - 3.0 <= kept <= sat + 1.0, (sat, kept)
 
     config.write_text(SETTINGS)
     # The lock died with it; the socket left behind is stale. No display and no
@@ -136,6 +142,7 @@ def test_one_monitor_controlled_by_commands_survives_a_pulled_source_and_kill_9(
     try:
         poll(lambda: run_cli("status", "--json", check=False).returncode == 0, 30, "restart")
         assert status()["pid"] == again.pid
+        assert status()["sitting_s"] >= kept  # the bout goes on, not from 0
         # its first frame judged (the model loads after the socket answers), so the stop
         # below has an interval to flush
         poll(lambda: status()["state"] != "starting", 60, "the first judged frame")
@@ -147,6 +154,25 @@ def test_one_monitor_controlled_by_commands_survives_a_pulled_source_and_kill_9(
                                    "changes and reminders print here)")
     with History.open(store) as history:
         assert any(i.start_utc > killed_at for i in history.read().intervals)  # writes again
+
+
+def sitting_in_summary(store: Path) -> float:
+    return json.loads(run_cli("summary", "--json", "--store", store).stdout)["totals"]["sitting_s"]
+
+
+def test_todays_summary_from_the_tray_reads_the_store_and_settings_run_was_given(
+    tmp_path: Path,
+) -> None:
+    from posturewatch.cli.main import build_parser
+    from posturewatch.cli.run import summary_command
+
+    store, config = tmp_path / "h.sqlite3", tmp_path / "c.toml"
+    config.write_text(SETTINGS)
+    args = build_parser().parse_args(["--config", str(config), "run", "--store", str(store)])
+    command = summary_command(args)
+    assert command[1:] == ["-m", "posturewatch", "--config", str(config), "report", "--open",
+                           "--store", str(store)]
+    assert summary_command(build_parser().parse_args(["run"]))[3:] == ["report", "--open"]
 
 
 @real_inputs

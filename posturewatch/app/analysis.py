@@ -1,22 +1,25 @@
 """Frames → landmarks → metrics → states: the one path every command drives.
 
-``judge_source`` runs a frame source through the pose model and classifier and yields one
-``FrameResult`` per sampled frame, settled (see ``core.settling.Settler``) for streams and
-judged one by one for stills. ``Totals`` adds results up into time per state as they pass.
+A ``Pipeline`` takes frames one by one through the pose model and classifier and hands
+back ``FrameResult``s, settled (see ``core.settling.Settler``) for streams and judged one
+by one for stills; it lives as long as its stream (the monitor keeps one all day).
+``judge_source`` runs a frame source through a pipeline of its own (``analyze``,
+``calibrate``). ``Totals`` adds results up into time per state as they pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.read_ahead import prefetch
-from posturewatch.capture.sources import FrameSource
+from posturewatch.capture.sources import Frame, FrameSource
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.judgement import ClassifierSettings, closeness, judge
+from posturewatch.core.landmarks import Landmarks
 from posturewatch.core.metrics import PostureMetrics, compute_metrics
 from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.presence import PresenceMemory
@@ -41,6 +44,8 @@ class FrameResult:
     reasons: tuple[str, ...] = ()  # what is wrong when slouched (core.judgement names)
     baseline: str | None = None  # judged against: "calibration" | "self" | "population"
     stale: bool = False  # the calibration's view no longer matches (camera or seat moved)
+    # the pose itself, for sinks that need more than the metrics (never stored)
+    landmarks: Landmarks | None = field(default=None, repr=False, compare=False)
 
     def observation(self) -> Observation:
         return Observation(self.t, self.state, self.closeness, self.reasons)
@@ -60,6 +65,87 @@ class FrameResult:
         return out
 
 
+class Pipeline:
+    """Frames in, settled ``FrameResult``s out, for as long as one stream lives.
+
+    It holds what a stream learns as it goes: the settler's pending change, the referee
+    (is the calibration stale? the self-baseline), the presence memory and the hysteresis.
+    ``judge_source`` runs a source through one; the monitor keeps one for its whole life
+    and pushes each sampled frame into it, so pausing, snoozing or reloading the settings
+    forgets none of that (one stale-calibration notice, not one per command)."""
+
+    def __init__(self, estimator: PoseEstimator, baseline: Baseline | None,
+                 settings: ClassifierSettings, *, still: bool = False) -> None:
+        self.estimator = estimator
+        self.still = still
+        self.baseline = baseline
+        self.settings = settings
+        self._settler: Settler[FrameResult] = Settler(settings.settle_s)
+        self._referee = Referee(baseline, settings)
+        self._presence = PresenceMemory(settings.hidden_similarity)
+        self._was_slouched = False
+        self.stale = False  # the calibration's view no longer matches (latest frame)
+
+    def push(self, frame: Frame) -> list[FrameResult]:
+        """Judge one frame; the results it settles (none while a change is unclear)."""
+        landmarks = self.estimator.detect(frame.rgb, frame.t)
+        metrics = compute_metrics(landmarks) if landmarks is not None else None
+        settings, baseline = self.settings, self.baseline
+        if self.still:
+            base, stale = for_still(baseline, metrics, settings), False
+            against = "calibration" if base is not None else "population"
+        else:
+            choice = self._referee.choose(frame.t, metrics)
+            base, stale, against = choice.baseline, choice.stale, choice.source
+        judged = judge(metrics, base, settings, was_slouched=self._was_slouched)
+        if not self.still:  # a second look: the head hidden, the body still there
+            if landmarks is not None and judged.score is not None:
+                self._presence.seen(frame.rgb, landmarks)
+            elif landmarks is None and self._presence.still_there(frame.rgb):
+                judged = judged._replace(state=Posture.UNKNOWN)
+        self.stale = stale
+        result = FrameResult(
+            frame.t,
+            judged.state,
+            metrics,
+            judged.score,
+            judged.calibrated,
+            closeness(metrics, base) if metrics else None,
+            frame.path,
+            judged.reasons,
+            against if metrics else None,
+            stale,
+            landmarks,
+        )
+        if self.still:
+            return [result]
+        self._was_slouched = judged.state is Posture.SLOUCHED
+        return [_settled(held, state)
+                for held, state in self._settler.push(frame.t, judged.state, result)]
+
+    def flush(self) -> list[FrameResult]:
+        """Release the frames still settling (the stream pauses or ends); what was
+        learned stays."""
+        return [_settled(held, state) for held, state in self._settler.flush()]
+
+    def recalibrate(self, baseline: Baseline) -> None:
+        """A new calibration: judged against it from the next frame, fresh (not stale)."""
+        self.baseline = baseline
+        self._referee = Referee(baseline, self.settings)
+        self.stale = False
+
+    def reconfigure(self, settings: ClassifierSettings) -> None:
+        """New classifier settings (a reloaded config). Unchanged settings keep
+        everything; changed ones start the referee and presence memory over, since what
+        they learned was measured against the old thresholds."""
+        if settings == self.settings:
+            return
+        self.settings = settings
+        self._settler.settle_s = settings.settle_s
+        self._referee = Referee(self.baseline, settings)
+        self._presence = PresenceMemory(settings.hidden_similarity)
+
+
 def judge_source(
     source: FrameSource,
     estimator: PoseEstimator,
@@ -68,53 +154,19 @@ def judge_source(
     *,
     until: float | None = None,
 ) -> Iterator[FrameResult]:
-    """Stops after ``until`` seconds of the source's time, at its end, or, for a camera,
-    at Ctrl-C; either way the frames still settling are released, none are lost."""
-    settler: Settler[FrameResult] = Settler(settings.settle_s)
-    referee = Referee(baseline, settings)
-    presence = PresenceMemory(settings.hidden_similarity)
-    was_slouched = False
+    """A source through a :class:`Pipeline` of its own. Stops after ``until`` seconds of
+    the source's time, at its end, or, for a camera, at Ctrl-C; either way the frames
+    still settling are released, none are lost."""
+    pipeline = Pipeline(estimator, baseline, settings, still=source.still)
     try:
         for frame in prefetch(source.frames(), on_stop=source.stop):
             if until is not None and not source.still and frame.t > until:
                 break
-            landmarks = estimator.detect(frame.rgb, frame.t)
-            metrics = compute_metrics(landmarks) if landmarks is not None else None
-            if source.still:
-                base, stale = for_still(baseline, metrics, settings), False
-                against = "calibration" if base is not None else "population"
-            else:
-                choice = referee.choose(frame.t, metrics)
-                base, stale, against = choice.baseline, choice.stale, choice.source
-            judged = judge(metrics, base, settings, was_slouched=was_slouched)
-            if not source.still:  # a second look: the head hidden, the body still there
-                if landmarks is not None and judged.score is not None:
-                    presence.seen(frame.rgb, landmarks)
-                elif landmarks is None and presence.still_there(frame.rgb):
-                    judged = judged._replace(state=Posture.UNKNOWN)
-            result = FrameResult(
-                frame.t,
-                judged.state,
-                metrics,
-                judged.score,
-                judged.calibrated,
-                closeness(metrics, base) if metrics else None,
-                frame.path,
-                judged.reasons,
-                against if metrics else None,
-                stale,
-            )
-            if source.still:
-                yield result
-                continue
-            was_slouched = judged.state is Posture.SLOUCHED
-            for held, state in settler.push(frame.t, judged.state, result):
-                yield _settled(held, state)
+            yield from pipeline.push(frame)
     except KeyboardInterrupt:
         if not source.live:
             raise  # a file cut short: no partial report
-    for held, state in settler.flush():
-        yield _settled(held, state)
+    yield from pipeline.flush()
 
 
 def _settled(result: FrameResult, state: Posture) -> FrameResult:

@@ -1,67 +1,47 @@
-"""What the monitor hands to the history store, behind one small interface.
+"""The sink that keeps history, and what it tells a restarted monitor.
 
-The monitor calls these from its own thread as things happen, with timeline times and a
-:class:`~posturewatch.core.day_clock.DayClock` that places them on the calendar.
-``StoreHistory`` (``app/store_history.py``) aggregates and writes them to the SQLite store;
-``LogHistory`` keeps nothing (``run --no-store``, and tests of the loop alone).
+The monitor calls it from its own thread as things happen (see :class:`~posturewatch.app.
+sinks.Sink` for the hooks), with timeline times and a :class:`~posturewatch.core.day_clock.
+DayClock` that places them on the calendar. ``StoreHistory`` (``app/store_history.py``)
+writes to the SQLite store; ``LogHistory`` keeps nothing (``run --no-store``, and tests of
+the loop alone).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from dataclasses import dataclass
 
-from posturewatch.app.analysis import FrameResult
-from posturewatch.core.baseline import Baseline
+from posturewatch.app.sinks import Sink
 from posturewatch.core.day_clock import DayClock
-from posturewatch.core.observation import Observation
+from posturewatch.core.reminders.engine import Sent
 from posturewatch.core.reminders.reminder import Reminder
-from posturewatch.core.sitting import Bout, Break
+from posturewatch.core.sitting import Bout
 
 log = logging.getLogger(__name__)
 
 
-class HistorySink(Protocol):
-    def begin(self, day: DayClock, source: str) -> None: ...
+@dataclass(frozen=True, slots=True)
+class Carry:
+    """Where an earlier run stopped, on this run's timeline (so times are negative)."""
 
-    def observe(self, obs: Observation, *, cause: str | None = None,
-                result: FrameResult | None = None) -> None:
-        """One observation; ``cause`` names synthetic ones ("suspend": counted as away;
-        "camera": the camera was lost, unseen in the store though the bout goes on)."""
-
-    def bout(self, bout: Bout) -> None: ...
-
-    def break_(self, brk: Break) -> None: ...
-
-    def reminder(self, reminder: Reminder) -> None: ...
-
-    def outcome(self, reminder: Reminder, outcome: str) -> None:
-        """acted, done, snoozed, dismissed or ignored; "not acted" when the camera saw no
-        action (kept as ignored unless the person answered)."""
-
-    def pause(self, start: float, end: float) -> None: ...
-
-    def calibration(self, t: float, baseline: Baseline) -> None: ...
-
-    def close(self, t: float) -> None:
-        """Write what is pending; the monitor is stopping."""
+    bout: Bout | None  # the bout it was in, if the silence since is shorter than a break
+    sent: tuple[Sent, ...]  # the reminders it sent today
 
 
-class LogHistory:
+class HistorySink(Sink):
+    name = "history"
+    keeps = True  # False: nothing is stored (the status says "off")
+
+    def carry(self, day: DayClock, min_break_s: float) -> Carry | None:
+        """What the last run left to go on with (after :meth:`begin`); None: nothing."""
+        return None
+
+
+class LogHistory(HistorySink):
     """No store: events go to the debug log only."""
 
-    def begin(self, day: DayClock, source: str) -> None:
-        pass
-
-    def observe(self, obs: Observation, *, cause: str | None = None,
-                result: FrameResult | None = None) -> None:
-        pass
-
-    def bout(self, bout: Bout) -> None:
-        pass
-
-    def break_(self, brk: Break) -> None:
-        pass
+    keeps = False
 
     def reminder(self, reminder: Reminder) -> None:
         log.debug("reminder %s at %.1f", reminder.rule, reminder.t)
@@ -69,11 +49,6 @@ class LogHistory:
     def outcome(self, reminder: Reminder, outcome: str) -> None:
         log.debug("reminder %d: %s", reminder.id, outcome)
 
-    def pause(self, start: float, end: float) -> None:
-        log.debug("paused %.1f..%.1f", start, end)
-
-    def calibration(self, t: float, baseline: Baseline) -> None:
-        log.debug("calibrated at %.1f", t)
-
-    def close(self, t: float) -> None:
-        pass
+    def pause(self, start: float, end: float | None, *, now: float | None = None) -> None:
+        if end is not None:
+            log.debug("paused %.1f..%.1f", start, end)

@@ -6,10 +6,19 @@ messages: commands go in with :meth:`Monitor.submit` (a queue, plus an event tha
 the loop), and the monitor hands out frozen values: ``events`` (status changes, reminders
 due, notices, stop) and the latest :class:`Status` for ``posturewatch status``.
 
-Frames are judged by :func:`posturewatch.app.analysis.judge_source`, the same path
-``analyze`` uses, fed by a source that grabs one frame when the sampling policy says so.
-A stretch of watching ends (and the source flushes what it holds) when a command arrives,
-the camera fails, or the recording ends; the loop then acts and starts the next one.
+Long-lived parts, owned by the monitor for its whole life: one
+:class:`~posturewatch.app.analysis.Pipeline` (the path ``analyze`` and ``calibrate`` drive
+too) that each sampled frame is pushed into, so settling, the self-baseline, the presence
+memory and a stale calibration carry across commands; one rule engine, reconfigured in
+place when the settings are reloaded; one :class:`~posturewatch.app.sinks.SinkDispatcher`
+that hands every result to the sinks (history store, status, the events the tray and
+notifications read, any added), each kept from stopping the loop when it fails. A command
+wakes the loop between two frames; the pipeline's frames still settling are released only
+when watching stops (pause, camera lost, end, quit).
+
+State survives a restart: the store keeps the bout in progress, breaks, pauses and
+reminders as they change, and a new monitor goes on with the last run's bout (when the
+silence since was shorter than a break) and today's reminders (daily cap, gap, levels).
 
 Time: frames carry the timeline ``t`` (elapsed seconds, suspends included, see
 :mod:`posturewatch.core.day_clock`); the local offset is passed to the tracker and the rule
@@ -23,12 +32,12 @@ import math
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from posturewatch.app.analysis import FrameResult, judge_source
+from posturewatch.app.analysis import FrameResult, Pipeline
 from posturewatch.app.clock import Clock
 from posturewatch.app.grabbers import Grabber, SourceEnded
 from posturewatch.app.history_sink import HistorySink
@@ -47,8 +56,9 @@ from posturewatch.app.monitor_messages import (  # re-exported: callers import t
     StatusChanged,
     Stopped,
 )
+from posturewatch.app.sinks import Sink, SinkDispatcher
 from posturewatch.capture.pose import PoseEstimator
-from posturewatch.capture.sources import Frame, FrameSource
+from posturewatch.capture.sources import Frame
 from posturewatch.core.baseline import Baseline, build_baseline
 from posturewatch.core.camera_health import CameraHealth, CameraSettings
 from posturewatch.core.day_clock import DayClock, Suspend
@@ -59,9 +69,10 @@ from posturewatch.core.monitor_status import Status, TrayState
 from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.engine import RuleEngine
 from posturewatch.core.reminders.reminder import Reminder
+from posturewatch.core.reminders.settings import RuleSettings
 from posturewatch.core.sampling import SamplingPolicy, SamplingSettings
 from posturewatch.core.settings import Config, settings
-from posturewatch.core.sitting import day_of
+from posturewatch.core.sitting import Bout, Break, day_of
 from posturewatch.errors import PostureWatchError, SourceError
 
 __all__ = [
@@ -72,6 +83,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CONFIG_CHECK_S = 2.0  # how often a saved change to the settings is looked for (a stat)
+PAUSE_WRITE_S = 60.0  # a pause going on is written this often (a crash loses no more)
 
 @dataclass(frozen=True, slots=True)
 class MonitorSettings:
@@ -108,47 +120,41 @@ class LatestStatus:
             return self._value
 
 
-class _SampledFrames(FrameSource):
-    """Grabs one frame when due, stamped with timeline time. Runs in judge_source's reader
-    thread; it ends (so judge_source flushes) when the monitor is woken or the grabber
-    fails, and leaves what happened in ``failure`` / ``ended`` for the loop to read after
-    judge_source has returned (which joins this thread)."""
+class _StatusBox(Sink):
+    """The status snapshots into the mailbox ``posturewatch status`` reads."""
 
-    live = True
+    name = "status"
 
-    def __init__(self, grabber: Grabber, clock: Clock, origin: float,
-                 wake: threading.Event, intervals: queue.SimpleQueue[float],
-                 interval: float) -> None:
-        self.name = grabber.name
-        self._grabber, self._clock, self._origin = grabber, clock, origin
-        self._wake, self._intervals, self._interval = wake, intervals, interval
-        self.failure: str | None = None
-        self.ended = False
-        self.interval = interval
+    def __init__(self, box: LatestStatus) -> None:
+        self._box = box
 
-    def frames(self) -> Iterator[Frame]:
-        due: float | None = None
-        while not self._wake.is_set():
-            while not self._intervals.empty():
-                self._interval = self._intervals.get_nowait()
-            if due is not None:
-                wait = due - (self._clock.read().elapsed - self._origin)
-                if wait > 0 and self._clock.wait(self._wake, wait):
-                    return
-            t = self._clock.read().elapsed - self._origin
-            try:
-                rgb = self._grabber.read()
-            except SourceEnded:
-                self.ended = True
-                return
-            except SourceError as exc:
-                self.failure = exc.problem
-                return
-            yield Frame(t, rgb)
-            due = t + self._interval
+    def status(self, status: Status, *, changed: bool) -> None:
+        self._box.put(status)
 
-    def stop(self) -> None:
-        self._wake.set()
+
+class _Events(Sink):
+    """What the person sees, as events for the tray, notifications and the printer
+    (``desktop/dispatch.py`` reads them in the UI thread)."""
+
+    name = "events"
+
+    def __init__(self, events: queue.Queue[Event]) -> None:
+        self._events = events
+        self._day: DayClock | None = None
+
+    def begin(self, day: DayClock, source: str) -> None:
+        self._day = day
+
+    def reminder(self, reminder: Reminder) -> None:
+        assert self._day is not None
+        self._events.put(ReminderDue(reminder, self._day.epoch(reminder.t)))
+
+    def notice(self, notice: Notice) -> None:
+        self._events.put(notice)
+
+    def status(self, status: Status, *, changed: bool) -> None:
+        if changed:
+            self._events.put(StatusChanged(status))
 
 
 class Monitor:
@@ -167,12 +173,14 @@ class Monitor:
         source_name: str,
         save_baseline: Callable[[Baseline], None] | None = None,
         config_changed: Callable[[], Config | None] | None = None,
+        sinks: Sequence[Sink] = (),
     ) -> None:
+        """``history`` is the sink that keeps the history (and says where the last run
+        stopped); ``sinks`` are more sinks, called after the built-in ones."""
         self.events: queue.Queue[Event] = queue.Queue()
         self._commands: queue.SimpleQueue[tuple[Command, threading.Event | None]] = \
             queue.SimpleQueue()
         self._wake = threading.Event()
-        self._intervals: queue.SimpleQueue[float] = queue.SimpleQueue()
         self._open_grabber = open_grabber
         self._estimator, self._baseline, self._catalog = estimator, baseline, catalog
         self._clock, self._history, self._source_name = clock, history, source_name
@@ -199,8 +207,14 @@ class Monitor:
         self._published: tuple[Any, ...] | None = None
         self._next_config_check = 0.0
         self._bouts_written = self._breaks_written = 0
+        self._going_bout: Bout | None = None
         self._stale = False
+        self._interval = self.settings.interval_s
+        self._due: float | None = None  # when the next frame is grabbed (None: at once)
+        self._problems: dict[str, str] = {}
         self._latest = LatestStatus(self._status())
+        self._sinks = SinkDispatcher([history, _StatusBox(self._latest),
+                                      _Events(self.events), *sinks])
 
     # -- the outside world's side --------------------------------------------------------
 
@@ -245,17 +259,19 @@ class Monitor:
                 if done is not None:
                     done.set()
             try:
-                self._record_spans(final=True)
+                if error is None:
+                    self._flush()
+                self._record_spans(self._now, final=True)
                 if self._paused_until is not None:  # stopped while paused: keep the pause
-                    self._history.pause(self._paused_at, self._now)
-                self._history.close(self._now)
-            except Exception as exc:  # a failing store must not hide why the loop stopped
-                log.exception("history not closed cleanly")
-                error = error or f"history store: {exc}"
+                    self._sinks.pause(self._paused_at, self._now)
+            except Exception:  # whatever happened must not hide why the loop stopped
+                log.exception("the last results were not handed on")
+            self._sinks.close(self._now)
             self.events.put(Stopped(error))
 
     def _loop(self) -> None:
-        self._history.begin(self._day, self._source_name)
+        self._sinks.begin(self._day, self._source_name)
+        self._carry_on()
         self._tick()
         self._publish()
         while not self._stopping:
@@ -267,12 +283,23 @@ class Monitor:
             if self._paused_until is not None:
                 if now >= self._paused_until:
                     self._resume(now)
-                else:
-                    self._idle(min(self._paused_until - now, 3600.0))
+                else:  # the pause row is kept current, as a bout is
+                    self._idle(min(self._paused_until - now, PAUSE_WRITE_S))
+                    self._sinks.pause(self._paused_at, None, now=self._tick())
                 continue
             if self._grabber is None and not self._open(now):
                 continue
             self._watch()
+
+    def _carry_on(self) -> None:
+        """Go on from where the last run stopped (its bout, today's reminders)."""
+        try:
+            carry = self._history.carry(self._day, self._min_break_s)
+        except Exception:  # a restart that cannot read the past still watches
+            log.exception("the last run's state was not read")
+            return
+        if carry is not None:
+            self._engine.carry_on(carry.bout, carry.sent)
 
     def _tick(self) -> float:
         """Read the clocks: timeline now, suspends, a new local offset (DST, clock set)."""
@@ -303,18 +330,34 @@ class Monitor:
         return True
 
     def _watch(self) -> None:
-        """One stretch of watching, until a command, a camera failure or the end."""
+        """Watch until a command, a camera failure or the end of the recording: grab a
+        frame when due and push it through the pipeline."""
         assert self._grabber is not None
-        frames = _SampledFrames(self._grabber, self._clock, self._day.origin, self._wake,
-                                self._intervals, self._sampling.interval(self._now))
-        for result in judge_source(frames, self._estimator, self._baseline, self._classifier):
+        while not self._wake.is_set():
+            if self._due is not None:
+                wait = self._due - self._tick()
+                if wait > 0 and self._clock.wait(self._wake, wait):
+                    return
+            t = self._tick()
+            try:
+                rgb = self._grabber.read()
+            except SourceEnded:
+                log.info("the recording has ended")
+                self._flush()
+                self._stopping = True
+                return
+            except SourceError as exc:
+                self._flush()
+                self._camera_failed(self._tick(), exc.problem)
+                return
+            for result in self._pipeline.push(Frame(t, rgb)):
+                self._on_result(result)
+            self._due = t + self._interval
+
+    def _flush(self) -> None:
+        """Watching stops: the frames still settling are judged now."""
+        for result in self._pipeline.flush():
             self._on_result(result)
-        self._tick()
-        if frames.ended:
-            log.info("the recording has ended")
-            self._stopping = True
-        elif frames.failure is not None:
-            self._camera_failed(self._now, frames.failure)
 
     def _release(self) -> None:
         if self._grabber is not None:
@@ -331,15 +374,16 @@ class Monitor:
             self._fill_camera_loss(result.t)
             lost_since = self._camera.recovered()
             log.info("camera back after %.0f s", result.t - (lost_since or result.t))
+        self._sinks.judged(result)
         self._feed(result.observation(), result=result)
         if result.stale and not self._stale:
-            self.events.put(Notice("Calibrate again?", "The camera or your seat seems to have "
-                                   "moved since you calibrated; until you calibrate again "
-                                   "your posture is judged against your recent upright "
-                                   "posture.", logging.WARNING))
+            self._notice("Calibrate again?", "The camera or your seat seems to have moved "
+                         "since you calibrated; until you calibrate again your posture is "
+                         "judged against your recent upright posture.", logging.WARNING)
         self._stale = result.stale
-        self._intervals.put(self._sampling.observe(result.t, result.state))
+        self._interval = self._sampling.observe(result.t, result.state)
         if self._calibrating is not None:
+            self._interval = min(self._interval, self._calibration_step_s)
             self._collect(result)
         if result.t >= self._next_config_check:
             self._next_config_check = result.t + CONFIG_CHECK_S
@@ -354,33 +398,43 @@ class Monitor:
             start = self._last_t
             self._fill(start, min(start + suspended, obs.t), Posture.AWAY, "suspend")
         update = self._engine.observe(obs)
-        self._history.observe(obs, cause=cause, result=result)
-        self._record_spans()
+        self._sinks.observe(obs, cause=cause, result=result)
+        self._record_spans(obs.t)
         for reminder in update.fired:
-            self._history.reminder(reminder)
-            self.events.put(ReminderDue(reminder, self._day.epoch(reminder.t)))
+            self._sinks.reminder(reminder)
         for reminder in update.decided:
             if reminder.acted is not None:
-                self._history.outcome(reminder, "acted" if reminder.acted else "not acted")
+                self._sinks.outcome(reminder, "acted" if reminder.acted else "not acted")
         self._last_t = obs.t
         if cause is None:
             self._last_state = obs.state
         if cause is None or cause == "suspend":
             self._set_state(obs.t, TrayState(obs.state.value))
 
-    def _record_spans(self, *, final: bool = False) -> None:
-        """Hand finished bouts and breaks to the store (at the end, the bout in progress)."""
+    def _record_spans(self, now: float, *, final: bool = False) -> None:
+        """Hand bouts and breaks to the sinks: finished ones once, the ones going on as
+        they grow (at the end, those too as finished)."""
         tracker = self._engine.sitting
         bouts = tracker.bouts
-        done = len(bouts) - (0 if final or tracker.bout_start is None else 1)
+        going = tracker.bout_start is not None and not final
+        done = len(bouts) - (1 if going else 0)
         for bout in bouts[self._bouts_written:done]:
-            self._history.bout(bout)
+            self._sinks.bout(bout)
         self._bouts_written = max(self._bouts_written, done)
+        if going and bouts[-1] != self._going_bout:
+            self._going_bout = bouts[-1]
+            self._sinks.bout(bouts[-1], going=True)
         breaks = tracker.breaks
-        done = len(breaks) - (1 if breaks and breaks[-1].end is None else 0)
+        open_break = breaks[-1] if breaks and breaks[-1].end is None else None
+        done = len(breaks) - (1 if open_break is not None else 0)
         for brk in breaks[self._breaks_written:done]:
-            self._history.break_(brk)
+            self._sinks.break_(brk)
         self._breaks_written = max(self._breaks_written, done)
+        if open_break is not None:
+            if final:
+                self._sinks.break_(Break(open_break.start, max(open_break.start, now)))
+            else:
+                self._sinks.break_(open_break, now=now)
 
     def _fill(self, start: float, end: float, state: Posture, cause: str) -> None:
         """Synthetic observations across ``(start, end]``, close enough together that the
@@ -409,7 +463,7 @@ class Monitor:
         self._release()
         if first:
             log.warning("camera problem: %s (retrying)", problem)
-            self.events.put(Notice("Camera problem", f"{problem}. Retrying by itself."))
+            self._notice("Camera problem", f"{problem}. Retrying by itself.")
         log.debug("camera retry in %.0f s", retry - now)
         self._set_state(now, TrayState.CAMERA_PROBLEM)
         self._fill_camera_loss(now)
@@ -430,10 +484,12 @@ class Monitor:
                 case Resume():
                     if self._paused_until is not None:
                         self._resume(now)
+                        self._due = None
                 case Snooze(seconds):
                     self._snooze(now, seconds)
                 case Calibrate():
                     self._start_calibration(now)
+                    self._due = None
                 case Outcome(reminder_id, outcome):
                     self._outcome(now, reminder_id, outcome)
                 case Reload(config):
@@ -444,14 +500,16 @@ class Monitor:
 
     def _pause(self, now: float, seconds: float | None) -> None:
         if self._paused_until is None:
+            self._flush()  # what was settling was seen before the pause
             self._paused_at = now
+            self._sinks.pause(now, None)
         self._paused_until = math.inf if seconds is None else now + seconds
         self._engine.pause()
         self._release()  # the camera light goes off while paused
         self._set_state(now, TrayState.PAUSED)
 
     def _resume(self, now: float) -> None:
-        self._history.pause(self._paused_at, now)
+        self._sinks.pause(self._paused_at, now)
         self._paused_until = None
         self._engine.resume()
         self._sampling.reset()
@@ -466,7 +524,7 @@ class Monitor:
         reminders = self._engine.reminders
         if not 0 <= reminder_id < len(reminders):
             return
-        self._history.outcome(reminders[reminder_id], outcome)
+        self._sinks.outcome(reminders[reminder_id], outcome)
         if outcome == "snoozed":
             self._snooze(now, None)
 
@@ -475,8 +533,9 @@ class Monitor:
     def _start_calibration(self, now: float) -> None:
         seconds = self.settings.calibration_s
         self._calibrating = (now + seconds, [])
-        self.events.put(Notice("Calibrating: sit tall",
-                               f"Sit tall and look at the screen for {seconds:g} seconds."))
+        self._interval = min(self._interval, self._calibration_step_s)
+        self._notice("Calibrating: sit tall",
+                     f"Sit tall and look at the screen for {seconds:g} seconds.")
 
     def _collect(self, result: FrameResult) -> None:
         assert self._calibrating is not None
@@ -484,22 +543,22 @@ class Monitor:
         m = result.metrics
         if m is not None and m.visibility >= self._classifier.min_visibility:
             samples.append(m)
-        if result.t < until:
+        if result.t < until and len(samples) < self._calibration_frames:
             return
         self._calibrating = None
         try:
             baseline = build_baseline(samples, self._min_calibration_frames)
         except PostureWatchError as exc:
-            self.events.put(Notice("Calibration failed", str(exc), logging.WARNING))
+            self._notice("Calibration failed", str(exc), logging.WARNING)
             return
         if self._save_baseline is not None:
             self._save_baseline(baseline)
         self._baseline = baseline
         self._stale = False
-        self._wake.set()  # the next stretch of watching judges against it
-        self._history.calibration(result.t, baseline)
-        self.events.put(Notice("Calibrated", f"Your upright posture is recorded "
-                               f"({baseline.frames} frames, {baseline.view} view)."))
+        self._pipeline.recalibrate(baseline)  # judged against it from the next frame
+        self._sinks.calibration(result.t, baseline)
+        self._notice("Calibrated", f"Your upright posture is recorded "
+                     f"({baseline.frames} frames, {baseline.view} view).")
 
     # -- settings ------------------------------------------------------------------------
 
@@ -508,27 +567,25 @@ class Monitor:
         self.settings = MonitorSettings.from_config(config)
         self._classifier = settings(ClassifierSettings, config.section("classifier"))
         self._max_gap_s = float(config.section("sitting")["max_gap_s"])
-        self._min_calibration_frames = int(config.section("calibration")["min_frames"])
+        self._min_break_s = float(config.section("sitting")["min_break_s"])
+        calibration = config.section("calibration")
+        self._min_calibration_frames = int(calibration["min_frames"])
+        self._calibration_frames = int(calibration["target_frames"])
+        # a guided calibration spreads its frames over the seconds it announces
+        self._calibration_step_s = float(calibration["seconds"]) / self._calibration_frames
         self._sampling = SamplingPolicy(SamplingSettings(
             self.settings.interval_s, self.settings.slow_interval_s,
             self.settings.steady_after_s, self.settings.fast_for_s,
             self.settings.medium_interval_s))
-        engine = RuleEngine.from_config(config, self._catalog)
+        rules = RuleSettings.from_config(config)
         if first:
-            self._engine = engine
+            self._engine = RuleEngine(rules, self._catalog)
+            self._pipeline = Pipeline(self._estimator, self._baseline, self._classifier)
             return
-        self._wake.set()  # the next stretch of watching uses the new classifier settings
-        old = self._engine
-        engine.sitting = old.sitting  # the bout and today's totals go on
-        engine.sitting.settings = engine.settings.sitting
-        engine.clock_offset_s = old.clock_offset_s
-        if self._snoozed_until is not None:
-            engine.snooze(self._snoozed_until)
-        if old.paused:
-            engine.pause()
-        self._engine = engine
+        self._engine.reconfigure(rules, self._catalog)  # the bout and reminders go on
+        self._pipeline.reconfigure(self._classifier)
         log.info("settings reloaded from %s", ", ".join(config.files))
-        self.events.put(Notice("Settings reloaded", "Your changed settings are in use."))
+        self._notice("Settings reloaded", "Your changed settings are in use.")
 
     def _check_config(self) -> None:
         if self._config_changed is None:
@@ -537,13 +594,16 @@ class Monitor:
             config = self._config_changed()
         except PostureWatchError as exc:
             log.error("settings not reloaded, the old ones stay: %s", exc)
-            self.events.put(Notice("Settings not reloaded", f"{exc}. The old settings stay.",
-                                   logging.ERROR))
+            self._notice("Settings not reloaded", f"{exc}. The old settings stay.",
+                         logging.ERROR)
             return
         if config is not None:
             self._apply_config(config)
 
     # -- status --------------------------------------------------------------------------
+
+    def _notice(self, title: str, body: str, level: int = logging.INFO) -> None:
+        self._sinks.notice(Notice(title, body, level))
 
     def _set_state(self, t: float, state: TrayState) -> None:
         if self._paused_until is not None:
@@ -562,8 +622,7 @@ class Monitor:
         snoozed = self._snoozed_until if self._snoozed_until and self._snoozed_until > now else None
         paused = self._paused_until
         offset = self._engine.clock_offset_s
-        today = day_of(now, offset)
-        sent_today = sum(1 for r in self._engine.reminders if day_of(r.t, offset) == today)
+        sent_today = self._engine.sent_on(day_of(now, offset))
         if paused is not None:
             camera = "paused"
         else:
@@ -578,16 +637,25 @@ class Monitor:
             pid=os.getpid(),
             calibration="none" if self._baseline is None else
             ("stale" if self._stale else "ok"),
+            history=self._problems.get(self._history.name, "ok") if self._history.keeps
+            else "off",
         )
 
     def _publish(self) -> None:
+        problems = self._sinks.problems()
+        for name, problem in problems.items():
+            if name not in self._problems:
+                log.warning("%s: %s", name, problem)
+                if name == self._history.name:
+                    self._notice("History not saved", f"{problem}. Watching and reminders "
+                                 "go on; saving resumes by itself.", logging.WARNING)
+        self._problems = problems
         status = self._status()
-        self._latest.put(status)
         key = (status.state, status.paused_until, status.snoozed_until, status.camera,
-               status.calibration, int(status.sitting_s // 60))
-        if key != self._published:
-            self._published = key
-            self.events.put(StatusChanged(status))
+               status.calibration, status.history, int(status.sitting_s // 60))
+        changed = key != self._published
+        self._published = key
+        self._sinks.status(status, changed=changed)
 
 
 def save_to(path: Path) -> Callable[[Baseline], None]:

@@ -210,7 +210,7 @@ def _tray(monitor: Any, stop_ui: list[Callable[[], None]], started: Started) -> 
         resume=lambda: monitor.submit(Resume()),
         snooze=lambda: monitor.submit(Snooze()),
         calibrate=lambda: monitor.submit(Calibrate()),
-        summary=lambda: _open_summary(),
+        summary=lambda: _open_summary(args),
         open_config=lambda: _open_config(),
         quit=quit_all,
         calibration_s=float(monitor.config.section("calibration")["seconds"]),
@@ -275,9 +275,18 @@ def _open_config() -> None:
         log.warning("cannot open %s (%s): edit it with `posturewatch config edit`", path, exc)
 
 
-def _open_summary() -> None:
+def summary_command(args: argparse.Namespace) -> list[str]:
+    """``posturewatch report --open`` on the store and settings this monitor runs with."""
+    config = getattr(args, "config", None)
+    store = getattr(args, "store", None)
+    return [sys.executable, "-m", "posturewatch",
+            *(["--config", str(config)] if config is not None else []),
+            "report", "--open", *(["--store", str(store)] if store is not None else [])]
+
+
+def _open_summary(args: argparse.Namespace) -> None:
     """Today's report from the history store, in the browser (``posturewatch report``)."""
     import subprocess
 
-    subprocess.Popen([sys.executable, "-m", "posturewatch", "report", "--open"],
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.Popen(summary_command(args), stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)

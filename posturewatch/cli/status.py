@@ -42,3 +42,5 @@ def print_status(status: dict, *, as_json: bool) -> None:
     if status["snoozed_until"]:
         print(f"reminders snoozed until: {status['snoozed_until']}")
     print(f"camera: {status['camera']}")
+    if status.get("history", "ok") not in ("ok", "off"):
+        print(f"history: {status['history']}")

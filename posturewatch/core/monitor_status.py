@@ -43,6 +43,7 @@ class Status:
     reminders_today: int = 0
     pid: int = 0
     calibration: str = "none"  # "ok", "stale" (the camera or seat moved) or "none"
+    history: str = "ok"  # "ok", "off" (run --no-store) or why it is not being saved
 
     def tooltip(self) -> str:
         parts = [f"posturewatch: {self.state.value}",
@@ -51,6 +52,8 @@ class Status:
             parts.append(f"break in {_duration(self.next_break_in_s)}")
         if self.calibration == "stale":
             parts.append("calibrate again: the view has changed")
+        if self.history not in ("ok", "off"):
+            parts.append("history not saved (retrying)")
         return "\n".join(parts)
 
     def to_json(self) -> dict[str, Any]:

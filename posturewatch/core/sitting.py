@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from posturewatch.core.observation import Observation
+from posturewatch.core.observation import Observation, Posture
 from posturewatch.errors import PostureWatchError
 
 DAY_S = 86_400.0
@@ -101,6 +101,13 @@ class SittingTracker:
                 self._span(last, obs.t)
         self._last = obs
         self._begin(obs)
+
+    def carry_on(self, bout: Bout) -> None:
+        """A bout an earlier run stored, going on (a restart); before the first
+        observation. The silence since its end is a gap like any other: unseen time, and
+        the end of the bout if it could have held a break."""
+        self._bout_start, self._bout_end, self._bout_s = bout.start, bout.end, bout.sitting_s
+        self._last = Observation(bout.end, Posture.UNKNOWN)
 
     def _span(self, last: Observation, t: float) -> None:
         """Account ``[last.t, t)``, spent in ``last.state``."""

@@ -1,9 +1,12 @@
 """Between the monitor and the person: the tray, notifications, the headless printer.
 
 Runs in a thread of its own (or the main thread when headless), reading the monitor's
-events. Reminders wait while the person is busy (do-not-disturb, full screen) and are
-dropped once stale. A notification goes to the desktop service, else to the tray's own
-notification, else to the log: a failing service never stops the monitor.
+events (what its ``events`` sink puts out). Reminders wait while the person is busy
+(do-not-disturb, full screen) and are dropped once stale. A notification goes to the
+desktop service, else to the tray's own notification, else to the log. Each part (tray,
+notifications, printer, the busy check) sits behind a :class:`~posturewatch.app.sinks.
+Guard`: one that raises is logged once and tried again with the next event, and never
+stops this loop or the monitor.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 import queue
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from posturewatch.app.monitor import (
     Monitor,
@@ -22,6 +26,7 @@ from posturewatch.app.monitor import (
     StatusChanged,
     Stopped,
 )
+from posturewatch.app.sinks import Guard
 from posturewatch.core.guidance import Catalog
 from posturewatch.core.held_reminders import HeldReminders
 from posturewatch.core.reminders.reminder import Reminder
@@ -32,6 +37,7 @@ from posturewatch.storage.catalog_file import load_catalog
 log = logging.getLogger(__name__)
 
 HOLD_CHECK_S = 3.0
+T = TypeVar("T")
 
 
 @functools.cache
@@ -65,6 +71,21 @@ class Dispatcher:
         self.held: HeldReminders[Reminder] = HeldReminders(stale_s)
         self._answered: set[int] = set()
         self.error: str | None = None
+        self._guards = {name: Guard(name) for name in
+                        ("tray", "notifications", "printer", "busy check", "dispatch")}
+
+    def _try(self, name: str, action: Callable[[], T], default: T, what: str = "") -> T:
+        """``action()`` behind the named part's guard; ``default`` if it raised."""
+        box = [default]
+
+        def run() -> None:
+            box[0] = action()
+
+        self._guards[name].call(run, time.monotonic(), what)
+        return box[0]
+
+    def _busy(self) -> str | None:
+        return self._try("busy check", self.busy, None)
 
     def outcome(self, reminder_id: int, outcome: str) -> None:
         """From a notification button (any thread): the first answer counts."""
@@ -79,31 +100,36 @@ class Dispatcher:
             try:
                 event = self.monitor.events.get(timeout=HOLD_CHECK_S if len(self.held) else None)
             except queue.Empty:
-                self._release_held()
+                self._try("dispatch", self._release_held, None)
                 continue
-            match event:
-                case StatusChanged(status):
-                    if self.tray is not None:
-                        self.tray.update(status)
-                    camera = "" if status.camera == "ok" else f"; {status.camera}"
-                    self._print(f"state: {status.state.value} (sitting "
-                                f"{status.sitting_s / 60:.1f} min{camera})")
-                case ReminderDue(reminder):
-                    self._remind(reminder)
-                case Notice(title, body, level):
-                    log.log(level, "%s: %s", title, body)
-                    self._print(f"{title}: {body}")
-                    self._deliver(title, body, None)
-                case Stopped(error):
-                    self.error = error
-                    self.on_stopped(error)
-                    return
+            if isinstance(event, Stopped):
+                self.error = event.error
+                self.on_stopped(event.error)
+                return
+            self._try("dispatch", lambda: self._handle(event), None)  # noqa: B023
             if len(self.held):
-                self._release_held()
+                self._try("dispatch", self._release_held, None)
+
+    def _handle(self, event: StatusChanged | ReminderDue | Notice) -> None:
+        match event:
+            case StatusChanged(status):
+                if self.tray is not None:
+                    tray = self.tray
+                    self._try("tray", lambda: tray.update(status), None, "update")
+                camera = "" if status.camera == "ok" else f"; {status.camera}"
+                history = "" if status.history in ("ok", "off") else "; history not saved"
+                self._print(f"state: {status.state.value} (sitting "
+                            f"{status.sitting_s / 60:.1f} min{camera}{history})")
+            case ReminderDue(reminder):
+                self._remind(reminder)
+            case Notice(title, body, level):
+                log.log(level, "%s: %s", title, body)
+                self._print(f"{title}: {body}")
+                self._deliver(title, body, None)
 
     def _remind(self, reminder: Reminder) -> None:
         self._print(f"reminder: {reminder.title} ({reminder.rule})")
-        why = self.busy()
+        why = self._busy()
         if why is not None:
             log.info("reminder %r held back: %s", reminder.title, why)
             self.held.add(time.monotonic(), reminder)
@@ -111,7 +137,7 @@ class Dispatcher:
         self._deliver(reminder.title, reminder_body(reminder), reminder.id)
 
     def _release_held(self) -> None:
-        released = self.held.release(time.monotonic(), blocked=self.busy() is not None)
+        released = self.held.release(time.monotonic(), blocked=self._busy() is not None)
         for reminder in released.dropped:
             log.info("reminder %r dropped: stale after being held", reminder.title)
             self.outcome(reminder.id, "ignored")
@@ -121,12 +147,16 @@ class Dispatcher:
     def _deliver(self, title: str, body: str, reminder_id: int | None) -> None:
         if self.printer is not None and self.notifications is None:
             return  # headless: printed already
-        if self.notifications is not None and self.notifications.send(title, body, reminder_id):
+        notifications, tray = self.notifications, self.tray
+        if notifications is not None and self._try(
+                "notifications", lambda: notifications.send(title, body, reminder_id), False):
             return
-        if self.tray is not None and self.tray.notify(title, body):
+        if tray is not None and self._try("tray", lambda: tray.notify(title, body), False,
+                                            "notify"):
             return
         log.warning("%s: %s", title, body)
 
     def _print(self, line: str) -> None:
         if self.printer is not None:
-            self.printer(line)
+            printer = self.printer
+            self._try("printer", lambda: printer(line), None)

@@ -13,10 +13,13 @@ Write API (what ``analyze --store`` and the live monitor call)::
     history.update_break(kid, end_utc)
     rid = history.write_reminder(sid, at_utc, utc_offset_s, rule=..., kind=..., title=...)
     history.update_reminder_outcome(rid, "acted")   # acted | done | snoozed | dismissed | ignored
-    history.write_pause(sid, start_utc, end_utc, utc_offset_s)
+    pid = history.write_pause(sid, start_utc, end_utc, utc_offset_s)
+    history.update_pause(pid, end_utc)               # update_*: False if forgotten meanwhile
     history.write_calibration(at_utc, utc_offset_s, view=..., frames=..., values={...})
     history.write_calibration(at_utc, utc_offset_s, ok=False, detail="too few frames")
     history.end_session(sid, end_utc)
+    history.has_session(sid)                         # False once `forget` removed it
+    history.live_tail(since_utc)                     # where the last live run stopped
     history.close()
 
 All times are UTC epoch seconds plus the local UTC offset (seconds east of UTC) in force at
@@ -25,10 +28,11 @@ calendar and daylight-saving changes neither double nor lose time.
 
 Every write method is one transaction on its own; group several in
 ``with history.transaction():`` to make them one (``write_intervals`` batches a list in
-one). The monitor writes once per interval, so a crash or ``kill -9`` loses at most the
-interval in progress. A session with a ``key`` (``analyze --store`` uses the clip's content
-hash and start) replaces an earlier session with the same key in the same transaction, so
-storing a clip twice does not count it twice and a reader never sees both or neither.
+one). The monitor writes each interval as it closes (and the bout going on every few
+seconds), so a crash or ``kill -9`` loses at most the interval in progress. A session with
+a ``key`` (``analyze --store`` uses the clip's content hash and start) replaces an earlier
+session with the same key in the same transaction, so storing a clip twice does not count
+it twice and a reader never sees both or neither.
 
 File rules: WAL journal (readers never block the writer and see only committed
 transactions), ``synchronous=FULL``, ``secure_delete`` (deleted rows are zeroed, so
@@ -42,14 +46,16 @@ one line and never written to.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from posturewatch.core.intervals import Interval, local_datetime
+from posturewatch.core.intervals import DAY_S, Interval, local_datetime
 from posturewatch.core.records import CalibrationRecord, Records, ReminderRecord, Span
 from posturewatch.errors import PostureWatchError
 from posturewatch.storage.paths import user_data_dir
@@ -62,6 +68,15 @@ STORE_NAME = "history.sqlite3"
 
 class HistoryError(PostureWatchError):
     exit_code = 8
+
+
+@dataclass(frozen=True, slots=True)
+class LiveTail:
+    """See :meth:`History.live_tail`. Times are UTC epoch seconds."""
+
+    bout: tuple[int, float, float, float] | None  # row id, start, end, sitting_s
+    last_written_utc: float | None
+    reminders: tuple[tuple[float, str, int], ...]  # (at, rule, level)
 
 
 def default_store() -> Path:
@@ -216,6 +231,9 @@ class History:
             history._prepare(readonly=readonly, new=not exists)
         except sqlite3.DatabaseError as exc:
             db.close()
+            if not readonly and not os.access(path, os.W_OK):  # a read-only disk or file
+                raise _refuse(path, f"cannot write to it ({exc})",
+                              "make the file and its folder writable") from None
             raise _refuse(path, f"unreadable or corrupt ({exc})",
                           "move it aside to start a new history; it was left untouched") \
                 from None
@@ -301,6 +319,9 @@ class History:
         if type(exc) is sqlite3.DatabaseError:  # "malformed", "not a database": damage
             return _refuse(self.path, f"unreadable or corrupt ({exc})",
                            "move it aside to start a new history; it was left untouched")
+        if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc):
+            return _refuse(self.path, f"cannot {what} it: the session was removed meanwhile "
+                           "(`posturewatch forget`?)", "start a new session")
         return _refuse(self.path, f"cannot {what} it ({exc})",
                        "check the disk has room and the file is writable")
 
@@ -359,16 +380,19 @@ class History:
                                         values).lastrowid or 0)
 
     def _extend(self, table: str, row_id: int, end_utc: float, extra: str = "",
-                value: float = 0.0) -> None:
+                value: float = 0.0) -> bool:
         with self.transaction():
-            start, offset = self._db.execute(
-                f"SELECT start_utc, utc_offset_s FROM {table} WHERE rowid = ?",
-                (row_id,)).fetchone() or (end_utc, 0)
+            row = self._db.execute(f"SELECT start_utc, utc_offset_s FROM {table} WHERE rowid = ?",
+                                   (row_id,)).fetchone()
+            if row is None:
+                return False  # forgotten meanwhile
+            start, offset = row
             if end_utc < start:
                 raise ValueError(f"{table}: end {end_utc} before start {start}")
             self._db.execute(
                 f"UPDATE {table} SET end_utc = ?, end_day = ?{extra} WHERE rowid = ?",
                 (end_utc, local_day(end_utc, offset), *((value,) if extra else ()), row_id))
+            return True
 
     def write_bout(self, session_id: int, start_utc: float, end_utc: float,
                    utc_offset_s: int, sitting_s: float) -> int:
@@ -377,21 +401,32 @@ class History:
         return self._span("bouts", (round(sitting_s, 3),), session_id, start_utc, end_utc,
                           utc_offset_s)
 
-    def update_bout(self, bout_id: int, end_utc: float, sitting_s: float) -> None:
-        self._extend("bouts", bout_id, end_utc, ", sitting_s = ?", round(sitting_s, 3))
+    def update_bout(self, bout_id: int, end_utc: float, sitting_s: float) -> bool:
+        """False if the row is gone (``forget`` while it was going on)."""
+        return self._extend("bouts", bout_id, end_utc, ", sitting_s = ?", round(sitting_s, 3))
 
     def write_break(self, session_id: int, start_utc: float, end_utc: float,
                     utc_offset_s: int) -> int:
         """A break (returns its id for :meth:`update_break` while it lasts)."""
         return self._span("breaks", (), session_id, start_utc, end_utc, utc_offset_s)
 
-    def update_break(self, break_id: int, end_utc: float) -> None:
-        self._extend("breaks", break_id, end_utc)
+    def update_break(self, break_id: int, end_utc: float) -> bool:
+        return self._extend("breaks", break_id, end_utc)
 
     def write_pause(self, session_id: int, start_utc: float, end_utc: float,
                     utc_offset_s: int) -> int:
-        """Monitoring paused by the person (no judging, no reminders)."""
+        """Monitoring paused by the person (no judging, no reminders); returns its id for
+        :meth:`update_pause` while it lasts."""
         return self._span("pauses", (), session_id, start_utc, end_utc, utc_offset_s)
+
+    def update_pause(self, pause_id: int, end_utc: float) -> bool:
+        return self._extend("pauses", pause_id, end_utc)
+
+    def has_session(self, session_id: int) -> bool:
+        """Whether the session is still there (``forget --all`` removes a running one)."""
+        with self._errors("read"):
+            return self._db.execute("SELECT 1 FROM sessions WHERE id = ?",
+                                    (session_id,)).fetchone() is not None
 
     def write_reminder(self, session_id: int, at_utc: float, utc_offset_s: int, *, rule: str,
                        kind: str, title: str, level: int = 1,
@@ -479,6 +514,31 @@ class History:
         return tuple(r[0] for r in self._db.execute(
             "SELECT DISTINCT day FROM intervals ORDER BY day"))
 
+    def live_tail(self, since_utc: float) -> LiveTail:
+        """What a restarted monitor goes on from: the newest live bout, when the live
+        sessions were last written up to, and the live reminders since ``since_utc``."""
+        db = self._db
+        with self._errors("read"), self._snapshot():
+            bout = db.execute(
+                "SELECT b.rowid, b.start_utc, b.end_utc, b.sitting_s FROM bouts b JOIN "
+                "sessions s ON s.id = b.session_id WHERE s.kind = 'live' "
+                "ORDER BY b.end_utc DESC LIMIT 1").fetchone()
+            ends = [db.execute(
+                f"SELECT max(t.{end}) FROM {table} t JOIN sessions s ON s.id = t.session_id "
+                f"WHERE s.kind = 'live' AND t.{day} >= ?",
+                (local_day(since_utc - DAY_S, 0),)).fetchone()[0]
+                for table, end, day in (("intervals", "start_utc + t.length_s", "day"),
+                                        ("bouts", "end_utc", "end_day"),
+                                        ("breaks", "end_utc", "end_day"))]
+            reminders = tuple(db.execute(
+                "SELECT r.at_utc, r.rule, r.level FROM reminders r JOIN sessions s "
+                "ON s.id = r.session_id WHERE s.kind = 'live' AND r.at_utc >= ? "
+                "ORDER BY r.at_utc", (since_utc,)))
+        seen = [e for e in ends if e is not None]
+        return LiveTail(None if bout is None else (int(bout[0]), *map(float, bout[1:])),
+                        max(seen) if seen else None,
+                        tuple((float(a), str(r), int(n)) for a, r, n in reminders))
+
     # -- forgetting --------------------------------------------------------------------
 
     def forget(self, before: date | None = None) -> int:
@@ -493,14 +553,16 @@ class History:
                                   ("reminders", "day"), ("calibrations", "day")):
                 deleted += self._db.execute(
                     f"DELETE FROM {table} WHERE {column} < ?", (cut,)).rowcount
-            # sessions with nothing left, and every session when forgetting all
+            # sessions begun before the cut with nothing left (a running monitor's new,
+            # still empty session stays), and every session when forgetting all
             self._db.execute(
-                "DELETE FROM sessions WHERE ? = '9999-99-99' OR NOT EXISTS ("
+                "DELETE FROM sessions WHERE ? = '9999-99-99' OR (date(start_utc + "
+                "utc_offset_s, 'unixepoch') < ? AND NOT EXISTS ("
                 "SELECT 1 FROM intervals WHERE session_id = sessions.id UNION ALL "
                 "SELECT 1 FROM bouts WHERE session_id = sessions.id UNION ALL "
                 "SELECT 1 FROM breaks WHERE session_id = sessions.id UNION ALL "
                 "SELECT 1 FROM pauses WHERE session_id = sessions.id UNION ALL "
-                "SELECT 1 FROM reminders WHERE session_id = sessions.id)", (cut,))
+                "SELECT 1 FROM reminders WHERE session_id = sessions.id))", (cut, cut))
         with self._errors("rewrite"):
             self._db.execute("VACUUM")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

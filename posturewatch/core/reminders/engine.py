@@ -20,21 +20,30 @@ in :mod:`posturewatch.core.reminders.settings`; what the engine hands out in
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from posturewatch.core.guidance import Catalog
-from posturewatch.core.observation import Observation
+from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.posture_rules import ErgonomicsRule, PostureRule, WallAngelRule
 from posturewatch.core.reminders.reminder import EngineUpdate, Reminder, RuleInfo
 from posturewatch.core.reminders.rule import Rule, merge_sources
 from posturewatch.core.reminders.settings import RuleSettings
 from posturewatch.core.reminders.sitting_rules import BreakRule, StretchRule
 from posturewatch.core.settings import Config
-from posturewatch.core.sitting import DAY_S, EPS, SittingTracker, day_of
+from posturewatch.core.sitting import DAY_S, EPS, Bout, SittingTracker, day_of
 
 # Re-exported: callers build and read the engine through this module alone.
-__all__ = ["Reminder", "RuleEngine", "RuleInfo", "RuleSettings", "EngineUpdate"]
+__all__ = ["EngineUpdate", "Reminder", "RuleEngine", "RuleInfo", "RuleSettings", "Sent"]
+
+
+class Sent(NamedTuple):
+    """A reminder an earlier run sent (from the store), on this run's timeline."""
+
+    t: float
+    rule: str
+    level: int
 
 
 @dataclass
@@ -59,23 +68,61 @@ class RuleEngine:
         self.settings = rules
         self.clock_offset_s = clock_offset_s
         self.sitting = SittingTracker(rules.sitting, clock_offset_s=clock_offset_s)
+        self._rules = self._build(rules, catalog)
+        self._reminders: list[Reminder] = []
+        self._pending: list[_Pending] = []
+        self._controls = _Controls()
+        self._last: Observation | None = None
+
+    @staticmethod
+    def _build(rules: RuleSettings, catalog: Catalog) -> tuple[Rule[Any], ...]:
         stop_at = rules.breaks.break_after_min * 60 if rules.breaks.enabled else math.inf
-        self._rules: tuple[Rule[Any], ...] = (
+        return (
             BreakRule(rules.breaks, rules.sitting, catalog),
             PostureRule(rules.posture, catalog),
             WallAngelRule(rules.wall_angel, catalog),
             StretchRule(rules.stretch, stop_at, catalog),
             ErgonomicsRule(rules.ergonomics, catalog),
         )
-        self._reminders: list[Reminder] = []
-        self._pending: list[_Pending] = []
-        self._controls = _Controls()
-        self._last: Observation | None = None
 
     @classmethod
     def from_config(cls, config: Config, catalog: Catalog, *,
                     clock_offset_s: float = 0.0) -> RuleEngine:
         return cls(RuleSettings.from_config(config), catalog, clock_offset_s=clock_offset_s)
+
+    # -- changes from outside the stream ------------------------------------------------
+
+    def reconfigure(self, rules: RuleSettings, catalog: Catalog) -> None:
+        """New settings (a reloaded config), keeping what happened: the bout, each rule's
+        progress (a break reminder's level, cooldowns, the stretch rotation, the windows),
+        the reminders sent with their ids and pending outcomes, the gap and the daily cap."""
+        old = {rule.id: rule for rule in self._rules}
+        self.settings = rules
+        self.sitting.settings = rules.sitting
+        self._rules = self._build(rules, catalog)
+        for rule in self._rules:
+            rule.take_over(old[rule.id])
+        by_id = {rule.id: rule for rule in self._rules}
+        self._pending = [_Pending(p.index, by_id[p.rule.id]) for p in self._pending]
+
+    def carry_on(self, bout: Bout | None, sent: Sequence[Sent]) -> None:
+        """Go on from an earlier run (a restart): its bout, if it was still going, and
+        the reminders it sent (the daily cap, the gap, the break reminder's level and each
+        rule's cooldown). Call before the first observation; times on this timeline."""
+        c = self._controls
+        for s in sent:
+            day = day_of(s.t, self.clock_offset_s)
+            c.sent_per_day[day] = c.sent_per_day.get(day, 0) + 1
+            c.last_sent = s.t if c.last_sent is None else max(c.last_sent, s.t)
+        if bout is not None:
+            self.sitting.carry_on(bout)
+            self._last = Observation(bout.end, Posture.UNKNOWN)
+        for rule in self._rules:
+            rule.carry_on(bout, sorted((s.t, s.level) for s in sent if s.rule == rule.id))
+
+    def sent_on(self, day: int) -> int:
+        """Reminders sent on local day ``day`` (earlier runs' included)."""
+        return self._controls.sent_per_day.get(day, 0)
 
     # -- the person's controls ---------------------------------------------------------
 

@@ -8,6 +8,7 @@ and short upright moments do not reset them.
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 from posturewatch.core.guidance import Catalog, Entry
 from posturewatch.core.judgement import describe
@@ -70,6 +71,11 @@ class PostureRule(Rule[PostureSettings]):
         if obs.reasons:
             self._reasons = obs.reasons
 
+    def take_over(self, old: Rule[Any]) -> None:
+        super().take_over(old)
+        assert isinstance(old, PostureRule)
+        self._since, self._reasons = old._since, old._reasons
+
     def due(self, obs: Observation, sitting: SittingTracker) -> Draft | None:
         if self._since is None or obs.t - self._since < self.s.nudge_after_s - EPS:
             return None
@@ -104,6 +110,13 @@ class ShareRule(Rule[S]):
 
     def flagged(self, obs: Observation) -> bool:
         raise NotImplementedError
+
+    def take_over(self, old: Rule[Any]) -> None:
+        """The window's spans go on, measured over the new width."""
+        super().take_over(old)
+        assert isinstance(old, ShareRule)
+        old.window.width = self.window.width
+        self.window = old.window
 
     def advice(self, now: float) -> str:
         """What the reminder says before the guidance entry's reason."""

@@ -8,13 +8,14 @@ thresholds the rule actually uses.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from posturewatch.core.guidance import Entry
 from posturewatch.core.observation import Observation
 from posturewatch.core.reminders.reminder import Reminder, RuleInfo
-from posturewatch.core.sitting import EPS, SittingTracker
+from posturewatch.core.sitting import EPS, Bout, SittingTracker
 
 # The documents, by the file name they are cited with.
 BACK_SPASM_FAQ = "000_c5fac0d417a8ca6a.txt"
@@ -78,6 +79,16 @@ class Rule(Generic[S]):
 
     def fired(self, t: float, sitting: SittingTracker) -> None:
         self.last_fired = t
+
+    def take_over(self, old: Rule[Any]) -> None:
+        """Go on where ``old`` (this rule under the settings before a reload) had got to."""
+        self.last_fired = old.last_fired
+
+    def carry_on(self, bout: Bout | None, sent: Sequence[tuple[float, int]]) -> None:
+        """Go on from an earlier run: its reminders of this rule as (time, level), oldest
+        first, and its bout if that goes on."""
+        if sent:
+            self.last_fired = sent[-1][0]
 
     def outcome(
         self, reminder: Reminder, obs: Observation, sitting: SittingTracker

@@ -7,6 +7,8 @@ getting up for long enough starts them over.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 from posturewatch.core.guidance import Catalog
 from posturewatch.core.observation import Observation
@@ -19,7 +21,7 @@ from posturewatch.core.reminders.rule import (
     Rule,
 )
 from posturewatch.core.reminders.settings import BreakSettings, StretchSettings
-from posturewatch.core.sitting import EPS, SittingSettings, SittingTracker
+from posturewatch.core.sitting import EPS, Bout, SittingSettings, SittingTracker
 
 
 def _minutes(seconds: float) -> str:
@@ -69,6 +71,17 @@ class BreakRule(Rule[BreakSettings]):
     def fired(self, t: float, sitting: SittingTracker) -> None:
         super().fired(t, sitting)
         self._level += 1
+
+    def take_over(self, old: Rule[Any]) -> None:
+        super().take_over(old)
+        assert isinstance(old, BreakRule)
+        self._bout, self._level = old._bout, old._level
+
+    def carry_on(self, bout: Bout | None, sent: Sequence[tuple[float, int]]) -> None:
+        super().carry_on(bout, sent)
+        if bout is not None:
+            self._bout = bout.start
+            self._level = sum(1 for t, _ in sent if t >= bout.start)
 
     def outcome(
         self, reminder: Reminder, obs: Observation, sitting: SittingTracker
@@ -123,6 +136,20 @@ class StretchRule(Rule[StretchSettings]):
         super().fired(t, sitting)
         self._mark = sitting.current_sitting_s
         self._next += 1
+
+    def take_over(self, old: Rule[Any]) -> None:
+        super().take_over(old)
+        assert isinstance(old, StretchRule)
+        self._bout, self._mark, self._next = old._bout, old._mark, old._next
+
+    def carry_on(self, bout: Bout | None, sent: Sequence[tuple[float, int]]) -> None:
+        super().carry_on(bout, sent)
+        self._next = len(sent)  # the day's rotation goes on
+        in_bout = [t for t, _ in sent if bout is not None and t >= bout.start]
+        if bout is not None:
+            # the bout's sitting at the last stretch: taken as continuous since then
+            self._bout = bout.start
+            self._mark = max(0.0, bout.sitting_s - (bout.end - in_bout[-1])) if in_bout else 0.0
 
     def when(self) -> str:
         until = "" if math.isinf(self.stop_at_s) else ", until a break is due"
