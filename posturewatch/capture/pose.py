@@ -13,6 +13,7 @@ from types import TracebackType
 import numpy as np
 
 from posturewatch.capture import native_logs as quiet  # noqa: F401  (quiets MediaPipe before it loads)
+from posturewatch.capture import no_network
 from posturewatch.core.landmarks import Landmarks
 from posturewatch.errors import ModelError
 
@@ -28,6 +29,10 @@ class PoseEstimator:
     """Use as a context manager: an unclosed landmarker raises from ``__del__`` at exit."""
 
     def __init__(self, model_path: Path, settings: PoseSettings, *, video: bool) -> None:
+        # MediaPipe's usage logger would reach the internet: no process runs the model
+        # without the kernel's network block (the model file is resolved, and downloaded
+        # if need be, before any estimator exists).
+        no_network.forbid()
         from mediapipe.tasks.python import BaseOptions, vision
 
         options = vision.PoseLandmarkerOptions(
