@@ -64,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     from posturewatch.app.history_sink import HistorySink, LogHistory
     from posturewatch.app.monitor import Monitor, save_to
     from posturewatch.app.store_history import StoreHistory
+    from posturewatch.capture.steady_scene import SteadySettings, steady
+    from posturewatch.core.settings import settings
     from posturewatch.storage.baseline_file import default_path, find_baseline
     from posturewatch.storage.catalog_file import load_catalog
     from posturewatch.storage.config_watch import ConfigWatch
@@ -108,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
                                    config.section("history")["interval_s"],
                                    config.section("sitting")["max_gap_s"])
         watch = ConfigWatch(args.config)
-        with frame_input.estimator(model, config, video=True) as estimator:
+        with frame_input.estimator(model, config, video=True) as pose:
+            estimator = steady(pose, settings(SteadySettings, config.section("pose")))
             monitor = Monitor(
                 config, open_grabber=open_grabber, estimator=estimator, baseline=baseline,
                 catalog=load_catalog(), clock=clock, history=history,
