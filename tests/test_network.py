@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,7 @@ def early():  # a thread that exists before the block, as MediaPipe's may
     except PermissionError:
         seen.append("refused")
 thread = threading.Thread(target=early); thread.start(); started.wait()
+no_network.keep_a_way_out()
 no_network.forbid()
 go.set(); thread.join()
 for family in (socket.AF_INET, socket.AF_INET6, socket.AF_PACKET):
@@ -109,13 +111,26 @@ a, b = socket.socketpair(); a.sendall(b"x"); seen.append(b.recv(1).decode())
 child = subprocess.run([sys.executable, "-c", "import socket; socket.socket()"],
                        capture_output=True, text=True)
 seen.append("child refused" if "PermissionError" in child.stderr else "child open")
+outside = sys.argv[1]  # a program not ours (a browser) is started without the block
+no_network.start_outside([sys.executable, "-c", "import socket, sys; socket.socket(); "
+                          f"open({outside!r} + '.part', 'w').close()"])
+no_network.close_the_way_out()
 print(" ".join(seen))
 """
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the kernel block is Linux's seccomp")
-def test_the_block_covers_every_thread_and_child_and_spares_local_sockets() -> None:
-    done = subprocess.run([sys.executable, "-c", BLOCK_CHECK], capture_output=True,
-                          text=True, timeout=30)
+def test_the_block_covers_every_thread_and_child_and_spares_local_sockets(
+    tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    done = subprocess.run([sys.executable, "-c", BLOCK_CHECK, str(outside)],
+                          capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["refused"] * 4 + ["x", "child", "refused"]
+    made = Path(f"{outside}.part")
+    for _ in range(100):  # the launcher's program runs on its own
+        if made.exists():
+            break
+        time.sleep(0.05)
+    assert made.exists(), "a program started outside the block could not open a socket"

@@ -17,16 +17,20 @@ socket can be made except a local one:
 The filter cannot be lifted for the life of the process (and sets ``no_new_privs``:
 a set-uid program started from it gains no privileges). So it goes in right before the
 model loads, after any download (``resolve_model`` runs first), and only in processes that
-load the model. Elsewhere (macOS, Windows) there is no such filter; :func:`forbid` says so
+load the model. Programs that are not ours and that the monitor opens for the user (the
+browser for the summary, an editor for the config) must not inherit it: :func:`keep_a_way_out`
+starts a small launcher before the block, and :func:`start_outside` hands them to it. Elsewhere (macOS, Windows) there is no such filter; :func:`forbid` says so
 in the log and the guarantee there is the user's firewall (see docs/notes/issue-12.md).
 """
 
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import platform
 import socket
+import subprocess
 import sys
 
 from posturewatch.errors import ModelError
@@ -54,6 +58,21 @@ _ARCHES = {
 _LOCAL_FAMILIES = (socket.AF_UNIX, getattr(socket, "AF_NETLINK", 16))
 
 _installed = False
+_launcher: subprocess.Popen[str] | None = None
+
+# The launcher: a bare interpreter (no site, no posturewatch) that starts each command it
+# is sent, detached, and reaps them; it ends when the monitor closes its stdin or exits.
+_LAUNCHER = """
+import json, signal, subprocess, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+for line in sys.stdin:
+    try:
+        subprocess.Popen(json.loads(line), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    except (OSError, ValueError) as exc:
+        print("posturewatch launcher:", exc, file=sys.stderr, flush=True)
+"""
 
 
 class _Instruction(ctypes.Structure):
@@ -122,6 +141,48 @@ def forbid() -> None:
         raise _cannot(f"thread {result} could not take the seccomp filter")
     _installed = True
     log.info("network blocked for this process: only local (AF_UNIX, netlink) sockets")
+
+
+def keep_a_way_out() -> None:
+    """Before :func:`forbid`: start the launcher that :func:`start_outside` uses, so the
+    programs it opens for the user keep their network. Linux only (elsewhere no block)."""
+    global _launcher
+    if sys.platform != "linux" or _installed or _launcher is not None:
+        return
+    _launcher = subprocess.Popen(
+        [sys.executable, "-I", "-S", "-c", _LAUNCHER], stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, text=True, close_fds=True)
+
+
+def start_outside(argv: list[str]) -> None:
+    """Start ``argv`` (a browser, an editor: not ours) without this process's network
+    block, through the launcher if there is one; not waited for. OSError if it cannot be
+    started here."""
+    if _launcher is not None and _launcher.poll() is None and _launcher.stdin is not None:
+        try:
+            _launcher.stdin.write(json.dumps(argv) + "\n")
+            _launcher.stdin.flush()
+            return
+        except OSError as exc:
+            log.warning("the launcher is gone (%s): %s starts without network", exc, argv[0])
+    elif _installed and sys.platform == "linux":
+        log.warning("no launcher: %s starts without network", argv[0])
+    subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
+
+
+def close_the_way_out() -> None:
+    """End the launcher (the programs it started go on)."""
+    global _launcher
+    if _launcher is None:
+        return
+    launcher, _launcher = _launcher, None
+    if launcher.stdin is not None:
+        launcher.stdin.close()
+    try:
+        launcher.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
 
 
 def active() -> bool:
