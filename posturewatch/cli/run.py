@@ -111,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
                                    config.section("history")["interval_s"],
                                    config.section("sitting")["max_gap_s"])
         watch = ConfigWatch(args.config)
-        no_network.keep_a_way_out()  # the browser and editor opened for you keep their network
+        if not headless:  # the browser and editor the tray opens keep their network
+            no_network.keep_a_way_out()
         with frame_input.estimator(model, config, video=True) as pose:
             estimator = steady(pose, settings(SteadySettings, config.section("pose")))
             monitor = Monitor(
