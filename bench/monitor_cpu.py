@@ -97,6 +97,7 @@ def main() -> int:
     parser.add_argument("--noise", type=float, default=3.0,
                         help="sensor noise, grey levels per pixel (standard deviation)")
     parser.add_argument("--warmup", type=float, default=20.0)
+    parser.add_argument("--config", type=Path, help="a config file passed to `run`")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -108,7 +109,9 @@ def main() -> int:
         env.setdefault("POSTUREWATCH_MODEL_DIR", str(SHARED / "models"))
         started = time.monotonic()
         process = subprocess.Popen(
-            [sys.executable, "-m", "posturewatch", "run", "--headless", "--source", str(clip)],
+            [sys.executable, "-m", "posturewatch",
+             *(["--config", str(args.config)] if args.config else []),
+             "run", "--headless", "--source", str(clip)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         time.sleep(args.warmup)
         warm_cpu, warm_at = cpu_seconds(process.pid), time.monotonic()
@@ -127,6 +130,9 @@ def main() -> int:
         if process.returncode != 0:
             print(err, file=sys.stderr)
             return 1
+        runs = [line.split("pose model: ", 1)[1] for log in folder.rglob("monitor.log*")
+                for line in log.read_text().splitlines() if "pose model: " in line
+                and " runs, " in line]
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         total_cpu = usage.ru_utime + usage.ru_stime
         peak_kb = max(peak_kb, usage.ru_maxrss)
@@ -139,6 +145,7 @@ def main() -> int:
         "share_of_one_core_whole_run": round(total_cpu / wall, 4),
         "share_of_one_core_steady": round((end_cpu - warm_cpu) / (end_at - warm_at), 4),
         "peak_rss_mb": round(peak_kb / 1024, 1),
+        "model": runs[-1] if runs else None,
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -150,6 +157,8 @@ def main() -> int:
         print(f"  CPU, steady (after {args.warmup:.0f} s): "
               f"{100 * result['share_of_one_core_steady']:.2f} % of one core")
         print(f"  peak resident memory: {result['peak_rss_mb']} MB")
+        if result["model"]:
+            print(f"  pose model: {result['model']}")
     return 0
 
 

@@ -15,6 +15,7 @@ who left: leaving changes most of the picture at once.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
@@ -25,6 +26,8 @@ from posturewatch.capture import native_logs as quiet  # noqa: F401  (before cv2
 from posturewatch.core.landmarks import Landmarks
 
 import cv2  # noqa: E402, I001
+
+log = logging.getLogger(__name__)
 
 THUMBNAIL = (64, 48)  # width, height: 10x10-pixel cells of a 640x480 frame
 
@@ -79,6 +82,7 @@ class SkipUnchanged:
         return self._last
 
     def close(self) -> None:
+        log.info("pose model: %d runs, %d frames unchanged (skipped)", self.runs, self.skips)
         self._inner.close()
 
     def __enter__(self) -> SkipUnchanged:

@@ -127,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
                 error = _serve(monitor, server, headless=headless, args=args)
             finally:
                 server.close()
+                if estimator is not pose:
+                    estimator.close()  # says how often the model ran; closes it once
     finally:
         no_network.close_the_way_out()
         lock.release()
