@@ -78,7 +78,7 @@ def test_analyze_reaches_no_internet_address(tmp_path: Path) -> None:
 @real_inputs
 def test_the_monitor_reaches_no_internet_address(tmp_path: Path, pools: dict) -> None:
     clip = write_clip(tmp_path / "desk.mp4",
-                      [(pools["upright"], 3), (pools["nobody"], 2), (pools["slouched"], 3)],
+                      [(pools["upright"], 2), (pools["nobody"], 1), (pools["slouched"], 2)],
                       fps=2)
     printed, trace = traced(tmp_path, "--log-level", "info", "run", "--headless",
                             "--no-store", "--source", clip)

@@ -41,7 +41,7 @@ def test_sensor_noise_is_no_change_but_a_person_shifting_slouching_or_leaving_is
 ) -> None:
     upright, slouched, nobody = scenes["upright"], scenes["slouched"], scenes["nobody"]
     for sigma in (3.0, 8.0):  # a good webcam, and a poor one in dim light
-        for i, frame in enumerate(upright + slouched + nobody[-4:]):
+        for i, frame in enumerate(upright[::3] + slouched[::3] + nobody[-2:]):
             assert not changed(thumbnail(frame), thumbnail(noisy(frame, sigma, i)), defaults)
     shifts = [changed(thumbnail(a), thumbnail(b), defaults)
               for pool in (upright, slouched) for a, b in zip(pool, pool[1:])]
