@@ -13,7 +13,7 @@ the thumbnail is never held for longer than that, and an empty chair never keeps
 who left: leaving changes most of the picture at once.
 """
 
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001  (cv2 after native_logs)
 
 import logging
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ import numpy as np
 from posturewatch.capture import native_logs as quiet  # noqa: F401  (before cv2)
 from posturewatch.core.landmarks import Landmarks
 
-import cv2  # noqa: E402, I001
+import cv2  # noqa: E402
 
 log = logging.getLogger(__name__)
 
