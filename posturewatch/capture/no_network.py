@@ -55,7 +55,7 @@ _ARCHES = {
     "x86_64": (0xC000003E, 317, 41, (425, 426, 427)),
     "aarch64": (0xC00000B7, 277, 198, (425, 426, 427)),
 }
-_LOCAL_FAMILIES = (socket.AF_UNIX, getattr(socket, "AF_NETLINK", 16))
+_LOCAL_FAMILIES = (getattr(socket, "AF_UNIX", 1), getattr(socket, "AF_NETLINK", 16))
 
 _installed = False
 _launcher: subprocess.Popen[str] | None = None
@@ -183,11 +183,6 @@ def close_the_way_out() -> None:
         launcher.wait(timeout=5)
     except subprocess.TimeoutExpired:
         launcher.kill()
-
-
-def active() -> bool:
-    """Whether :func:`forbid` has run in this process."""
-    return _installed
 
 
 def _errno() -> str:
