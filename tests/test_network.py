@@ -9,15 +9,20 @@ other than loopback, or any port 53 (a local resolver forwards the query).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from posturewatch.storage import paths
 
 from conftest import FRONTAL, REQUIRED, real_inputs, write_clip
 
@@ -49,7 +54,8 @@ def test_a_reach_for_the_internet_is_recognised() -> None:
     assert reaches("\n".join([dns, tls6, local, unix])) == [dns[:200], tls6[:200]]
 
 
-def traced(tmp_path: Path, *args: str | Path) -> tuple[str, str]:
+def traced(tmp_path: Path, *args: str | Path, env: dict[str, str] | None = None
+           ) -> tuple[str, str]:
     """Run ``posturewatch ARGS`` under strace -f: its output, and the trace of every thread
     and child."""
     strace = shutil.which("strace")
@@ -58,7 +64,8 @@ def traced(tmp_path: Path, *args: str | Path) -> tuple[str, str]:
             pytest.fail("strace is missing: install the Debian package strace")
         pytest.skip("strace is missing: install the Debian package strace")
     out = tmp_path / "trace.txt"
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = {k: v for k, v in (env or os.environ).items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     done = subprocess.run(
         [strace, "-f", "-qq", "-e", f"trace={CALLS}", "-o", str(out),
          sys.executable, "-m", "posturewatch", *map(str, args)],
@@ -72,6 +79,32 @@ def test_analyze_reaches_no_internet_address(tmp_path: Path) -> None:
     image = next((FRONTAL / "upright").glob("*.jpg"))
     printed, trace = traced(tmp_path, "analyze", image)
     assert "upright" in printed or "slouched" in printed  # the model ran
+    assert reaches(trace) == []
+
+
+@real_inputs
+def test_the_first_runs_download_comes_before_the_block(tmp_path: Path, model: Path) -> None:
+    """No model yet: ``analyze`` downloads it (from a loopback mirror), verifies it, then
+    runs it with the network blocked; the download is the one connection it makes."""
+    shipped = paths.bundled_models_dir()
+    if shipped is not None and (shipped / model.name).exists():
+        pytest.skip(f"{shipped / model.name} exists, so nothing is ever downloaded here")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(model.parent))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTUREWATCH_")}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), no_proxy="*",
+               POSTUREWATCH_MODEL_URL_BASE=f"http://127.0.0.1:{httpd.server_port}")
+    try:
+        image = next((FRONTAL / "upright").glob("*.jpg"))
+        printed, trace = traced(tmp_path, "analyze", image, env=env)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert (tmp_path / "cache" / "posturewatch" / "models" / model.name).is_file()
+    assert "upright" in printed or "slouched" in printed
+    assert f"htons({httpd.server_port})" in trace  # the download, over loopback
     assert reaches(trace) == []
 
 
