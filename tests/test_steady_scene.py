@@ -14,7 +14,7 @@ from posturewatch.capture.steady_scene import SkipUnchanged, SteadySettings, cha
 from posturewatch.core.settings import settings
 from posturewatch.storage.config_file import load_config
 
-from conftest import real_inputs
+from conftest import OCCLUDED_GIF, real_inputs
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +69,19 @@ def test_the_model_runs_on_change_and_every_recheck_s_and_an_empty_chair_is_empt
         assert gate.detect(noisy(empty, 3.0, 11), t + 1.0) is None
         assert gate.detect(noisy(person, 3.0, 12), t + 2.0) is not None  # and back
         assert (gate.runs, gate.skips) == (4, 4)
+
+
+@real_inputs
+def test_a_real_webcam_still_for_a_moment_is_unchanged_and_a_hand_over_the_lens_is_not(
+    defaults: SteadySettings
+) -> None:
+    """webcam-occluded/demo.gif, a real desk webcam at 5 fps: frames 18-26 are a still
+    moment (the person motionless), 28-37 a hand coming over the lens."""
+    capture = cv2.VideoCapture(str(OCCLUDED_GIF))
+    small = []
+    while (read := capture.read())[0]:
+        small.append(thumbnail(cv2.cvtColor(cv2.resize(read[1], (640, 480)),
+                                            cv2.COLOR_BGR2RGB)))
+    capture.release()
+    assert not any(changed(small[i], small[i + 1], defaults) for i in range(18, 26))
+    assert all(changed(small[i], small[i + 1], defaults) for i in range(28, 37))
