@@ -3,15 +3,21 @@ memory, for ``posturewatch run --headless --source CLIP`` replaying a clip of re
 frames in real time at the default sampling.
 
 The clip (640x480, real frames from ../shared/testdata/frontal-webcam-1 and the covered-
-lens frames of webcam-occluded) is a working stretch: upright, slouched, nobody, upright.
-It is written at 2 frames a second, so replaying it decodes about what reading a webcam
-once a second does (a replay must decode every frame it skips; a webcam does not).
+lens frames of webcam-occluded) is a working stretch that changes state every one to two
+minutes: upright 2 min, slouched 75 s, nobody 1 min, upright 75 s (5.5 min). A person at a
+desk holds a pose for a few seconds, then shifts: each real frame is held for 2 to 8 s
+(``--hold``; seeded, so every run writes the same clip), and every written frame gets
+fresh sensor noise (Gaussian, ``--noise`` grey levels per pixel), so no two frames are
+equal. ``--hold 0`` moves to another real frame on every written frame: the worst case for
+the unchanged-picture check (capture/steady_scene.py). It is written at 2 frames a second,
+so replaying it decodes about what reading a webcam once a second does (a replay must
+decode every frame it skips; a webcam does not).
 
 Reported: the CPU share over the whole run (model loading included) and over the steady
 part (from ``--warmup`` seconds on, read from /proc), and the peak resident memory.
 Linux only (/proc).
 
-    python bench/monitor_cpu.py [--seconds 300] [--warmup 20] [--json]
+    python bench/monitor_cpu.py [--seconds 330] [--warmup 20] [--hold 5] [--noise 3] [--json]
 """
 
 from __future__ import annotations
@@ -29,20 +35,21 @@ from pathlib import Path
 import cv2
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+TESTDATA = Path(os.environ.get("POSTUREWATCH_TESTDATA") or SHARED / "testdata")
 CLIP_FPS = 2.0
 
 
 def frames() -> dict[str, list]:
     import csv
 
-    folder = SHARED / "testdata" / "frontal-webcam-1"
+    folder = TESTDATA / "frontal-webcam-1"
     with open(folder / "labels.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     pick = {"upright": [], "slouched": []}
     for row in rows:
         key = "upright" if row["label"] == "upright" else "slouched"
         pick[key].append(cv2.resize(cv2.imread(str(folder / row["path"])), (640, 480)))
-    capture = cv2.VideoCapture(str(SHARED / "testdata" / "webcam-occluded" / "demo.gif"))
+    capture = cv2.VideoCapture(str(TESTDATA / "webcam-occluded" / "demo.gif"))
     nobody = []
     while True:
         ok, bgr = capture.read()
@@ -53,14 +60,25 @@ def frames() -> dict[str, list]:
     return pick
 
 
-def make_clip(path: Path, seconds: float) -> Path:
+def make_clip(path: Path, seconds: float, hold_s: float, noise: float) -> Path:
+    """The working stretch; each real frame held ``hold_s`` on average (0: none held)."""
+    import numpy as np
+
     pools = frames()
-    shares = [("upright", 0.4), ("slouched", 0.2), ("nobody", 0.2), ("upright", 0.2)]
+    shares = [("upright", 120 / 330), ("slouched", 75 / 330), ("nobody", 60 / 330),
+              ("upright", 75 / 330)]
+    rng = np.random.default_rng(12)
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), CLIP_FPS, (640, 480))
     for name, share in shares:
-        pool = pools[name]
-        for i in range(round(seconds * share * CLIP_FPS)):
-            writer.write(pool[i % len(pool)])
+        pool, index, left = pools[name], 0, 0
+        for _ in range(round(seconds * share * CLIP_FPS)):
+            if left <= 0:
+                index += 1
+                left = round(rng.uniform(0.4, 1.6) * hold_s * CLIP_FPS) if hold_s > 0 else 1
+            left -= 1
+            frame = pool[index % len(pool)].astype(np.float32)
+            frame += rng.normal(0.0, noise, frame.shape).astype(np.float32)
+            writer.write(np.clip(frame, 0, 255).astype(np.uint8))
     writer.release()
     return path
 
@@ -73,20 +91,27 @@ def cpu_seconds(pid: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=300.0)
+    parser.add_argument("--seconds", type=float, default=330.0)
+    parser.add_argument("--hold", type=float, default=5.0,
+                        help="mean seconds each real frame is held (0: none)")
+    parser.add_argument("--noise", type=float, default=3.0,
+                        help="sensor noise, grey levels per pixel (standard deviation)")
     parser.add_argument("--warmup", type=float, default=20.0)
+    parser.add_argument("--config", type=Path, help="a config file passed to `run`")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        clip = make_clip(folder / "work.mp4", args.seconds)
+        clip = make_clip(folder / "work.mp4", args.seconds, args.hold, args.noise)
         env = dict(os.environ, XDG_RUNTIME_DIR=str(folder / "run"),
                    XDG_STATE_HOME=str(folder / "state"), XDG_DATA_HOME=str(folder / "data"))
         (folder / "run").mkdir(mode=0o700)
         env.setdefault("POSTUREWATCH_MODEL_DIR", str(SHARED / "models"))
         started = time.monotonic()
         process = subprocess.Popen(
-            [sys.executable, "-m", "posturewatch", "run", "--headless", "--source", str(clip)],
+            [sys.executable, "-m", "posturewatch",
+             *(["--config", str(args.config)] if args.config else []),
+             "run", "--headless", "--source", str(clip)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         time.sleep(args.warmup)
         warm_cpu, warm_at = cpu_seconds(process.pid), time.monotonic()
@@ -105,16 +130,22 @@ def main() -> int:
         if process.returncode != 0:
             print(err, file=sys.stderr)
             return 1
+        runs = [line.split("pose model: ", 1)[1] for log in folder.rglob("monitor.log*")
+                for line in log.read_text().splitlines() if "pose model: " in line
+                and " runs, " in line]
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         total_cpu = usage.ru_utime + usage.ru_stime
         peak_kb = max(peak_kb, usage.ru_maxrss)
     result = {
         "clip_s": args.seconds,
+        "hold_s": args.hold,
+        "noise": args.noise,
         "wall_s": round(wall, 1),
         "cpu_s": round(total_cpu, 2),
         "share_of_one_core_whole_run": round(total_cpu / wall, 4),
         "share_of_one_core_steady": round((end_cpu - warm_cpu) / (end_at - warm_at), 4),
         "peak_rss_mb": round(peak_kb / 1024, 1),
+        "model": runs[-1] if runs else None,
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -126,6 +157,8 @@ def main() -> int:
         print(f"  CPU, steady (after {args.warmup:.0f} s): "
               f"{100 * result['share_of_one_core_steady']:.2f} % of one core")
         print(f"  peak resident memory: {result['peak_rss_mb']} MB")
+        if result["model"]:
+            print(f"  pose model: {result['model']}")
     return 0
 
 

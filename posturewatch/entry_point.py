@@ -50,8 +50,8 @@ def _ignore_unraisable(_unraisable: object) -> None:
 def _caused_by_interrupt(exc: BaseException) -> bool:
     """Whether a Ctrl-C started this error. A native module's initialiser turns one that
     lands in its Python calls into another error: pybind11 raises ``ImportError:
-    initialization failed`` from the KeyboardInterrupt (matplotlib's ft2font, imported by
-    MediaPipe, builds its enums that way)."""
+    initialization failed`` from the KeyboardInterrupt (matplotlib's ft2font, imported for
+    `report`'s charts, builds its enums that way)."""
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:

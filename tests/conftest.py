@@ -197,6 +197,19 @@ def frontal_baseline(
 
 
 @pytest.fixture(autouse=True, scope="session")
+def network_left_open() -> Iterator[None]:
+    """The kernel's network block (``capture/no_network.py``) lasts for the life of a
+    process, and this one still serves loopback HTTP to the download tests after models
+    have loaded in it: here it is left out. ``tests/test_network.py`` proves it on the
+    real ``analyze`` and ``run`` processes."""
+    from posturewatch.capture import no_network
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(no_network, "forbid", _no_op)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """User config, data and cache directories in a temporary place; the model folder.
     Session-wide, so module fixtures that run the command see it too."""

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from posturewatch.storage.history import History
+
 from conftest import write_clip
 
 # Seconds after the heavy imports begin (numpy's native module appears in the process's
@@ -60,8 +62,9 @@ def test_ctrl_c_during_start_up_exits_130_with_one_line(long_clip: Path, delay: 
 
 
 # Sends SIGINT to itself while a native module's initialiser runs Python: matplotlib's
-# ft2font (imported by MediaPipe) builds its enums through pybind11, which turns a Ctrl-C
-# landing there into "ImportError: initialization failed" raised from the KeyboardInterrupt.
+# ft2font (imported by `report` for its charts; MediaPipe is loaded without it) builds its
+# enums through pybind11, which turns a Ctrl-C landing there into "ImportError:
+# initialization failed" raised from the KeyboardInterrupt.
 INTERRUPT_IN_NATIVE_INIT = """
 import enum, os, pathlib, runpy, signal, sys
 fired = pathlib.Path(sys.argv.pop(1))
@@ -76,13 +79,12 @@ runpy.run_module("posturewatch", run_name="__main__")
 """
 
 
-def test_ctrl_c_inside_a_native_module_initialiser_exits_130(
-    long_clip: Path, tmp_path: Path
-) -> None:
-    fired = tmp_path / "fired"
+def test_ctrl_c_inside_a_native_module_initialiser_exits_130(tmp_path: Path) -> None:
+    fired, store = tmp_path / "fired", tmp_path / "history.sqlite3"
+    History.open(store).close()
     done = subprocess.run(
-        [sys.executable, "-c", INTERRUPT_IN_NATIVE_INIT, str(fired), "analyze",
-         str(long_clip)],
+        [sys.executable, "-c", INTERRUPT_IN_NATIVE_INIT, str(fired), "report", "--store",
+         str(store), "--out", str(tmp_path / "report.html")],
         capture_output=True, text=True, timeout=120,
     )
     assert fired.exists(), "the interrupt was never sent: ft2font no longer builds StyleFlags"

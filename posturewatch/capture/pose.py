@@ -6,13 +6,17 @@ stills.
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
 
 import numpy as np
 
 from posturewatch.capture import native_logs as quiet  # noqa: F401  (quiets MediaPipe before it loads)
+from posturewatch.capture import no_network
 from posturewatch.core.landmarks import Landmarks
 from posturewatch.errors import ModelError
 
@@ -24,11 +28,50 @@ class PoseSettings:
     min_tracking_confidence: float
 
 
+# MediaPipe's vision package imports its drawing helpers, and with them matplotlib.pyplot:
+# about 36 MB resident and 0.5 s of start-up that landmarks never use.
+_DRAWING = ("mediapipe.tasks.python.vision.drawing_utils",
+            "mediapipe.tasks.python.vision.drawing_styles")
+
+
+class _Unused(ModuleType):
+    def __getattr__(self, name: str) -> object:
+        raise AttributeError(f"{self.__name__}.{name}: posturewatch loads MediaPipe "
+                             "without its drawing helpers (matplotlib)")
+
+
+class _SkipDrawing(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, name: str, path: object, target: object = None
+                  ) -> importlib.machinery.ModuleSpec | None:
+        return importlib.machinery.ModuleSpec(name, self) if name in _DRAWING else None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        return _Unused(spec.name)
+
+    def exec_module(self, module: ModuleType) -> None:
+        pass
+
+
+def _tasks() -> tuple[type, ModuleType]:
+    """MediaPipe's ``BaseOptions`` and ``vision``, loaded without the drawing helpers."""
+    finder = _SkipDrawing()
+    sys.meta_path.insert(0, finder)
+    try:
+        from mediapipe.tasks.python import BaseOptions, vision
+    finally:
+        sys.meta_path.remove(finder)
+    return BaseOptions, vision
+
+
 class PoseEstimator:
     """Use as a context manager: an unclosed landmarker raises from ``__del__`` at exit."""
 
     def __init__(self, model_path: Path, settings: PoseSettings, *, video: bool) -> None:
-        from mediapipe.tasks.python import BaseOptions, vision
+        # MediaPipe's usage logger would reach the internet: no process runs the model
+        # without the kernel's network block (the model file is resolved, and downloaded
+        # if need be, before any estimator exists).
+        no_network.forbid()
+        BaseOptions, vision = _tasks()
 
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),

@@ -64,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
     from posturewatch.app.history_sink import HistorySink, LogHistory
     from posturewatch.app.monitor import Monitor, save_to
     from posturewatch.app.store_history import StoreHistory
+    from posturewatch.capture import no_network
+    from posturewatch.capture.steady_scene import SteadySettings, steady
+    from posturewatch.core.settings import settings
     from posturewatch.storage.baseline_file import default_path, find_baseline
     from posturewatch.storage.catalog_file import load_catalog
     from posturewatch.storage.config_watch import ConfigWatch
@@ -108,7 +111,10 @@ def run(args: argparse.Namespace) -> int:
                                    config.section("history")["interval_s"],
                                    config.section("sitting")["max_gap_s"])
         watch = ConfigWatch(args.config)
-        with frame_input.estimator(model, config, video=True) as estimator:
+        if not headless:  # the browser and editor the tray opens keep their network
+            no_network.keep_a_way_out()
+        with frame_input.estimator(model, config, video=True) as pose:
+            estimator = steady(pose, settings(SteadySettings, config.section("pose")))
             monitor = Monitor(
                 config, open_grabber=open_grabber, estimator=estimator, baseline=baseline,
                 catalog=load_catalog(), clock=clock, history=history,
@@ -122,7 +128,10 @@ def run(args: argparse.Namespace) -> int:
                 error = _serve(monitor, server, headless=headless, args=args, started=started)
             finally:
                 server.close()
+                if estimator is not pose:
+                    estimator.close()  # says how often the model ran; closes it once
     finally:
+        no_network.close_the_way_out()
         lock.release()
     if error is not None:
         raise PostureWatchError(error)
@@ -252,25 +261,21 @@ def _tray(monitor: Any, stop_ui: list[Callable[[], None]], started: Started) -> 
 def _open_config() -> None:
     """From the tray there is no terminal: $VISUAL if set (a graphical editor), else the
     desktop's own handler for the file. A saved change is picked up while running."""
-    import subprocess
-
-    from posturewatch.cli.config import NEW_FILE, open_in_editor
+    from posturewatch.capture.no_network import start_outside
+    from posturewatch.cli.config import NEW_FILE, editor
     from posturewatch.storage.atomic import write_atomic
     from posturewatch.storage.paths import user_config_file
 
-    if os.environ.get("VISUAL"):
-        threading.Thread(target=open_in_editor, name="editor", daemon=True).start()
-        return
     path = user_config_file()
     if not path.exists():
         write_atomic(path, NEW_FILE)
-    if sys.platform == "win32":
+    if sys.platform == "win32" and not os.environ.get("VISUAL"):
         os.startfile(path)  # type: ignore[attr-defined]  # noqa: S606
         return
     opener = "open" if sys.platform == "darwin" else "xdg-open"
-    try:
-        subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+    command = [*editor(), str(path)] if os.environ.get("VISUAL") else [opener, str(path)]
+    try:  # not from this process: the network block would follow the editor
+        start_outside(command)
     except OSError as exc:
         log.warning("cannot open %s (%s): edit it with `posturewatch config edit`", path, exc)
 
@@ -285,8 +290,8 @@ def summary_command(args: argparse.Namespace) -> list[str]:
 
 
 def _open_summary(args: argparse.Namespace) -> None:
-    """Today's report from the history store, in the browser (``posturewatch report``)."""
-    import subprocess
+    """Today's report from the history store, in the browser (``posturewatch report``),
+    started outside the network block: a browser it starts must keep its network."""
+    from posturewatch.capture.no_network import start_outside
 
-    subprocess.Popen(summary_command(args), stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL)
+    start_outside(summary_command(args))
