@@ -16,6 +16,7 @@ from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.read_ahead import prefetch
 from posturewatch.capture.sources import FrameSource
 from posturewatch.core.baseline import Baseline
+from posturewatch.core.exercise import ArmPose, arm_pose
 from posturewatch.core.judgement import ClassifierSettings, closeness, judge
 from posturewatch.core.metrics import PostureMetrics, compute_metrics
 from posturewatch.core.observation import Observation, Posture
@@ -41,6 +42,7 @@ class FrameResult:
     reasons: tuple[str, ...] = ()  # what is wrong when slouched (core.judgement names)
     baseline: str | None = None  # judged against: "calibration" | "self" | "population"
     stale: bool = False  # the calibration's view no longer matches (camera or seat moved)
+    arms: ArmPose | None = None  # for the exercise counter (core/exercise.py)
 
     def observation(self) -> Observation:
         return Observation(self.t, self.state, self.closeness, self.reasons)
@@ -103,6 +105,7 @@ def judge_source(
                 judged.reasons,
                 against if metrics else None,
                 stale,
+                arm_pose(landmarks),
             )
             if source.still:
                 yield result
