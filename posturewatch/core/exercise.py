@@ -43,8 +43,10 @@ WALL_ANGEL = "wall_angel"
 # Landmark indices (BlazePose): shoulder, elbow, wrist of each arm.
 _ARMS = ((11, 13, 15), (12, 14, 16))
 _MIN_VISIBILITY = 0.5  # elbows below this are guesses: the frame says nothing
-# Shoulders narrower than this share of the upper arm: a side view, heights meaningless.
-_MIN_SHOULDER_TO_UPPER_ARM = 0.5
+# Shoulders narrower than this share of the ears' height above them: a side view, where
+# heights in shoulder widths mean nothing (the front view is about 1.6, the judgement's
+# side view below 0.8; this allows a body turned well away from the camera).
+_MIN_SHOULDERS_TO_NECK = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,8 @@ def arm_pose(landmarks: Landmarks | None) -> ArmPose | None:
     p = landmarks.points
     shoulders = p[11, :2] - p[12, :2]
     width = float(np.hypot(*shoulders))
-    if width <= 0:
+    neck = float((p[11, 1] + p[12, 1]) - (p[7, 1] + p[8, 1])) / 2  # shoulders below ears
+    if width <= 0 or width < _MIN_SHOULDERS_TO_NECK * neck:
         return None
     elbows, wrists, forearms = [], [], []
     for s, e, w in _ARMS:
@@ -92,9 +95,6 @@ def arm_pose(landmarks: Landmarks | None) -> ArmPose | None:
             return None
         if p[w, 2] < _MIN_VISIBILITY and p[w, 1] >= 0:
             return None  # a wrist unseen inside the frame is a guess
-        upper = float(np.hypot(*(p[e, :2] - p[s, :2])))
-        if width < _MIN_SHOULDER_TO_UPPER_ARM * upper:
-            return None
         elbows.append(float(p[s, 1] - p[e, 1]) / width)
         wrists.append(float(p[s, 1] - p[w, 1]) / width)
         forearms.append(float(p[e, 1] - p[w, 1]) / width)
@@ -146,7 +146,7 @@ class WallAngelCounter:
         started, self._ready_at = self._ready_at, None
         self._reps.append(t)
         last = self._sets[-1] if self._sets else None
-        if last is not None and started - last.to_s <= self.s.set_gap_s:
+        if last is not None and t - last.to_s <= self.s.set_gap_s:
             self._sets[-1] = ExerciseSet(WALL_ANGEL, last.reps + 1, last.from_s, t)
         else:
             self._sets.append(ExerciseSet(WALL_ANGEL, 1, started, t))
