@@ -36,6 +36,8 @@ def _show(entry: Entry, catalog: Catalog) -> None:
     for number, step in enumerate(entry.steps, 1):
         print(f"  {number}. {step}")
     print(f"  how long: {entry.duration}")
+    if entry.where:
+        print(f"  where: {', '.join(entry.where)}")
     print(f"  why: {entry.why}")
     for caution in entry.cautions:
         print(f"  caution: {caution}")
