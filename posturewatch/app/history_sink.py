@@ -14,6 +14,7 @@ from typing import Protocol
 from posturewatch.app.analysis import FrameResult
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.day_clock import DayClock
+from posturewatch.core.exercise import ExerciseSet
 from posturewatch.core.observation import Observation
 from posturewatch.core.reminders.reminder import Reminder
 from posturewatch.core.sitting import Bout, Break
@@ -35,9 +36,13 @@ class HistorySink(Protocol):
 
     def reminder(self, reminder: Reminder) -> None: ...
 
-    def outcome(self, reminder: Reminder, outcome: str) -> None:
-        """acted, done, snoozed, dismissed or ignored; "not acted" when the camera saw no
-        action (kept as ignored unless the person answered)."""
+    def outcome(self, reminder: Reminder, outcome: str, note: str = "") -> None:
+        """acted, done, snoozed, dismissed, ignored or expired; "not acted" when the camera
+        saw no action (kept as ignored unless the person answered); ``note``: what the
+        camera saw ("5 wall angels, seen")."""
+
+    def exercise(self, done: ExerciseSet) -> None:
+        """A set of repetitions the camera counted, once it is over."""
 
     def pause(self, start: float, end: float) -> None: ...
 
@@ -66,8 +71,11 @@ class LogHistory:
     def reminder(self, reminder: Reminder) -> None:
         log.debug("reminder %s at %.1f", reminder.rule, reminder.t)
 
-    def outcome(self, reminder: Reminder, outcome: str) -> None:
-        log.debug("reminder %d: %s", reminder.id, outcome)
+    def outcome(self, reminder: Reminder, outcome: str, note: str = "") -> None:
+        log.debug("reminder %d: %s %s", reminder.id, outcome, note)
+
+    def exercise(self, done: ExerciseSet) -> None:
+        log.debug("%d %s at %.1f..%.1f", done.reps, done.id, done.from_s, done.to_s)
 
     def pause(self, start: float, end: float) -> None:
         log.debug("paused %.1f..%.1f", start, end)

@@ -52,6 +52,7 @@ from posturewatch.capture.sources import Frame, FrameSource
 from posturewatch.core.baseline import Baseline, build_baseline
 from posturewatch.core.camera_health import CameraHealth, CameraSettings
 from posturewatch.core.day_clock import DayClock, Suspend
+from posturewatch.core.exercise import ExerciseWatch, WatchNews, exercise_settings, seen_note
 from posturewatch.core.guidance import Catalog
 from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.core.metrics import PostureMetrics
@@ -245,6 +246,7 @@ class Monitor:
                 if done is not None:
                     done.set()
             try:
+                self._exercise_news(self._exercises.flush(self._now))
                 self._record_spans(final=True)
                 if self._paused_until is not None:  # stopped while paused: keep the pause
                     self._history.pause(self._paused_at, self._now)
@@ -332,13 +334,17 @@ class Monitor:
             lost_since = self._camera.recovered()
             log.info("camera back after %.0f s", result.t - (lost_since or result.t))
         self._feed(result.observation(), result=result)
+        self._exercise_news(self._exercises.add(result.t, result.arms))
         if result.stale and not self._stale:
             self.events.put(Notice("Calibrate again?", "The camera or your seat seems to have "
                                    "moved since you calibrated; until you calibrate again "
                                    "your posture is judged against your recent upright "
                                    "posture.", logging.WARNING))
         self._stale = result.stale
-        self._intervals.put(self._sampling.observe(result.t, result.state))
+        interval = self._sampling.observe(result.t, result.state)
+        if self._exercises.watching(result.t):  # slow slides need a closer look
+            interval = min(interval, self._watch_interval_s)
+        self._intervals.put(interval)
         if self._calibrating is not None:
             self._collect(result)
         if result.t >= self._next_config_check:
@@ -358,6 +364,8 @@ class Monitor:
         self._record_spans()
         for reminder in update.fired:
             self._history.reminder(reminder)
+            if reminder.rule == "wall_angel":
+                self._exercises.reminded(reminder.id, reminder.t)
             self.events.put(ReminderDue(reminder, self._day.epoch(reminder.t)))
         for reminder in update.decided:
             if reminder.acted is not None:
@@ -367,6 +375,21 @@ class Monitor:
             self._last_state = obs.state
         if cause is None or cause == "suspend":
             self._set_state(obs.t, TrayState(obs.state.value))
+
+    def _exercise_news(self, news: WatchNews) -> None:
+        """Wall angels counted: sets to the store; a wall-angel reminder followed by some
+        is acted on ("5 wall angels, seen"), one whose watch passed without any is not."""
+        for done in news.sets:
+            self._history.exercise(done)
+        reminders = self._engine.reminders
+        for reminder_id, reps in news.settled:
+            reminder = reminders[reminder_id]
+            if reps:
+                note = seen_note(reps)
+                self._history.outcome(reminder, "acted", note)
+                self.events.put(Notice("Wall angels", f"{note[0].upper()}{note[1:]}. Well done."))
+            else:
+                self._history.outcome(reminder, "not acted")
 
     def _record_spans(self, *, final: bool = False) -> None:
         """Hand finished bouts and breaks to the store (at the end, the bout in progress)."""
@@ -514,9 +537,15 @@ class Monitor:
             self.settings.steady_after_s, self.settings.fast_for_s,
             self.settings.medium_interval_s))
         engine = RuleEngine.from_config(config, self._catalog)
+        exercise = config.section("exercise")
+        self._watch_interval_s = float(exercise["watch_interval_s"])
+        watch_s = float(exercise["watch_min"]) * 60
         if first:
             self._engine = engine
+            self._exercises = ExerciseWatch(exercise_settings(exercise), watch_s)
             return
+        self._exercises.counter.s = exercise_settings(exercise)  # a set going on, goes on
+        self._exercises.watch_s = watch_s
         self._wake.set()  # the next stretch of watching uses the new classifier settings
         old = self._engine
         engine.sitting = old.sitting  # the bout and today's totals go on

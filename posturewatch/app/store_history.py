@@ -15,6 +15,7 @@ from collections.abc import Callable
 from posturewatch.app.analysis import FrameResult
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.day_clock import DayClock
+from posturewatch.core.exercise import ExerciseSet
 from posturewatch.core.intervals import IntervalAggregator
 from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.reminder import Reminder
@@ -23,7 +24,8 @@ from posturewatch.storage.history import History
 
 log = logging.getLogger(__name__)
 
-USER_OUTCOMES = ("done", "snoozed", "dismissed", "ignored")
+# Outcomes the camera's "not acted" does not overwrite (expired: the bubble went unanswered).
+USER_OUTCOMES = ("done", "snoozed", "dismissed", "ignored", "expired")
 
 
 class StoreHistory:
@@ -93,7 +95,7 @@ class StoreHistory:
             self._session, at, offset, rule=reminder.rule, kind=reminder.kind,
             title=reminder.title, level=reminder.level)
 
-    def outcome(self, reminder: Reminder, outcome: str) -> None:
+    def outcome(self, reminder: Reminder, outcome: str, note: str = "") -> None:
         row = self._ids.get(reminder.id)
         if row is None:
             return
@@ -103,7 +105,12 @@ class StoreHistory:
             if reminder.id in self._answered:
                 return  # the person's own answer stands
             outcome = "ignored"
-        self.history.update_reminder_outcome(row, outcome)
+        self.history.update_reminder_outcome(row, outcome, note=note)
+
+    def exercise(self, done: ExerciseSet) -> None:
+        start, offset = self._place(done.from_s)
+        end, _ = self._place(done.to_s)
+        self.history.write_exercise(self._session, done.id, done.reps, start, end, offset)
 
     def pause(self, start: float, end: float) -> None:
         a, offset = self._place(start)

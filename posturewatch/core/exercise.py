@@ -159,3 +159,59 @@ class WallAngelCounter:
     def reps_since(self, t: float) -> int:
         """Repetitions counted at or after ``t``."""
         return sum(1 for rep in self._reps if rep >= t)
+
+
+def seen_note(reps: int) -> str:
+    """What a reminder's history says the camera saw."""
+    return f"{reps} wall angel{'' if reps == 1 else 's'}, seen"
+
+
+@dataclass(frozen=True, slots=True)
+class WatchNews:
+    """What one frame settled: sets over (for the store) and wall-angel reminders whose
+    watch is over, with the repetitions seen after each (0: none)."""
+
+    sets: tuple[ExerciseSet, ...] = ()
+    settled: tuple[tuple[int, int], ...] = ()  # (reminder id, repetitions)
+
+
+class ExerciseWatch:
+    """The live monitor's side of the counter. Every judged frame goes in; a wall-angel
+    reminder opens a watch of ``watch_s`` (the caller samples faster while
+    :meth:`watching`); the reminder is settled once a set done after it is over, or the
+    watch ends without one. A set is over once ``set_gap_s`` passes without a repetition."""
+
+    def __init__(self, settings: ExerciseSettings, watch_s: float) -> None:
+        self.counter = WallAngelCounter(settings)
+        self.watch_s = watch_s
+        self._open: dict[int, float] = {}  # reminder id -> when it was sent
+        self._reported = 0  # sets handed out as over
+
+    def reminded(self, reminder_id: int, t: float) -> None:
+        self._open[reminder_id] = t
+
+    def watching(self, t: float) -> bool:
+        return any(t <= sent + self.watch_s for sent in self._open.values())
+
+    def add(self, t: float, pose: ArmPose | None) -> WatchNews:
+        self.counter.add(t, pose)
+        return self._news(t, final=False)
+
+    def flush(self, t: float) -> WatchNews:
+        """At the end: every set is over, every watch settles with what it saw."""
+        return self._news(t, final=True)
+
+    def _news(self, t: float, *, final: bool) -> WatchNews:
+        sets = self.counter.sets
+        over = len(sets) if final or not sets else len(sets) - (
+            t - sets[-1].to_s <= self.counter.s.set_gap_s)
+        done = sets[self._reported:over]
+        self._reported = max(self._reported, over)
+        in_set = not final and len(sets) > over  # a set still going on
+        settled = []
+        for reminder_id, sent in list(self._open.items()):
+            reps = self.counter.reps_since(sent)
+            if final or (reps and not in_set) or (not reps and t > sent + self.watch_s):
+                settled.append((reminder_id, reps))
+                del self._open[reminder_id]
+        return WatchNews(tuple(done), tuple(settled))

@@ -40,10 +40,25 @@ def _catalog() -> Catalog:
 
 
 def reminder_body(reminder: Reminder) -> str:
-    """Why: the message, then the rule and the documents it comes from, by title (a file
-    name alone means nothing to a person)."""
-    sources = "; ".join(_catalog().cite(name) for name in reminder.sources)
-    return f"{reminder.message}\n(rule: {reminder.rule}; from {sources})"
+    """What the bubble says under its title: why, in one line (at most 200 characters).
+    The steps, cautions and the documents, by title and file name, are on the guidance
+    page its "Show me how" button opens."""
+    return reminder.body or reminder.message
+
+
+def headless_lines(reminder: Reminder) -> list[str]:
+    """What the bubble says, printed, and where the rest is."""
+    also = "".join(f" --also {e}" for e in reminder.also)
+    return [f"reminder: {reminder.title}", f"  {reminder_body(reminder)}",
+            f"  how: posturewatch guidance {reminder.guidance}{also} --open"]
+
+
+def open_guidance(reminder: Reminder) -> None:
+    """The reminder's guidance page, in the browser."""
+    from posturewatch.app.guidance_page import open_page
+
+    path = open_page(reminder.guidance, _catalog(), also=reminder.also)
+    log.info("guidance for reminder %d opened: %s", reminder.id, path)
 
 
 class Dispatcher:
@@ -64,6 +79,7 @@ class Dispatcher:
         self.on_stopped = on_stopped
         self.held: HeldReminders[Reminder] = HeldReminders(stale_s)
         self._answered: set[int] = set()
+        self._sent: dict[int, Reminder] = {}  # for "Show me how"
         self.error: str | None = None
 
     def outcome(self, reminder_id: int, outcome: str) -> None:
@@ -73,6 +89,12 @@ class Dispatcher:
         self._answered.add(reminder_id)
         log.info("reminder %d: %s", reminder_id, outcome)
         self.monitor.submit(Outcome(reminder_id, outcome))
+
+    def guidance(self, reminder_id: int) -> None:
+        """From a notification's "Show me how" button (any thread)."""
+        reminder = self._sent.get(reminder_id)
+        if reminder is not None:
+            open_guidance(reminder)
 
     def run(self) -> None:
         while True:
@@ -102,7 +124,9 @@ class Dispatcher:
                 self._release_held()
 
     def _remind(self, reminder: Reminder) -> None:
-        self._print(f"reminder: {reminder.title} ({reminder.rule})")
+        self._sent[reminder.id] = reminder
+        for line in headless_lines(reminder):
+            self._print(line)
         why = self.busy()
         if why is not None:
             log.info("reminder %r held back: %s", reminder.title, why)
