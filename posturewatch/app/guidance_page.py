@@ -98,7 +98,8 @@ def render(entry: Entry, catalog: Catalog, *, also: Sequence[Entry] = (),
     from posturewatch.app.report import CSS  # the report's look; matplotlib comes along
 
     extra = "\n".join(
-        f'<section class="also" id="also-{_esc(e.id)}">\n{entry_html(e, catalog)}\n</section>'
+        f'<section class="also" id="also-{_esc(e.id)}">\n<p class="note">Also in this '
+        f'reminder:</p>\n{entry_html(e, catalog)}\n</section>'
         for e in also)
     warning = "" if entry.id == WARNING_SIGNS else warning_signs_html(catalog)
     title = heading or entry.title
