@@ -43,7 +43,9 @@ min_gap_min = 0.0
 [exercise]
 watch_min = 2.0
 """
-PRESS_AT, UPRIGHT_AT, END_AT = 60.0, 68.0, 110.0  # seconds on the monitor's timeline
+# Seconds on the monitor's timeline: the reminder comes after about 30 s of slouching; the
+# set is over 30 s (exercise.set_gap_s) after its last repetition, before the end.
+PRESS_AT, UPRIGHT_AT, END_AT = 45.0, 53.0, 90.0
 START = datetime(2026, 3, 3, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
 
