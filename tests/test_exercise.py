@@ -20,7 +20,7 @@ from posturewatch.core.exercise import (
 from posturewatch.core.landmarks import Landmarks
 
 SETTINGS = ExerciseSettings(enabled=True, goalpost_elbow_sw=0.25, forearm_up_sw=0.3,
-                            top_elbow_sw=0.4, top_wrist_sw=1.0, set_gap_s=30.0)
+                            top_elbow_sw=0.35, top_wrist_sw=1.0, set_gap_s=30.0)
 WIDTH = 100.0  # shoulder width in pixels of the drawn body
 
 

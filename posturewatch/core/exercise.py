@@ -42,11 +42,15 @@ from posturewatch.core.settings import settings
 WALL_ANGEL = "wall_angel"
 # Landmark indices (BlazePose): shoulder, elbow, wrist of each arm.
 _ARMS = ((11, 13, 15), (12, 14, 16))
-_MIN_VISIBILITY = 0.5  # elbows below this are guesses: the frame says nothing
+_MIN_VISIBILITY = 0.5  # shoulders or elbows below this are guesses: the frame says nothing
+# A wrist is often behind the head at the top (seen at an angle): its place is still
+# plausible, so it needs less; one above the frame's top edge counts by its place.
+_MIN_WRIST_VISIBILITY = 0.3
 # Shoulders narrower than this share of the ears' height above them: a side view, where
 # heights in shoulder widths mean nothing (the front view is about 1.6, the judgement's
-# side view below 0.8; this allows a body turned well away from the camera).
-_MIN_SHOULDERS_TO_NECK = 0.6
+# side view below 0.8; the narrowest front view on our footage is 1.36, so this allows a
+# body turned up to about 68° away).
+_MIN_SHOULDERS_TO_NECK = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +97,7 @@ def arm_pose(landmarks: Landmarks | None) -> ArmPose | None:
     for s, e, w in _ARMS:
         if p[e, 2] < _MIN_VISIBILITY or p[s, 2] < _MIN_VISIBILITY:
             return None
-        if p[w, 2] < _MIN_VISIBILITY and p[w, 1] >= 0:
+        if p[w, 2] < _MIN_WRIST_VISIBILITY and p[w, 1] >= 0:
             return None  # a wrist unseen inside the frame is a guess
         elbows.append(float(p[s, 1] - p[e, 1]) / width)
         wrists.append(float(p[s, 1] - p[w, 1]) / width)
