@@ -14,9 +14,9 @@ from pathlib import Path
 
 import cv2
 import pytest
+from test_history_footage import WINDOW, chromium
 
 from desktop_session import desktop_session, poll
-from test_history_footage import WINDOW, chromium
 
 pytestmark = pytest.mark.desktop
 

@@ -15,10 +15,11 @@ from pathlib import Path
 import cv2
 import pytest
 
+from posturewatch.storage.catalog_file import load_catalog
+
 from conftest import write_clip
 from desktop_session import Desktop, desktop_session, poll
 from monitor_harness import write_baseline
-from posturewatch.storage.catalog_file import load_catalog
 
 pytestmark = pytest.mark.desktop
 

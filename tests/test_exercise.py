@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import run_cli
 from posturewatch.core.exercise import (
     ExerciseSettings,
     WallAngelCounter,
     arm_pose,
 )
 from posturewatch.core.landmarks import Landmarks
+
+from conftest import run_cli
 
 SETTINGS = ExerciseSettings(enabled=True, goalpost_elbow_sw=0.25, forearm_up_sw=0.3,
                             top_elbow_sw=0.35, top_wrist_sw=1.0, set_gap_s=30.0)

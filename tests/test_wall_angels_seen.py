@@ -16,8 +16,6 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import run_cli
-from monitor_harness import CachedPose, FakeClock, write_baseline
 from posturewatch.app.monitor import Monitor, Notice, ReminderDue, Stopped
 from posturewatch.app.store_history import StoreHistory
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
@@ -25,6 +23,9 @@ from posturewatch.core.settings import settings
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
 from posturewatch.storage.history import History
+
+from conftest import run_cli
+from monitor_harness import CachedPose, FakeClock, write_baseline
 
 SHORT = """
 [wall_angel]

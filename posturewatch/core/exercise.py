@@ -30,8 +30,8 @@ Pure: the caller passes landmarks and times.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
-
 BODY_MAX = 200  # characters in a bubble's body: read at a glance, the rest one click away
 
 
