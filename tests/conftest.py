@@ -38,7 +38,9 @@ pytest_plugins = ["pytester"]  # test_footage_download runs this conftest in a f
 ENV_REQUIRE = "POSTUREWATCH_REQUIRE_FOOTAGE"
 REQUIRED = os.environ.get(ENV_REQUIRE, "") == "1"
 ENV_SEEDS = "POSTUREWATCH_SEEDS"  # the guidance documents the catalog cites (shared/seeds)
-NEEDS_REAL_INPUTS = {"testdata", "model", "seeds"}
+# Evaluation footage without a licence (shared/devdata): read in place, never copied.
+ENV_DEVDATA = "POSTUREWATCH_DEVDATA"
+NEEDS_REAL_INPUTS = {"testdata", "model", "seeds", "devdata"}
 
 # Decided once, from the user's own environment, before any test isolates it.
 _GIVEN_TESTDATA = bool(os.environ.get(footage.ENV_TESTDATA, "").strip())
@@ -89,6 +91,18 @@ def seeds() -> Path:
         _unavailable(f"no guidance documents: set {ENV_SEEDS} to a folder holding the five "
                      "guidance texts the catalog cites (not distributed with posturewatch)"
                      + (f" ({folder} has no *.txt)" if folder else ""))
+    return folder  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def devdata() -> Path:
+    """The evaluation footage (``POSTUREWATCH_DEVDATA``, e.g. shared/devdata): it has no
+    licence, so it is read where it lies and never downloaded, copied or committed."""
+    given = os.environ.get(ENV_DEVDATA, "").strip()
+    folder = Path(given).expanduser().resolve() if given else None
+    if folder is None or not (folder / "exercise" / "README.md").is_file():
+        _unavailable(f"no evaluation footage: set {ENV_DEVDATA} to shared/devdata"
+                     + (f" ({folder} has no exercise/README.md)" if folder else ""))
     return folder  # type: ignore[return-value]
 
 

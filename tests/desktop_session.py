@@ -4,7 +4,8 @@ a D-Bus session and dunst, started in that order and polled until ready (see
 is stopped by its PID.
 
 dunst's context menu runs ``dmenu``; ours is a script that picks the line containing the
-text in ``want`` (a file the test writes), so a test can press a notification's button.
+text in ``want`` (a file the test writes), so a test can press a notification's button, and
+appends the menu it was offered to ``menu`` (so a test can read the buttons).
 """
 
 from __future__ import annotations
@@ -144,6 +145,18 @@ class Desktop:
     def dunst(self, *args: str) -> str:
         return self.run("dunstctl", *args).stdout.strip()
 
+    def menu(self) -> list[str]:
+        """Every context-menu line dunst has offered so far."""
+        path = self.folder / "menu"
+        return path.read_text().splitlines() if path.exists() else []
+
+    def buttons(self, title: str) -> set[str]:
+        """The buttons dunst offered for notifications titled ``title`` (its menu lines
+        read ``#Done (title) [2,identifier]``; the unlabelled one is the plain click)."""
+        labels = {line[1:].split(f" ({title})")[0] for line in self.menu()
+                  if line.startswith("#") and f" ({title})" in line}
+        return labels - {""}
+
     def press(self, label: str) -> None:
         """Choose the context-menu line containing ``label`` (e.g. "#Snooze (Sit tall)")."""
         (self.folder / "want").write_text(label)
@@ -185,7 +198,9 @@ def desktop_session(folder: Path, *, window_manager: bool = False,
                 else:
                     env[key] = value
         picker = folder / "dmenu.sh"
-        picker.write_text(f'#!/bin/sh\ngrep -m1 -F "$(cat {folder / "want"})"\n')
+        # the menu dunst offered is kept in ``menu`` (each line a button: "#Done (title)")
+        picker.write_text(f'#!/bin/sh\nmenu="$(cat)"\nprintf "%s\\n" "$menu" >> {folder / "menu"}\n'
+                          f'printf "%s\\n" "$menu" | grep -m1 -F "$(cat {folder / "want"})"\n')
         picker.chmod(0o755)
         rc = folder / "dunstrc"
         # Notifications stay until the test answers them: dunst's own 10 s expiry could

@@ -15,6 +15,8 @@ from pathlib import Path
 import cv2
 import pytest
 
+from posturewatch.storage.catalog_file import load_catalog
+
 from conftest import write_clip
 from desktop_session import Desktop, desktop_session, poll
 from monitor_harness import write_baseline
@@ -76,6 +78,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
             seen["status_after"] = poll(
                 lambda: (s := status(desktop))["snoozed_until"] is not None and s, 10,
                 "the snooze in status")
+            seen["buttons"] = desktop.buttons("Sit tall")
             desktop.dunst("close-all")
             seen["history"] = json.loads(desktop.dunst("history"))
             started = time.monotonic()
@@ -129,9 +132,13 @@ def test_reminder_reaches_dunst_with_its_title(scenario: dict) -> None:
     assert "Sit tall" in summaries, summaries
     assert apps == {"posturewatch"}
     body = next(e["body"]["data"] for e in entries if e["summary"]["data"] == "Sit tall")
-    assert "rule: posture" in body
-    assert "Rapid Relief Strategies for Back Spasms and Pain (002_cfa01021598e5606.txt)" in body
+    assert 0 < len(body) <= 200 and "\n" not in body, body  # read at a glance
+    assert load_catalog().get("sit_tall").brief in body  # why, in a line
     assert "notification service failed" not in scenario["log"]
+
+
+def test_the_bubble_offers_done_snooze_and_the_guidance(scenario: dict) -> None:
+    assert scenario["buttons"] == {"Done", "Snooze", "Show me how"}
 
 
 def test_snooze_button_shows_in_status(scenario: dict) -> None:

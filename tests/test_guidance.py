@@ -84,7 +84,7 @@ def shown_texts() -> list[str]:
         engine.observe(Observation(float(t), Posture.SLOUCHED if t % 1200 < 900
                                    else Posture.UPRIGHT, 1.3))
     assert {r.rule for r in engine.reminders} == {info.id for info in engine.describe()}
-    texts += [f"{r.title}. {r.message}" for r in engine.reminders]
+    texts += [f"{r.title}. {r.message} {r.body}" for r in engine.reminders]
     return texts
 
 
@@ -111,6 +111,8 @@ steps = ["do it"]
 duration = "a while"
 hold_s = 30
 why = "because"
+brief = "because, briefly"
+where = ["desk"]
 cautions = ["gently"]
 sources = ["002_cfa01021598e5606.txt"]
 """
@@ -125,6 +127,9 @@ sources = ["002_cfa01021598e5606.txt"]
         (('cautions = ["gently"]\n', ""), "lacks cautions"),
         (('steps = ["do it"]', "steps = []"), "steps must be a non-empty list"),
         (('why = "because"', 'why = "because"\ncolour = "red"'), "unknown field 'colour'"),
+        (('where = ["desk"]', 'where = ["roof"]'), "where 'roof' is not known"),
+        (('where = ["desk"]\n', ''), "a stretch needs `where`"),
+        (('brief = "because, briefly"', f'brief = "{"x" * 121}"'), "brief is 121 characters"),
     ],
 )
 def test_broken_entries_are_refused(tmp_path: Path, change: tuple[str, str], message: str) -> None:
@@ -142,7 +147,7 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
 
 
 def test_unknown_id_lists_the_valid_ones() -> None:
-    with pytest.raises(GuidanceError, match="use one of: gentle_movement, cat_cow"):
+    with pytest.raises(GuidanceError, match="use one of: gentle_movement, seated_cat_cow"):
         CATALOG.get("yoga")
 
 

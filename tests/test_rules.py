@@ -64,7 +64,8 @@ def test_break_fires_at_45_min_then_escalates_every_10_and_stops_after_3() -> No
     assert times(fired) == [(2700, "break"), (3300, "break"), (3900, "break")]
     assert [r.level for r in fired] == [1, 2, 3]
     assert [r.title for r in fired] == [
-        "Time to stand up", "Still sitting: a short walk?", "Last break reminder for now"]
+        "Stand up and walk a little", "Stand up: a two-minute walk",
+        "Stand up at your next pause"]
     assert "45 min" in fired[0].message and "65 min" in fired[2].message
     assert all(r.kind == "movement" and r.guidance == "gentle_movement" for r in fired)
     assert [r.acted for r in engine.reminders] == [False, False, False]
@@ -152,9 +153,11 @@ def test_stretch_every_30_min_rotating_through_the_catalog() -> None:
     engine = RuleEngine(only("stretch"), CATALOG)
     fired = run(engine, stream((7200, UP)))
     assert times(fired) == [(1800, "stretch"), (3600, "stretch"), (5400, "stretch")]
-    assert [r.guidance for r in fired] == ["cat_cow", "childs_pose", "hip_lifts"]
+    # t = 0 is local midnight here: outside the working day, so floor stretches too
+    assert [r.guidance for r in fired] == ["seated_cat_cow", "seated_forward_fold",
+                                           "standing_cat_cow"]
     assert all("Hold about 30 s" in r.message for r in fired)
-    assert fired[0].title == "Stretch: Cat-cow"
+    assert fired[0].title == "Stretch: Seated cat-cow"
 
 
 def test_stretch_gives_way_once_a_break_is_due() -> None:
@@ -167,7 +170,8 @@ def test_stretch_gives_way_once_a_break_is_due() -> None:
 def test_stretch_rotation_carries_over_a_break() -> None:
     engine = RuleEngine(only("stretch"), CATALOG)
     fired = run(engine, stream((1900, UP), (120, AWAY), (1900, UP)))
-    assert [(r.t, r.guidance) for r in fired] == [(1800, "cat_cow"), (3820, "childs_pose")]
+    assert [(r.t, r.guidance) for r in fired] == [(1800, "seated_cat_cow"),
+                                                  (3820, "seated_forward_fold")]
 
 
 # -- posture ------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ kind = "habit"
 steps = ["do it"]
 duration = "a while"
 why = "because"
+brief = "because, briefly"
 cautions = ["gently"]
 sources = ["002_cfa01021598e5606.txt"]
 """

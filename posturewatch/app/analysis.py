@@ -18,6 +18,7 @@ from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.read_ahead import prefetch
 from posturewatch.capture.sources import Frame, FrameSource
 from posturewatch.core.baseline import Baseline
+from posturewatch.core.exercise import ArmPose, arm_pose
 from posturewatch.core.judgement import ClassifierSettings, closeness, judge
 from posturewatch.core.landmarks import Landmarks
 from posturewatch.core.metrics import PostureMetrics, compute_metrics
@@ -46,6 +47,7 @@ class FrameResult:
     stale: bool = False  # the calibration's view no longer matches (camera or seat moved)
     # the pose itself, for sinks that need more than the metrics (never stored)
     landmarks: Landmarks | None = field(default=None, repr=False, compare=False)
+    arms: ArmPose | None = None  # for the exercise counter (core/exercise.py)
 
     def observation(self) -> Observation:
         return Observation(self.t, self.state, self.closeness, self.reasons)
@@ -116,6 +118,7 @@ class Pipeline:
             against if metrics else None,
             stale,
             landmarks,
+            arm_pose(landmarks),
         )
         if self.still:
             return [result]

@@ -19,6 +19,7 @@ from posturewatch.app.analysis import GAP_INTERVALS, FrameResult, StepTally
 from posturewatch.app.local_time import now_utc
 from posturewatch.capture.clip_facts import content_hash, creation_time
 from posturewatch.capture.sources import FrameSource
+from posturewatch.core.exercise import WallAngelCounter, exercise_settings
 from posturewatch.core.guidance import Catalog
 from posturewatch.core.intervals import Interval, IntervalAggregator, aware_datetime
 from posturewatch.core.reminders.engine import RuleEngine
@@ -67,6 +68,7 @@ class ClipRecorder:
         self.clock_offset_s = (start_utc + offset_of(start_utc)) % 86_400
         self._engine = RuleEngine.from_config(config, catalog or load_catalog(),
                                               clock_offset_s=self.clock_offset_s)
+        self._counter = WallAngelCounter(exercise_settings(config.section("exercise")))
         self._held: FrameResult | None = None
         self._steps = StepTally()  # for the typical step, as ``Totals`` counts it
         self._intervals: list[Interval] = []
@@ -87,6 +89,7 @@ class ClipRecorder:
             self._feed(held, min(gap, GAP_INTERVALS * self._step()) if capped else gap)
         self._held = result
         self._engine.observe(result.observation())
+        self._counter.add(result.t, result.arms)
 
     def _feed(self, result: FrameResult, seconds: float) -> None:
         wall = self.start_utc + result.t
@@ -130,6 +133,9 @@ class ClipRecorder:
                 history.write_reminder(sid, at, self._offset_of(at), rule=reminder.rule,
                                        kind=reminder.kind, title=reminder.title,
                                        level=reminder.level, outcome=OUTCOME[reminder.acted])
+            for done in self._counter.sets:
+                history.write_exercise(sid, done.id, done.reps, wall(done.from_s),
+                                       wall(done.to_s), self._offset_of(wall(done.from_s)))
             history.end_session(sid, end_utc)
         return StoredClip(history.path, sid, len(self._intervals), self.start_utc, end_utc,
                           self._offset_of(self.start_utc))

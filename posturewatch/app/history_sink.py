@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from posturewatch.app.sinks import Sink
 from posturewatch.core.day_clock import DayClock
+from posturewatch.core.exercise import ExerciseSet
 from posturewatch.core.reminders.engine import Sent
 from posturewatch.core.reminders.reminder import Reminder
 from posturewatch.core.sitting import Bout
@@ -46,8 +47,11 @@ class LogHistory(HistorySink):
     def reminder(self, reminder: Reminder) -> None:
         log.debug("reminder %s at %.1f", reminder.rule, reminder.t)
 
-    def outcome(self, reminder: Reminder, outcome: str) -> None:
-        log.debug("reminder %d: %s", reminder.id, outcome)
+    def outcome(self, reminder: Reminder, outcome: str, note: str = "") -> None:
+        log.debug("reminder %d: %s %s", reminder.id, outcome, note)
+
+    def exercise(self, done: ExerciseSet) -> None:
+        log.debug("%d %s at %.1f..%.1f", done.reps, done.id, done.from_s, done.to_s)
 
     def pause(self, start: float, end: float | None, *, now: float | None = None) -> None:
         if end is not None:

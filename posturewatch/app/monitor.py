@@ -12,7 +12,10 @@ too) that each sampled frame is pushed into, so settling, the self-baseline, the
 memory and a stale calibration carry across commands; one rule engine, reconfigured in
 place when the settings are reloaded; one :class:`~posturewatch.app.sinks.SinkDispatcher`
 that hands every result to the sinks (history store, status, the events the tray and
-notifications read, any added), each kept from stopping the loop when it fails. A command
+notifications read, any added), each kept from stopping the loop when it fails; one
+:class:`~posturewatch.core.exercise.ExerciseWatch` that counts wall angels in the judged
+frames (sampling faster while a wall-angel reminder is watched) and whose news (sets over,
+a reminder acted on with "N wall angels, seen") goes to the sinks like the rest. A command
 wakes the loop between two frames; the pipeline's frames still settling are released only
 when watching stops (pause, camera lost, end, quit).
 
@@ -62,6 +65,7 @@ from posturewatch.capture.sources import Frame
 from posturewatch.core.baseline import Baseline, build_baseline
 from posturewatch.core.camera_health import CameraHealth, CameraSettings
 from posturewatch.core.day_clock import DayClock, Suspend
+from posturewatch.core.exercise import ExerciseWatch, WatchNews, exercise_settings, seen_note
 from posturewatch.core.guidance import Catalog
 from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.core.metrics import PostureMetrics
@@ -261,6 +265,7 @@ class Monitor:
             try:
                 if error is None:
                     self._flush()
+                self._exercise_news(self._exercises.flush(self._now))
                 self._record_spans(self._now, final=True)
                 if self._paused_until is not None:  # stopped while paused: keep the pause
                     self._sinks.pause(self._paused_at, self._now)
@@ -376,12 +381,15 @@ class Monitor:
             log.info("camera back after %.0f s", result.t - (lost_since or result.t))
         self._sinks.judged(result)
         self._feed(result.observation(), result=result)
+        self._exercise_news(self._exercises.add(result.t, result.arms))
         if result.stale and not self._stale:
             self._notice("Calibrate again?", "The camera or your seat seems to have moved "
                          "since you calibrated; until you calibrate again your posture is "
                          "judged against your recent upright posture.", logging.WARNING)
         self._stale = result.stale
         self._interval = self._sampling.observe(result.t, result.state)
+        if self._exercises.watching(result.t):  # slow slides need a closer look
+            self._interval = min(self._interval, self._watch_interval_s)
         if self._calibrating is not None:
             self._interval = min(self._interval, self._calibration_step_s)
             self._collect(result)
@@ -402,6 +410,8 @@ class Monitor:
         self._record_spans(obs.t)
         for reminder in update.fired:
             self._sinks.reminder(reminder)
+            if reminder.rule == "wall_angel":
+                self._exercises.reminded(reminder.id, reminder.t)
         for reminder in update.decided:
             if reminder.acted is not None:
                 self._sinks.outcome(reminder, "acted" if reminder.acted else "not acted")
@@ -410,6 +420,24 @@ class Monitor:
             self._last_state = obs.state
         if cause is None or cause == "suspend":
             self._set_state(obs.t, TrayState(obs.state.value))
+
+    def _exercise_news(self, news: WatchNews) -> None:
+        """Wall angels counted: sets to the sinks (the store keeps them); a wall-angel
+        reminder followed by some is acted on ("5 wall angels, seen"), one whose watch
+        passed without any is not."""
+        for done in news.sets:
+            self._sinks.exercise(done)
+        reminders = self._engine.reminders
+        for reminder_id, reps in news.settled:
+            if not 0 <= reminder_id < len(reminders):
+                continue
+            reminder = reminders[reminder_id]
+            if reps:
+                note = seen_note(reps)
+                self._sinks.outcome(reminder, "acted", note)
+                self._notice("Wall angels", f"{note[0].upper()}{note[1:]}. Well done.")
+            else:
+                self._sinks.outcome(reminder, "not acted")
 
     def _record_spans(self, now: float, *, final: bool = False) -> None:
         """Hand bouts and breaks to the sinks: finished ones once, the ones going on as
@@ -578,12 +606,18 @@ class Monitor:
             self.settings.steady_after_s, self.settings.fast_for_s,
             self.settings.medium_interval_s))
         rules = RuleSettings.from_config(config)
+        exercise = config.section("exercise")
+        self._watch_interval_s = float(exercise["watch_interval_s"])
+        watch_s = float(exercise["watch_min"]) * 60
         if first:
             self._engine = RuleEngine(rules, self._catalog)
             self._pipeline = Pipeline(self._estimator, self._baseline, self._classifier)
+            self._exercises = ExerciseWatch(exercise_settings(exercise), watch_s)
             return
         self._engine.reconfigure(rules, self._catalog)  # the bout and reminders go on
         self._pipeline.reconfigure(self._classifier)
+        self._exercises.counter.s = exercise_settings(exercise)  # a set going on, goes on
+        self._exercises.watch_s = watch_s
         log.info("settings reloaded from %s", ", ".join(config.files))
         self._notice("Settings reloaded", "Your changed settings are in use.")
 

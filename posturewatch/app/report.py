@@ -33,6 +33,7 @@ from posturewatch.core.daily import (  # noqa: E402
     day_range,
     local_hours,
 )
+from posturewatch.core.guidance import Catalog  # noqa: E402
 from posturewatch.core.intervals import local_datetime  # noqa: E402
 from posturewatch.core.records import Records, Span  # noqa: E402
 
@@ -275,8 +276,10 @@ figure svg image { image-rendering: pixelated; }
 
 
 def render(summary: Summary, records: Records, trend: Sequence[DayTotals], *,
-           store: str, generated: str) -> str:
-    """The whole HTML page."""
+           store: str, generated: str, catalog: Catalog | None = None) -> str:
+    """The whole HTML page (``catalog``: for the warning signs section)."""
+    from posturewatch.app import report_sections
+
     days = day_range(summary.first, summary.last)
     title = (f"{summary.first.isoformat()} ({summary.first.strftime('%A')})"
              if len(days) == 1 else f"{summary.first.isoformat()} to {summary.last.isoformat()}")
@@ -299,7 +302,7 @@ def render(summary: Summary, records: Records, trend: Sequence[DayTotals], *,
 <head>
 <meta charset="utf-8">
 <title>posturewatch report {html.escape(title)}</title>
-<style>{CSS}</style>
+<style>{CSS}{report_sections.CSS}</style>
 </head>
 <body>
 <main>
@@ -310,6 +313,7 @@ def render(summary: Summary, records: Records, trend: Sequence[DayTotals], *,
 {table}
 </table>
 {sections}
+{report_sections.text_sections(summary, catalog)}
 </main>
 </body>
 </html>

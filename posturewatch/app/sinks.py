@@ -2,7 +2,7 @@
 
 The monitor produces, in its own thread and in time order: settled frames, observations
 (real and synthetic), the bout and break as they change, reminders and their outcomes,
-pauses, calibrations, notices and status snapshots. It hands each to
+the exercise sets the camera counted, pauses, calibrations, notices and status snapshots. It hands each to
 :class:`SinkDispatcher`, which passes it to every :class:`Sink` in turn (the history store,
 the status mailbox, the events queue the tray and notifications read, and whatever else is
 added). A sink that raises is logged once, with its traceback, and called again with the
@@ -24,6 +24,7 @@ from posturewatch.app.analysis import FrameResult
 from posturewatch.app.monitor_messages import Notice
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.day_clock import DayClock
+from posturewatch.core.exercise import ExerciseSet
 from posturewatch.core.monitor_status import Status
 from posturewatch.core.observation import Observation
 from posturewatch.core.reminders.reminder import Reminder
@@ -60,9 +61,13 @@ class Sink:
 
     def reminder(self, reminder: Reminder) -> None: ...
 
-    def outcome(self, reminder: Reminder, outcome: str) -> None:
-        """acted, done, snoozed, dismissed or ignored; "not acted" when the camera saw no
-        action (kept as ignored unless the person answered)."""
+    def outcome(self, reminder: Reminder, outcome: str, note: str = "") -> None:
+        """acted, done, snoozed, dismissed, ignored or expired; "not acted" when the camera
+        saw no action (kept as ignored unless the person answered); ``note``: what the
+        camera saw ("5 wall angels, seen")."""
+
+    def exercise(self, done: ExerciseSet) -> None:
+        """A set of repetitions the camera counted, once it is over."""
 
     def pause(self, start: float, end: float | None, *, now: float | None = None) -> None:
         """A pause: as it begins and while it lasts (``end`` None, lasting until ``now``),
@@ -176,8 +181,11 @@ class SinkDispatcher(Sink):
     def reminder(self, reminder: Reminder) -> None:
         self._each("reminder", lambda s: s.reminder(reminder), reminder.t)
 
-    def outcome(self, reminder: Reminder, outcome: str) -> None:
-        self._each("outcome", lambda s: s.outcome(reminder, outcome))
+    def outcome(self, reminder: Reminder, outcome: str, note: str = "") -> None:
+        self._each("outcome", lambda s: s.outcome(reminder, outcome, note))
+
+    def exercise(self, done: ExerciseSet) -> None:
+        self._each("exercise", lambda s: s.exercise(done), done.to_s)
 
     def pause(self, start: float, end: float | None, *, now: float | None = None) -> None:
         self._each("pause", lambda s: s.pause(start, end, now=now),

@@ -2,8 +2,8 @@
 
 Frames go through the pure per-interval aggregator (``core/intervals.py``). What is to be
 written waits in an outbox and is committed in one transaction when an interval closes,
-when something happens (a bout or break ends, a reminder, an outcome, a pause, a
-calibration), and every ``SPAN_EVERY_S`` while a bout or break is going on, which keeps its
+when something happens (a bout or break ends, a reminder, an outcome, a set of wall
+angels, a pause, a calibration), and every ``SPAN_EVERY_S`` while a bout or break is going on, which keeps its
 row current: a crash or ``kill -9`` loses at most the interval in progress, and ``summary``
 sees the bout in progress. Times come from the monitor's timeline and are placed on the
 calendar by its :class:`DayClock` (UTC plus the local offset in force).
@@ -30,6 +30,7 @@ from posturewatch.app.analysis import FrameResult
 from posturewatch.app.history_sink import Carry, HistorySink
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.day_clock import DayClock
+from posturewatch.core.exercise import ExerciseSet
 from posturewatch.core.intervals import Interval, IntervalAggregator
 from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.engine import Sent
@@ -39,7 +40,8 @@ from posturewatch.storage.history import History, HistoryError
 
 log = logging.getLogger(__name__)
 
-USER_OUTCOMES = ("done", "snoozed", "dismissed", "ignored")
+# Outcomes the camera's "not acted" does not overwrite (expired: the bubble went unanswered).
+USER_OUTCOMES = ("done", "snoozed", "dismissed", "ignored", "expired")
 SPAN_EVERY_S = 10.0  # a bout or break going on is written at least this often
 MAX_PENDING = 5_000  # outbox entries kept while the store fails (a few days of intervals)
 RETRY_MIN_S, RETRY_MAX_S = 2.0, 60.0
@@ -73,6 +75,12 @@ class _Reminder:
 class _Outcome:
     reminder_id: int
     outcome: str
+    note: str = ""  # what the camera saw ("5 wall angels, seen")
+
+
+@dataclass(frozen=True, slots=True)
+class _Exercise:
+    done: ExerciseSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +94,7 @@ class _End:
     t: float
 
 
-_Op = _Intervals | _Span | _Reminder | _Outcome | _Calibration | _End
+_Op = _Intervals | _Span | _Reminder | _Outcome | _Exercise | _Calibration | _End
 
 
 class StoreHistory(HistorySink):
@@ -203,14 +211,19 @@ class StoreHistory(HistorySink):
         self._queue(_Reminder(reminder))
         self._commit()
 
-    def outcome(self, reminder: Reminder, outcome: str) -> None:
+    def outcome(self, reminder: Reminder, outcome: str, note: str = "") -> None:
         if outcome in USER_OUTCOMES:
             self._answered.add(reminder.id)
         elif outcome == "not acted":
             if reminder.id in self._answered:
                 return  # the person's own answer stands
             outcome = "ignored"
-        self._queue(_Outcome(reminder.id, outcome))
+        self._queue(_Outcome(reminder.id, outcome, note))
+        self._commit()
+
+    def exercise(self, done: ExerciseSet) -> None:
+        self._now = max(self._now, done.to_s)
+        self._queue(_Exercise(done))
         self._commit()
 
     def pause(self, start: float, end: float | None, *, now: float | None = None) -> None:
@@ -322,11 +335,15 @@ class StoreHistory(HistorySink):
                                              kind=reminder.kind, title=reminder.title,
                                              level=reminder.level)
                 rows[("reminders", reminder.id)] = (row, 0.0)
-            case _Outcome(reminder_id, outcome):
+            case _Outcome(reminder_id, outcome, note):
                 known = rows.get(("reminders", reminder_id)) or \
                     self._rows.get(("reminders", reminder_id))
                 if known is not None:
-                    history.update_reminder_outcome(known[0], outcome)
+                    history.update_reminder_outcome(known[0], outcome, note=note)
+            case _Exercise(done):
+                start, offset = self._place(done.from_s)
+                end, _ = self._place(done.to_s)
+                history.write_exercise(session, done.id, done.reps, start, end, offset)
             case _Calibration(t, baseline):
                 at, offset = self._place(t)
                 write_calibration(history, at, offset, baseline)

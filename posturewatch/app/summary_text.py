@@ -66,6 +66,9 @@ def rows(summary: Summary) -> list[tuple[str, str, str]]:
         ("away / unknown / unseen", f"{duration(t.away_s)} / {duration(t.unknown_s)} / "
          f"{duration(t.unseen_s)}", ""),
     ] + ([("slouched because", reasons(t.reasons), "")] if t.reasons else []) + (
+        [("wall angels seen", f"{summary.reps()} in {len(summary.exercises)} "
+          f"set{'' if len(summary.exercises) == 1 else 's'}", "")]
+        if summary.exercises else []) + (
         [("days with data", str(sum(d.has_data for d in summary.days)), "")] if week else [])
 
 

@@ -22,6 +22,7 @@ from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
 from posturewatch.cli.report_json import ReportStream
 from posturewatch.core.baseline import Baseline
+from posturewatch.core.exercise import WallAngelCounter, exercise_settings
 from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.core.observation import Posture
 from posturewatch.core.settings import Config, settings
@@ -162,11 +163,14 @@ def report_source(
     if stream:
         stream.begin(report)
     tally, seen, notes = Totals(source.interval, still=source.still), Seen(), JudgementNotes()
+    counter = WallAngelCounter(exercise_settings(config.section("exercise")))
 
     def passing() -> Iterator[FrameResult]:
         for result in results:
             tally.add(result)
             notes.add(result)
+            if not source.still:  # stills have no timeline to move through
+                counter.add(result.t, result.arms)
             if stream:
                 stream.frame(result.to_json())
             seen.population += result.calibrated is False
@@ -180,7 +184,8 @@ def report_source(
     else:
         deque(passing(), maxlen=0)
         timeline = {}
-    tail: dict[str, Any] = {"totals": tally.result(source.end), **notes.result()}
+    tail: dict[str, Any] = {"totals": tally.result(source.end),
+                            "exercises": [e.to_dict() for e in counter.sets], **notes.result()}
     if skipped := getattr(source, "skipped", None):
         tail["skipped"] = [str(p) for p in skipped]
     tail.update(timeline)
@@ -236,8 +241,14 @@ def _judge(
 def _summary(report: dict[str, Any], seen: Seen) -> str:
     s = report.get("stored")
     stored = [f"  stored in {s['store']}: {s['start']} to {s['end']}"] if s else []
-    return "\n".join([_states(report, seen), *_reasons(report), *_reminders(report),
+    return "\n".join([_states(report, seen), *_exercises(report), *_reasons(report),
+                      *_reminders(report),
                       _baseline_note(report, seen), *stored])
+
+
+def _exercises(report: dict[str, Any]) -> list[str]:
+    return [f"  {e['reps']} wall angel{'s' if e['reps'] != 1 else ''} seen, "
+            f"{e['from_s']:.1f} to {e['to_s']:.1f} s" for e in report["exercises"]]
 
 
 def _why(result: FrameResult) -> str:

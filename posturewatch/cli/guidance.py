@@ -6,14 +6,16 @@ import argparse
 import json
 from typing import Any
 
-from posturewatch.cli.parsing import add_command
-from posturewatch.core.guidance import Catalog, Entry
+from posturewatch.cli.parsing import add_command, path_arg
+from posturewatch.core.guidance import Catalog, Entry, GuidanceError
 from posturewatch.storage.catalog_file import load_catalog
 
 EPILOG = """examples:
   posturewatch guidance                    every entry: id, kind, title
   posturewatch guidance wall_angel         steps, hold, cautions and sources of one entry
   posturewatch guidance --json             the whole catalog, machine-readable
+  posturewatch guidance wall_angel --open  its guidance page in your browser
+  posturewatch guidance seated_cat_cow --html page.html   (any id) the page, written to a file
 """
 
 
@@ -28,6 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("id", nargs="?", help="one entry's id (omit for the list)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--also", action="append", default=[], metavar="ID",
+                        help="with --open or --html: another entry on the same page")
+    parser.add_argument("--html", type=path_arg, metavar="FILE.html",
+                        help="write the entry's guidance page (steps, cautions, sources, "
+                        "warning signs) to FILE.html")
+    parser.add_argument("--open", action="store_true",
+                        help="open the entry's guidance page in your web browser")
     parser.set_defaults(func=run)
 
 
@@ -36,6 +45,8 @@ def _show(entry: Entry, catalog: Catalog) -> None:
     for number, step in enumerate(entry.steps, 1):
         print(f"  {number}. {step}")
     print(f"  how long: {entry.duration}")
+    if entry.where:
+        print(f"  where: {', '.join(entry.where)}")
     print(f"  why: {entry.why}")
     for caution in entry.cautions:
         print(f"  caution: {caution}")
@@ -52,10 +63,29 @@ def _json(entry: Entry, catalog: Catalog) -> dict[str, Any]:
     return {**entry.to_dict(), "documents": [catalog.document(s) for s in entry.sources]}
 
 
+def _page(args: argparse.Namespace, catalog: Catalog) -> int:
+    from posturewatch.app import guidance_page
+    from posturewatch.storage.atomic import check_writable
+
+    if args.html:
+        check_writable(args.html)
+        guidance_page.write_page(args.id, catalog, also=args.also, path=args.html)
+        print(f"guidance page written to {args.html}")
+    if args.open:
+        print(f"opened {guidance_page.open_page(args.id, catalog, also=args.also)}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     catalog = load_catalog()
+    if (args.html or args.open) and args.id is None:
+        raise GuidanceError("--html and --open show one entry", "name its id, e.g. wall_angel")
     if args.id is not None:
         entry = catalog.get(args.id)  # unknown id: one-line error listing the valid ones
+        for other in args.also:
+            catalog.get(other)
+        if args.html or args.open:
+            return _page(args, catalog)
         if args.json:
             print(json.dumps(_json(entry, catalog), indent=2))
         else:

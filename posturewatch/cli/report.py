@@ -12,6 +12,7 @@ from posturewatch.cli import history_options
 from posturewatch.cli.parsing import add_command, path_arg
 from posturewatch.core.daily import day_range, day_totals, summarize
 from posturewatch.storage.atomic import check_writable, write_atomic
+from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     summary = summarize(records, span.first, span.last, compare_days=compare)
     trend = day_totals(records, day_range(trend_first, span.last))
     page = report.render(summary, records, trend, store=store,
-                         generated=today().strftime("%Y-%m-%d %H:%M"))
+                         generated=today().strftime("%Y-%m-%d %H:%M"), catalog=load_catalog())
     write_atomic(out, page)
     print(f"report written to {out}")
     if args.open:

@@ -243,7 +243,9 @@ def _tray(monitor: Any, stop_ui: list[Callable[[], None]], started: Started) -> 
         nonlocal dispatcher
         try:
             notifications: DesktopNotifications | None = DesktopNotifications(
-                lambda rid, outcome: dispatcher.outcome(rid, outcome) if dispatcher else None)
+                lambda rid, outcome: dispatcher.outcome(rid, outcome) if dispatcher else None,
+                timeout_s=int(monitor.config.section("monitor")["notify_timeout_s"]),
+                on_guidance=lambda rid: dispatcher.guidance(rid) if dispatcher else None)
         except Exception as exc:
             log.warning("no notification service (%s): tray notifications, then the log", exc)
             notifications = None

@@ -8,6 +8,7 @@
 - Upright share is upright over upright plus slouched (away and unknown are not posture).
 - Slouch episodes: times the settled state turned to slouched.
 - Reminders acted on: outcome ``acted`` (seen by the camera) or ``done`` (confirmed).
+- Exercises: the sets the camera counted (wall angels) that began on the period's days.
 - The change is this period's daily average against the daily average of the days with
   data among the ``compare_days`` days before it.
 """
@@ -21,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from posturewatch.core.intervals import DAY_S, local_datetime
-from posturewatch.core.records import Records, Span
+from posturewatch.core.records import ExerciseRecord, Records, Span
 
 STATES = ("upright", "slouched", "away", "unknown")
 
@@ -85,6 +86,7 @@ class Summary:
     previous_days: int  # days with data among the previous ones
     previous_average: DayTotals | None
     average: DayTotals  # this period's daily average over its days with data
+    exercises: tuple[ExerciseRecord, ...] = ()  # sets counted by the camera, in order
 
     def change(self) -> dict[str, float | None] | None:
         """This period's daily average minus the previous days' daily average."""
@@ -111,7 +113,18 @@ class Summary:
                                   else self.previous_average.to_dict()),
             },
             "change": self.change(),
+            "exercises": [exercise_dict(e) for e in self.exercises],
         }
+
+    def reps(self, exercise: str = "wall_angel") -> int:
+        return sum(e.reps for e in self.exercises if e.exercise == exercise)
+
+
+def exercise_dict(e: ExerciseRecord) -> dict[str, Any]:
+    """A stored set as JSON shows it: id, repetitions, local start and end."""
+    return {"id": e.exercise, "reps": e.reps,
+            "from": local_datetime(e.start_utc, e.utc_offset_s).isoformat(timespec="seconds"),
+            "to": local_datetime(e.end_utc, e.utc_offset_s).isoformat(timespec="seconds")}
 
 
 COMPARED = ("sitting_s", "longest_bout_s", "breaks", "upright_s", "slouched_s",
@@ -218,6 +231,8 @@ def summarize(records: Records, first: date, last: date, *, compare_days: int = 
         previous_days=sum(d.has_data for d in previous),
         previous_average=_average(previous),
         average=_average(current) or DayTotals(None),
+        exercises=tuple(e for e in records.exercises
+                        if first <= local_datetime(e.start_utc, e.utc_offset_s).date() <= last),
     )
 
 

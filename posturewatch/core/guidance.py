@@ -20,8 +20,12 @@ KINDS = (
 )
 # Seed documents are named <3 digits>_<16 hex digits>.txt; only the names ship with us.
 SOURCE_NAME = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
-_REQUIRED = ("id", "title", "kind", "steps", "duration", "why", "cautions", "sources")
-_OPTIONAL = ("hold_s", "from_documents", "note")
+_REQUIRED = ("id", "title", "kind", "steps", "duration", "why", "brief", "cautions", "sources")
+_OPTIONAL = ("hold_s", "from_documents", "note", "where")
+PLACES = ("desk", "standing", "floor")  # where an entry can be done
+AT_THE_DESK = frozenset(("desk", "standing"))  # what fits the working day
+_NEEDS_WHERE = ("stretch", "exercise", "movement", "breathing")
+BRIEF_MAX = 120  # characters: a bubble says the brief and a few words of its own
 
 
 class GuidanceError(PostureWatchError):
@@ -41,6 +45,12 @@ class Entry:
     hold_s: float | None = None  # seconds per hold, for stretches
     from_documents: bool = True
     note: str = ""  # what we added beyond the documents
+    brief: str = ""  # the why in one line, for a reminder's bubble
+    where: tuple[str, ...] = ()  # of PLACES; empty: not a thing done somewhere
+
+    def fits(self, places: frozenset[str]) -> bool:
+        """Can it be done in one of ``places``?"""
+        return bool(places.intersection(self.where))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +61,8 @@ class Entry:
             "duration": self.duration,
             "hold_s": self.hold_s,
             "why": self.why,
+            "brief": self.brief,
+            "where": list(self.where),
             "cautions": list(self.cautions),
             "sources": list(self.sources),
             "from_documents": self.from_documents,
@@ -148,6 +160,18 @@ def _entry(origin: str, number: int, raw: Any) -> Entry:
             f"{where}: from_documents must be true or false", "write true or false, unquoted"
         )
     note = raw.get("note", "")
+    brief = _text(where, "brief", raw["brief"])
+    if len(brief) > BRIEF_MAX:
+        raise GuidanceError(f"{where}: brief is {len(brief)} characters",
+                            f"say it in at most {BRIEF_MAX}; the full why is in `why`")
+    places = _texts(where, "where", raw["where"]) if "where" in raw else ()
+    for place in places:
+        if place not in PLACES:
+            raise GuidanceError(f"{where}: where {place!r} is not known",
+                                f"use any of: {', '.join(PLACES)}")
+    if kind in _NEEDS_WHERE and not places:
+        raise GuidanceError(f"{where}: a {kind} needs `where`",
+                            f"say where it can be done: any of {', '.join(PLACES)}")
     return Entry(
         id=_text(where, "id", raw["id"]),
         title=_text(where, "title", raw["title"]),
@@ -160,6 +184,8 @@ def _entry(origin: str, number: int, raw: Any) -> Entry:
         hold_s=None if hold is None else float(hold),
         from_documents=from_documents,
         note=_text(where, "note", note) if note else "",
+        brief=brief,
+        where=places,
     )
 
 

@@ -33,12 +33,25 @@ class ReminderRecord:
     kind: str
     title: str
     level: int
-    outcome: str | None  # acted | done | snoozed | dismissed | ignored | None (open)
+    outcome: str | None  # acted | done | snoozed | dismissed | ignored | expired | None (open)
     session_id: int = 0
+    note: str = ""  # what the camera saw ("5 wall angels, seen")
 
     @property
     def acted(self) -> bool:
         return self.outcome in ("acted", "done")
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseRecord:
+    """A set of repetitions the camera counted."""
+
+    exercise: str  # wall_angel
+    reps: int
+    start_utc: float
+    end_utc: float
+    utc_offset_s: int
+    session_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +75,4 @@ class Records:
     reminders: tuple[ReminderRecord, ...] = ()
     pauses: tuple[Span, ...] = ()
     calibrations: tuple[CalibrationRecord, ...] = ()
+    exercises: tuple[ExerciseRecord, ...] = ()

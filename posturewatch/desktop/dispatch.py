@@ -11,9 +11,9 @@ stops this loop or the monitor.
 
 from __future__ import annotations
 
-import functools
 import logging
 import queue
+import sys
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -27,12 +27,10 @@ from posturewatch.app.monitor import (
     Stopped,
 )
 from posturewatch.app.sinks import Guard
-from posturewatch.core.guidance import Catalog
 from posturewatch.core.held_reminders import HeldReminders
 from posturewatch.core.reminders.reminder import Reminder
 from posturewatch.desktop.notify import DesktopNotifications
 from posturewatch.desktop.tray import Tray
-from posturewatch.storage.catalog_file import load_catalog
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +38,34 @@ HOLD_CHECK_S = 3.0
 T = TypeVar("T")
 
 
-@functools.cache
-def _catalog() -> Catalog:
-    return load_catalog()
-
-
 def reminder_body(reminder: Reminder) -> str:
-    """Why: the message, then the rule and the documents it comes from, by title (a file
-    name alone means nothing to a person)."""
-    sources = "; ".join(_catalog().cite(name) for name in reminder.sources)
-    return f"{reminder.message}\n(rule: {reminder.rule}; from {sources})"
+    """What the bubble says under its title: why, in one line (at most 200 characters).
+    The steps, cautions and the documents, by title and file name, are on the guidance
+    page its "Show me how" button opens."""
+    return reminder.body or reminder.message
+
+
+def guidance_args(reminder: Reminder) -> list[str]:
+    """``posturewatch guidance`` arguments that open the reminder's page."""
+    return ["guidance", reminder.guidance, *(a for e in reminder.also for a in ("--also", e)),
+            "--open"]
+
+
+def headless_lines(reminder: Reminder) -> list[str]:
+    """What the bubble says, printed, and where the rest is."""
+    return [f"reminder: {reminder.title}", f"  {reminder_body(reminder)}",
+            f"  how: posturewatch {' '.join(guidance_args(reminder))}"]
+
+
+def open_guidance(reminder: Reminder) -> None:
+    """The reminder's guidance page, in the browser: ``posturewatch guidance ID --open``
+    started outside this process's network block (the browser must keep its network, see
+    :func:`~posturewatch.capture.no_network.start_outside`); it writes the page to the
+    cache folder and opens it."""
+    from posturewatch.capture.no_network import start_outside
+
+    start_outside([sys.executable, "-m", "posturewatch", *guidance_args(reminder)])
+    log.info("guidance for reminder %d asked for: %s", reminder.id, reminder.guidance)
 
 
 class Dispatcher:
@@ -70,6 +86,7 @@ class Dispatcher:
         self.on_stopped = on_stopped
         self.held: HeldReminders[Reminder] = HeldReminders(stale_s)
         self._answered: set[int] = set()
+        self._sent: dict[int, Reminder] = {}  # for "Show me how"
         self.error: str | None = None
         self._guards = {name: Guard(name) for name in
                         ("tray", "notifications", "printer", "busy check", "dispatch")}
@@ -94,6 +111,12 @@ class Dispatcher:
         self._answered.add(reminder_id)
         log.info("reminder %d: %s", reminder_id, outcome)
         self.monitor.submit(Outcome(reminder_id, outcome))
+
+    def guidance(self, reminder_id: int) -> None:
+        """From a notification's "Show me how" button (any thread)."""
+        reminder = self._sent.get(reminder_id)
+        if reminder is not None:
+            open_guidance(reminder)
 
     def run(self) -> None:
         while True:
@@ -128,7 +151,9 @@ class Dispatcher:
                 self._deliver(title, body, None)
 
     def _remind(self, reminder: Reminder) -> None:
-        self._print(f"reminder: {reminder.title} ({reminder.rule})")
+        self._sent[reminder.id] = reminder
+        for line in headless_lines(reminder):
+            self._print(line)
         why = self._busy()
         if why is not None:
             log.info("reminder %r held back: %s", reminder.title, why)

@@ -1,9 +1,19 @@
-"""Desktop notifications with "Done" and "Snooze" buttons, through desktop-notifier.
+"""Desktop notifications with "Done", "Snooze" and "Show me how" buttons, through
+desktop-notifier.
 
 desktop-notifier is asynchronous; it gets an asyncio loop in a thread of its own here, and
-callers hand it work with :meth:`DesktopNotifications.send` from any thread. Button presses
-and dismissals come back through ``on_outcome(reminder_id, outcome)``, called on that
-loop's thread (the caller turns them into monitor commands).
+callers hand it work with :meth:`DesktopNotifications.send` from any thread. Button presses,
+dismissals and expiry come back through ``on_outcome(reminder_id, outcome)`` ("done",
+"snoozed", "dismissed", "expired"), and "Show me how" through ``on_guidance(reminder_id)``,
+called on that loop's thread (the caller turns them into monitor commands, or opens the
+guidance page).
+
+Expiry: desktop-notifier 6 reports a bubble closed by the user but drops the one the daemon
+closed because its time ran out (freedesktop reason 1). Its D-Bus backend connects the
+``NotificationClosed`` signal to ``backend._on_closed`` on the first send, so we put our own
+handler there first, which reports reason 1 and then hands every close to the library's.
+On another backend (macOS, Windows) or a changed library the hook is absent and expiry is
+simply not reported.
 """
 
 from __future__ import annotations
@@ -18,15 +28,19 @@ log = logging.getLogger(__name__)
 # report it in one line ourselves (and fall back), so only its errors get through.
 logging.getLogger("desktop_notifier").setLevel(logging.ERROR)
 
-DONE, SNOOZE = "Done", "Snooze"
+DONE, SNOOZE, HOW = "Done", "Snooze", "Show me how"
+CLOSED_EXPIRED = 1  # freedesktop NotificationClosed reason: the timeout ran out
 
 
 class DesktopNotifications:
     def __init__(self, on_outcome: Callable[[int, str], None], app_name: str = "posturewatch",
-                 timeout_s: int = 60) -> None:
+                 timeout_s: int = 60,
+                 on_guidance: Callable[[int], None] | None = None) -> None:
         self._on_outcome = on_outcome
+        self._on_guidance = on_guidance
         self._app_name = app_name
-        self._timeout_s = timeout_s
+        self._timeout_s = timeout_s  # 0: the bubble stays until answered
+        self._reminder_of: dict[str, int] = {}  # notification identifier -> reminder id
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="notifications",
                                         daemon=True)
@@ -36,7 +50,25 @@ class DesktopNotifications:
     async def _make(self):  # type: ignore[no-untyped-def]
         from desktop_notifier import DesktopNotifier
 
-        return DesktopNotifier(app_name=self._app_name, app_icon=None)
+        notifier = DesktopNotifier(app_name=self._app_name, app_icon=None)
+        self._watch_expiry(getattr(notifier, "_backend", None))
+        return notifier
+
+    def _watch_expiry(self, backend: object) -> None:
+        """Report bubbles the daemon closed on timeout (see the module docstring)."""
+        original = getattr(backend, "_on_closed", None)
+        ids = getattr(backend, "_platform_to_interface_notification_identifier", None)
+        if original is None or ids is None:
+            return
+
+        def on_closed(nid: int, reason: int) -> None:
+            identifier = ids.get(nid)
+            reminder_id = self._reminder_of.pop(identifier, None) if identifier else None
+            if reason == CLOSED_EXPIRED and reminder_id is not None:
+                self._outcome_cb(reminder_id, "expired")()
+            original(nid, reason)
+
+        backend._on_closed = on_closed  # type: ignore[attr-defined]
 
     def _call(self, coro, timeout: float):  # type: ignore[no-untyped-def]
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
@@ -64,13 +96,28 @@ class DesktopNotifications:
             done = self._outcome_cb(reminder_id, "done")
             buttons = [Button(title=DONE, on_pressed=done),
                        Button(title=SNOOZE, on_pressed=self._outcome_cb(reminder_id, "snoozed"))]
+            if self._on_guidance is not None:
+                buttons.append(Button(title=HOW, on_pressed=self._guidance_cb(reminder_id)))
             kwargs = {"on_clicked": done,
                       "on_dismissed": self._outcome_cb(reminder_id, "dismissed")}
         dispatched: list[bool] = []
-        await self._notifier.send(title=title, message=body, buttons=buttons,
-                                  timeout=self._timeout_s,
-                                  on_dispatched=lambda: dispatched.append(True), **kwargs)
+        sent = await self._notifier.send(title=title, message=body, buttons=buttons,
+                                         timeout=self._timeout_s,
+                                         on_dispatched=lambda: dispatched.append(True),
+                                         **kwargs)
+        if reminder_id is not None and dispatched:
+            self._reminder_of[sent] = reminder_id
         return bool(dispatched)
+
+    def _guidance_cb(self, reminder_id: int) -> Callable[[], None]:
+        def called() -> None:
+            try:
+                assert self._on_guidance is not None
+                self._on_guidance(reminder_id)
+            except Exception:  # the browser failing must not kill the notification loop
+                log.exception("guidance page not opened")
+
+        return called
 
     def _outcome_cb(self, reminder_id: int, outcome: str) -> Callable[[], None]:
         def called() -> None:

@@ -12,7 +12,9 @@ Write API (what ``analyze --store`` and the live monitor call)::
     kid = history.write_break(sid, start_utc, end_utc, utc_offset_s)
     history.update_break(kid, end_utc)
     rid = history.write_reminder(sid, at_utc, utc_offset_s, rule=..., kind=..., title=...)
-    history.update_reminder_outcome(rid, "acted")   # acted | done | snoozed | dismissed | ignored
+    history.update_reminder_outcome(rid, "acted")   # acted | done | snoozed | dismissed | ignored | expired
+    history.update_reminder_outcome(rid, "acted", note="5 wall angels, seen")
+    history.write_exercise(sid, "wall_angel", reps, start_utc, end_utc, utc_offset_s)
     pid = history.write_pause(sid, start_utc, end_utc, utc_offset_s)
     history.update_pause(pid, end_utc)               # update_*: False if forgotten meanwhile
     history.write_calibration(at_utc, utc_offset_s, view=..., frames=..., values={...})
@@ -56,13 +58,19 @@ from pathlib import Path
 from typing import Any
 
 from posturewatch.core.intervals import DAY_S, Interval, local_datetime
-from posturewatch.core.records import CalibrationRecord, Records, ReminderRecord, Span
+from posturewatch.core.records import (
+    CalibrationRecord,
+    ExerciseRecord,
+    Records,
+    ReminderRecord,
+    Span,
+)
 from posturewatch.errors import PostureWatchError
 from posturewatch.storage.paths import user_data_dir
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x50575354  # "PWST": marks the file as a posturewatch store
-OUTCOMES = ("acted", "done", "snoozed", "dismissed", "ignored")
+OUTCOMES = ("acted", "done", "snoozed", "dismissed", "ignored", "expired")
 STORE_NAME = "history.sqlite3"
 
 
@@ -169,6 +177,43 @@ CREATE TABLE calibrations (
 );
 """
 
+# Version 2 (issue 15): exercises the camera counted, reminders an ``expired`` outcome (the
+# notification daemon closed the bubble unanswered) and a ``note`` ("5 wall angels, seen").
+# SQLite cannot change a CHECK constraint, so the reminders table is rebuilt, ids kept.
+_V2 = """
+CREATE TABLE reminders_v2 (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    at_utc REAL NOT NULL,
+    utc_offset_s INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    outcome TEXT CHECK (outcome IN ('acted', 'done', 'snoozed', 'dismissed', 'ignored',
+                                    'expired')),
+    note TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO reminders_v2 (id, session_id, at_utc, utc_offset_s, day, rule, kind, title, level,
+                          outcome)
+    SELECT id, session_id, at_utc, utc_offset_s, day, rule, kind, title, level, outcome
+    FROM reminders;
+DROP TABLE reminders;
+ALTER TABLE reminders_v2 RENAME TO reminders;
+CREATE INDEX reminders_day ON reminders (day);
+CREATE TABLE exercises (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    exercise TEXT NOT NULL,             -- wall_angel
+    reps INTEGER NOT NULL,
+    start_utc REAL NOT NULL,
+    end_utc REAL NOT NULL,
+    utc_offset_s INTEGER NOT NULL,
+    day TEXT NOT NULL
+);
+CREATE INDEX exercises_day ON exercises (day, start_utc);
+"""
+
 # MIGRATIONS[n] turns a version-n file into version n + 1 (0 is a new, empty file).
 def _run_script(script: str) -> Callable[[sqlite3.Connection], None]:
     """Statements one by one (``executescript`` would commit the open transaction)."""
@@ -179,7 +224,8 @@ def _run_script(script: str) -> Callable[[sqlite3.Connection], None]:
     return run
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_run_script(_V1),)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _run_script(_V1), _run_script(_V2))
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -441,11 +487,22 @@ class History:
                  kind, title, level, outcome))
             return int(cursor.lastrowid or 0)
 
-    def update_reminder_outcome(self, reminder_id: int, outcome: str | None) -> None:
+    def update_reminder_outcome(self, reminder_id: int, outcome: str | None, *,
+                                note: str = "") -> None:
+        """The outcome, and what was seen (``note``: "5 wall angels, seen")."""
         _check_outcome(outcome)
         with self.transaction():
-            self._db.execute("UPDATE reminders SET outcome = ? WHERE id = ?",
-                             (outcome, reminder_id))
+            self._db.execute("UPDATE reminders SET outcome = ?, note = ? WHERE id = ?",
+                             (outcome, note, reminder_id))
+
+    def write_exercise(self, session_id: int, exercise: str, reps: int, start_utc: float,
+                       end_utc: float, utc_offset_s: int) -> None:
+        """A set of repetitions the camera counted."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO exercises VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, exercise, int(reps), start_utc, end_utc, int(utc_offset_s),
+                 local_day(start_utc, utc_offset_s)))
 
     def write_calibration(self, at_utc: float, utc_offset_s: int, *, view: str = "",
                           frames: int = 0, values: Mapping[str, Any] | None = None,
@@ -487,15 +544,18 @@ class History:
                                        ("pauses", "0.0"))
             }
             reminders = tuple(ReminderRecord(*r) for r in db.execute(
-                "SELECT id, at_utc, utc_offset_s, rule, kind, title, level, outcome, session_id "
-                "FROM reminders WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
+                "SELECT id, at_utc, utc_offset_s, rule, kind, title, level, outcome, session_id, "
+                "note FROM reminders WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
+            exercises = tuple(ExerciseRecord(*r) for r in db.execute(
+                "SELECT exercise, reps, start_utc, end_utc, utc_offset_s, session_id "
+                "FROM exercises WHERE day BETWEEN ? AND ? ORDER BY start_utc", (lo, hi)))
             calibrations = tuple(
                 CalibrationRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), bool(r[5]), r[6])
                 for r in db.execute(
                     'SELECT at_utc, utc_offset_s, view, frames, "values", ok, detail '
                     "FROM calibrations WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
         return Records(intervals, spans["bouts"], spans["breaks"], reminders, spans["pauses"],
-                    calibrations)
+                       calibrations, exercises)
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
@@ -550,7 +610,8 @@ class History:
         with self.transaction():
             for table, column in (("intervals", "day"), ("bouts", "start_day"),
                                   ("breaks", "start_day"), ("pauses", "start_day"),
-                                  ("reminders", "day"), ("calibrations", "day")):
+                                  ("reminders", "day"), ("calibrations", "day"),
+                                  ("exercises", "day")):
                 deleted += self._db.execute(
                     f"DELETE FROM {table} WHERE {column} < ?", (cut,)).rowcount
             # sessions begun before the cut with nothing left (a running monitor's new,
@@ -562,7 +623,8 @@ class History:
                 "SELECT 1 FROM bouts WHERE session_id = sessions.id UNION ALL "
                 "SELECT 1 FROM breaks WHERE session_id = sessions.id UNION ALL "
                 "SELECT 1 FROM pauses WHERE session_id = sessions.id UNION ALL "
-                "SELECT 1 FROM reminders WHERE session_id = sessions.id))", (cut, cut))
+                "SELECT 1 FROM reminders WHERE session_id = sessions.id UNION ALL "
+                "SELECT 1 FROM exercises WHERE session_id = sessions.id))", (cut, cut))
         with self._errors("rewrite"):
             self._db.execute("VACUUM")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

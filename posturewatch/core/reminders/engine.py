@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from posturewatch.core.guidance import Catalog
 from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.posture_rules import ErgonomicsRule, PostureRule, WallAngelRule
-from posturewatch.core.reminders.reminder import EngineUpdate, Reminder, RuleInfo
+from posturewatch.core.reminders.reminder import EngineUpdate, Reminder, RuleInfo, one_line
 from posturewatch.core.reminders.rule import Rule, merge_sources
 from posturewatch.core.reminders.settings import RuleSettings
 from posturewatch.core.reminders.sitting_rules import BreakRule, StretchRule
@@ -211,7 +211,9 @@ class RuleEngine:
             reminder = Reminder(
                 id=len(self._reminders), t=obs.t, rule=rule.id, kind=rule.kind,
                 title=draft.title, message=draft.message, guidance=draft.entry.id,
-                sources=merge_sources(rule.basis, draft.entry.sources), level=draft.level,
+                sources=merge_sources(rule.basis, draft.entry.sources,
+                                      *(e.sources for e in draft.also)),
+                level=draft.level, body=one_line(draft.body), also=tuple(e.id for e in draft.also),
             )
             rule.fired(obs.t, self.sitting)
             self._reminders.append(reminder)

@@ -82,9 +82,12 @@ class PostureRule(Rule[PostureSettings]):
         if not self._cooled(obs.t, self.s.cooldown_min * 60):
             return None
         steps = " ".join(self.entries[0].steps)
-        what = describe(self._reasons)
-        what = f" ({what})" if what else ""
-        return self._draft(f"Slouched for {obs.t - self._since:.0f} s{what}. {steps}")
+        reasons = describe(self._reasons)
+        what = f" ({reasons})" if reasons else ""
+        seconds = f"{obs.t - self._since:.0f} s"
+        body = f"{reasons[0].upper()}{reasons[1:]} for {seconds}." if reasons else \
+            f"Slouched for {seconds}."
+        return self._draft(f"Slouched for {seconds}{what}. {steps}", body=body)
 
     def outcome(
         self, reminder: Reminder, obs: Observation, sitting: SittingTracker
@@ -133,14 +136,20 @@ class ShareRule(Rule[S]):
         return (self.held(now) >= self.share * self.window.width - EPS
                 and self._cooled(now, self.cooldown_s))
 
+    def bubble(self, now: float) -> str:
+        """The situation in a few words, for the bubble (before the entry's brief)."""
+        raise NotImplementedError
+
     def due(self, obs: Observation, sitting: SittingTracker) -> Draft | None:
-        return self._draft(self.advice(obs.t)) if self.ready(obs.t) else None
+        if not self.ready(obs.t):
+            return None
+        return self._draft(self.advice(obs.t), body=self.bubble(obs.t))
 
 
 class WallAngelRule(ShareRule[WallAngelSettings]):
     """Slouched for much of the last half hour: the wall angel, meant for exactly that."""
 
-    id, kind, title = "wall_angel", "exercise", "Wall angel"
+    id, kind, title = "wall_angel", "exercise", "Do a few wall angels"
     basis = (RAPID_RELIEF,)
 
     def __init__(self, s: WallAngelSettings, catalog: Catalog) -> None:
@@ -154,6 +163,11 @@ class WallAngelRule(ShareRule[WallAngelSettings]):
         share = self.held(now) / self.window.width
         return (f"You slouched for {share:.0%} of the last {self.s.window_min:g} min. "
                 f"Try a wall angel: {' '.join(self.entries[0].steps)}")
+
+    def bubble(self, now: float) -> str:
+        share = self.held(now) / self.window.width
+        return (f"Slouched {share:.0%} of the last {self.s.window_min:g} min; the camera "
+                "counts your slides.")
 
     def when(self) -> str:
         s = self.s
@@ -178,6 +192,9 @@ class ErgonomicsRule(ShareRule[ErgonomicsSettings]):
     def advice(self, now: float) -> str:
         return (f"Your head was close to the screen for much of the last "
                 f"{self.s.window_min:g} min. {' '.join(self.entries[0].steps)}")
+
+    def bubble(self, now: float) -> str:
+        return f"Your head was close to the screen much of the last {self.s.window_min:g} min."
 
     def when(self) -> str:
         s = self.s

@@ -10,6 +10,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
+BODY_MAX = 200  # characters in a bubble's body: read at a glance, the rest one click away
+
+
+def one_line(text: str, limit: int = BODY_MAX) -> str:
+    """``text`` on one line, cut at a word and ended with an ellipsis if over ``limit``."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
 
 def _plain(value: Any) -> Any:
     """JSON-ready copy: tuples become lists, mappings dicts."""
@@ -29,12 +40,14 @@ class Reminder:
     t: float
     rule: str
     kind: str
-    title: str
-    message: str  # what to do, and why
+    title: str  # what to do
+    message: str  # what to do, and why, in full (the log, `analyze --reminders`)
     guidance: str  # catalog entry id
     sources: tuple[str, ...]
     level: int = 1  # 2, 3... for repeated break reminders in one bout
     acted: bool | None = None
+    body: str = ""  # the bubble: why, in a line (at most BODY_MAX characters)
+    also: tuple[str, ...] = ()  # more catalog entries it points to (water with a break)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field but ``id`` (the list position says it), ``t`` to the millisecond."""

@@ -45,6 +45,8 @@ class Draft:
     message: str
     entry: Entry
     level: int = 1
+    body: str = ""  # the bubble's line; the engine keeps it within BODY_MAX
+    also: tuple[Entry, ...] = ()
 
 
 def merge_sources(*groups: tuple[str, ...]) -> tuple[str, ...]:
@@ -100,10 +102,12 @@ class Rule(Generic[S]):
         return self.last_fired is None or t - self.last_fired >= cooldown_s - EPS
 
     def _draft(self, what: str, entry: Entry | None = None, *, title: str = "",
-               level: int = 1) -> Draft:
-        """Every reminder ends with the guidance entry's reason, so it always says why."""
+               level: int = 1, body: str = "", also: tuple[Entry, ...] = ()) -> Draft:
+        """Every reminder ends with the guidance entry's reason, so it always says why; the
+        bubble's ``body`` is ``body`` (the situation, in a few words) and the entry's brief."""
         entry = entry if entry is not None else self.entries[0]
-        return Draft(title or self.title, f"{what} Why: {entry.why}", entry, level)
+        line = f"{body} {entry.brief}".strip()
+        return Draft(title or self.title, f"{what} Why: {entry.why}", entry, level, line, also)
 
     # -- description ----------------------------------------------------------------------
 

@@ -26,6 +26,9 @@ class StretchSettings:
     enabled: bool
     every_min: float
     hold_s: float
+    floor: bool  # floor stretches during the working day too
+    workday_from_h: float  # local hours of the working day: desk and standing stretches
+    workday_until_h: float
 
 
 @dataclass(frozen=True, slots=True)

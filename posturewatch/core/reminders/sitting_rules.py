@@ -1,7 +1,11 @@
 """The rules driven by the sitting bout: the break reminder and the rotating stretch.
 
 Both count sitting time within the current bout (see :mod:`posturewatch.core.sitting`), so
-getting up for long enough starts them over.
+getting up for long enough starts them over. Water comes with the break (refill on the
+way), breathing with the stretch (for when the stretch has to wait: it works sitting, in a
+meeting), each citing its documents. During the working day the stretch is one that can
+be done at the desk or standing beside it; floor stretches join outside it, or when the
+person asks for them (``stretch.floor``).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from posturewatch.core.guidance import Catalog
+from posturewatch.core.guidance import AT_THE_DESK, PLACES, Catalog, Entry
 from posturewatch.core.observation import Observation
 from posturewatch.core.reminders.reminder import Reminder
 from posturewatch.core.reminders.rule import (
@@ -19,9 +23,10 @@ from posturewatch.core.reminders.rule import (
     RAPID_RELIEF,
     Draft,
     Rule,
+    merge_sources,
 )
 from posturewatch.core.reminders.settings import BreakSettings, StretchSettings
-from posturewatch.core.sitting import EPS, Bout, SittingSettings, SittingTracker
+from posturewatch.core.sitting import DAY_S, EPS, Bout, SittingSettings, SittingTracker
 
 
 def _minutes(seconds: float) -> str:
@@ -32,11 +37,11 @@ class BreakRule(Rule[BreakSettings]):
     """Long continuous sitting: stand up and move, gently. Repeats, more personally, then
     stops until the person next gets up."""
 
-    id, kind, title = "break", "movement", "Time to stand up"
+    id, kind, title = "break", "movement", "Stand up and walk a little"
     basis = (BACK_SPASM_NEWS, RAPID_RELIEF)  # prolonged sitting and inactivity weaken the back
 
     def __init__(self, s: BreakSettings, sitting: SittingSettings, catalog: Catalog) -> None:
-        super().__init__(s, (catalog.get("gentle_movement"),))
+        super().__init__(s, (catalog.get("gentle_movement"), catalog.get("hydration")))
         self.min_break_s = sitting.min_break_s
         self.acted_within_s = s.acted_within_min * 60
         self._bout: float | None = None
@@ -54,19 +59,24 @@ class BreakRule(Rule[BreakSettings]):
         if not ready:
             return None
         sat, level = _minutes(sitting.current_sitting_s), self._level + 1
+        water = self.entries[1]
         if level == 1:
             title, what = self.title, (
                 f"You have been sitting for {sat}. Stand up and walk around for a couple "
                 "of minutes, then stretch lightly; start easy.")
+            body = f"{sat} in your seat. Walk for two minutes and refill your water."
         elif level < self.s.max_reminders:
-            title, what = "Still sitting: a short walk?", (
+            title, what = "Stand up: a two-minute walk", (
                 f"Still in your seat after {sat}. Two minutes on your feet is enough: a "
                 "walk to the window or the kitchen counts.")
+            body = f"Still seated after {sat}; a walk to the kitchen for water counts."
         else:
-            title, what = "Last break reminder for now", (
+            title, what = "Stand up at your next pause", (
                 f"{sat} without getting up. Stand up when you reach a pause; this is the "
                 "last nudge until you next leave your seat.")
-        return self._draft(what, title=title, level=level)
+            body = f"{sat} without getting up; the last nudge until you next leave your seat."
+        what += f" Bring your glass: {water.brief[0].lower()}{water.brief[1:]}"
+        return self._draft(what, title=title, level=level, body=body, also=(water,))
 
     def fired(self, t: float, sitting: SittingTracker) -> None:
         super().fired(t, sitting)
@@ -114,6 +124,7 @@ class StretchRule(Rule[StretchSettings]):
 
     def __init__(self, s: StretchSettings, stop_at_s: float, catalog: Catalog) -> None:
         super().__init__(s, catalog.of_kind("stretch"))
+        self.breathing = catalog.get("diaphragmatic_breathing")
         self.stop_at_s = stop_at_s
         self._bout: float | None = None
         self._mark = 0.0  # sitting seconds in this bout at the last stretch
@@ -123,14 +134,28 @@ class StretchRule(Rule[StretchSettings]):
         if sitting.bout_start != self._bout:
             self._bout, self._mark = sitting.bout_start, 0.0
         sat = sitting.current_sitting_s
-        if not self.entries or sat >= self.stop_at_s - EPS:
+        if sat >= self.stop_at_s - EPS or sat - self._mark < self.s.every_min * 60 - EPS:
             return None
-        if sat - self._mark < self.s.every_min * 60 - EPS:
+        choice = self.choices(obs.t + sitting.clock_offset_s)
+        if not choice:
             return None
-        entry = self.entries[self._next % len(self.entries)]
+        entry = choice[self._next % len(choice)]
         what = (f"{' '.join(entry.steps)} Hold about {self.s.hold_s:g} s and repeat a few "
-                "times; ease off if it hurts.")
-        return self._draft(what, entry, title=f"{self.title}: {entry.title}")
+                f"times; ease off if it hurts. If it has to wait: {self.breathing.title.lower()}"
+                f" works sitting, even in a meeting ({self.breathing.brief[0].lower()}"
+                f"{self.breathing.brief[1:]})")
+        body = f"{self.s.hold_s:g} s, a few times. Can't now? Breathe slowly into your belly."
+        return self._draft(what, entry, title=f"{self.title}: {entry.title}", body=body,
+                           also=(self.breathing,))
+
+    def choices(self, local_s: float) -> tuple[Entry, ...]:
+        """The stretches that fit now: at the desk or beside it during the working day
+        (unless floor stretches are asked for), any of them outside it."""
+        hour = (local_s % DAY_S) / 3600
+        start, end = self.s.workday_from_h, self.s.workday_until_h
+        working = start <= hour < end if start <= end else (hour >= start or hour < end)
+        places = AT_THE_DESK if working and not self.s.floor else frozenset(PLACES)
+        return tuple(e for e in self.entries if e.fits(places))
 
     def fired(self, t: float, sitting: SittingTracker) -> None:
         super().fired(t, sitting)
@@ -153,5 +178,13 @@ class StretchRule(Rule[StretchSettings]):
 
     def when(self) -> str:
         until = "" if math.isinf(self.stop_at_s) else ", until a break is due"
+        floor = ("floor stretches too" if self.s.floor else
+                 f"at the desk or standing from {self.s.workday_from_h:g} h to "
+                 f"{self.s.workday_until_h:g} h, floor stretches too outside those hours")
         return (f"every {self.s.every_min:g} min of continuous sitting{until}; one stretch "
-                f"in turn, held about {self.s.hold_s:g} s")
+                f"in turn, held about {self.s.hold_s:g} s ({floor}); breathing offered "
+                "for when it has to wait")
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return merge_sources(super().sources, self.breathing.sources)

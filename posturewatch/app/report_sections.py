@@ -1,0 +1,42 @@
+"""The report's text sections beside its charts: the exercises the camera counted, and the
+warning signs that need a professional (the same as on every guidance page)."""
+
+from __future__ import annotations
+
+import html
+
+from posturewatch.app.guidance_page import warning_signs_html
+from posturewatch.core.daily import Summary
+from posturewatch.core.guidance import Catalog
+from posturewatch.core.intervals import local_datetime
+
+NAMES = {"wall_angel": "wall angels"}
+
+
+def exercises_section(summary: Summary) -> str:
+    """``#exercises``: each set counted, its day, time and repetitions."""
+    if not summary.exercises:
+        body = "<p class=\"note\">No exercises seen by the camera in this period.</p>"
+    else:
+        rows = "\n".join(
+            f"<tr><td>{local_datetime(e.start_utc, e.utc_offset_s):%Y-%m-%d %H:%M}</td>"
+            f"<td class=value>{e.reps} {html.escape(NAMES.get(e.exercise, e.exercise))}</td>"
+            f"<td class=change>{max(0.0, e.end_utc - e.start_utc):.0f} s</td></tr>"
+            for e in summary.exercises)
+        body = (f"<p>{summary.reps()} wall angels in {len(summary.exercises)} "
+                f"set{'' if len(summary.exercises) == 1 else 's'}, counted by the camera.</p>"
+                f"\n<table>\n{rows}\n</table>")
+    return f'<section id="exercises">\n<h2>Exercises seen</h2>\n{body}\n</section>'
+
+
+def text_sections(summary: Summary, catalog: Catalog | None) -> str:
+    """Everything the report shows after its charts."""
+    parts = [exercises_section(summary)]
+    if catalog is not None:
+        parts.append(warning_signs_html(catalog))
+    return "\n".join(parts)
+
+
+CSS = """
+section.warning { border-left: 4px solid #e15759; padding: 2px 0 2px 14px; margin-top: 24px; }
+"""

@@ -1,0 +1,221 @@
+"""Wall angels the camera counts: the arm slide recognised from pose landmarks over time.
+
+A wall angel starts from a *goalpost*: elbows bent at about shoulder height, forearms
+pointing up. The arms then slide up until the hands are well over the head, and back down
+to the goalpost. Seated against the chair back the path is the same. An overhead press
+follows it too, which is why press footage can stand in for it.
+
+Everything is measured per arm, against that arm's own shoulder, in shoulder widths, so
+distance to the camera does not matter (heights are vertical, so turning away from the
+camera only makes the shoulders look narrower and the heights larger: the thresholds
+below keep a wide margin over what a lateral raise or a curl reaches, and a side view,
+where the shoulders overlap, is not judged at all).
+
+- *goalpost*: both elbows no higher than ``goalpost_elbow_sw`` above their shoulders and
+  both forearms pointing up (wrist above elbow by ``forearm_up_sw``). Arms hanging down
+  are not a goalpost: raising straight arms overhead (a stretch) is not a wall angel.
+- *overhead*: both elbows at least ``top_elbow_sw`` above their shoulders and both wrists
+  at least ``top_wrist_sw`` above them.
+
+A repetition is counted when the arms reach *overhead* having been in the *goalpost* since
+the last count: the gap between the two thresholds is the hysteresis, so jitter at either
+end never counts twice. Lateral raises (straight arms out to the side: the wrists reach
+about shoulder height, never over the head) and curls (the elbows stay low) never reach
+*overhead*. Frames without a usable pose change nothing, so skipped or repeated frames are
+harmless. Repetitions less than ``set_gap_s`` apart form one set, reported with its start
+(the goalpost before its first repetition) and end (its last repetition).
+
+Pure: the caller passes landmarks and times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from posturewatch.core.landmarks import Landmarks
+from posturewatch.core.settings import settings
+
+WALL_ANGEL = "wall_angel"
+# Landmark indices (BlazePose): shoulder, elbow, wrist of each arm.
+_ARMS = ((11, 13, 15), (12, 14, 16))
+_MIN_VISIBILITY = 0.5  # shoulders or elbows below this are guesses: the frame says nothing
+# A wrist is often behind the head at the top (seen at an angle): its place is still
+# plausible, so it needs less; one above the frame's top edge counts by its place.
+_MIN_WRIST_VISIBILITY = 0.3
+# Shoulders narrower than this share of the ears' height above them: a side view, where
+# heights in shoulder widths mean nothing (the front view is about 1.6, the judgement's
+# side view below 0.8; the narrowest front view on our footage is 1.36, so this allows a
+# body turned up to about 68° away).
+_MIN_SHOULDERS_TO_NECK = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseSettings:
+    enabled: bool
+    goalpost_elbow_sw: float
+    forearm_up_sw: float
+    top_elbow_sw: float
+    top_wrist_sw: float
+    set_gap_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class ArmPose:
+    """Both arms in one frame, in shoulder widths above each arm's own shoulder (+ = up).
+    The lower and higher elbow, the lower wrist and the less raised forearm: a position
+    counts only when both arms are in it."""
+
+    elbow_low: float
+    elbow_high: float
+    wrist_low: float
+    forearm_low: float  # wrist height above the elbow, the smaller of the two arms
+
+    def goalpost(self, s: ExerciseSettings) -> bool:
+        return self.elbow_high <= s.goalpost_elbow_sw and self.forearm_low >= s.forearm_up_sw
+
+    def overhead(self, s: ExerciseSettings) -> bool:
+        return self.elbow_low >= s.top_elbow_sw and self.wrist_low >= s.top_wrist_sw
+
+
+def arm_pose(landmarks: Landmarks | None) -> ArmPose | None:
+    """The arms' heights, or None when the elbows are not seen or the view is from the side.
+    A wrist raised out of the frame (above its top edge) still counts by where the model
+    places it: hands overhead often leave a desk webcam's picture."""
+    if landmarks is None:
+        return None
+    p = landmarks.points
+    shoulders = p[11, :2] - p[12, :2]
+    width = float(np.hypot(*shoulders))
+    neck = float((p[11, 1] + p[12, 1]) - (p[7, 1] + p[8, 1])) / 2  # shoulders below ears
+    if width <= 0 or width < _MIN_SHOULDERS_TO_NECK * neck:
+        return None
+    elbows, wrists, forearms = [], [], []
+    for s, e, w in _ARMS:
+        if p[e, 2] < _MIN_VISIBILITY or p[s, 2] < _MIN_VISIBILITY:
+            return None
+        if p[w, 2] < _MIN_WRIST_VISIBILITY and p[w, 1] >= 0:
+            return None  # a wrist unseen inside the frame is a guess
+        elbows.append(float(p[s, 1] - p[e, 1]) / width)
+        wrists.append(float(p[s, 1] - p[w, 1]) / width)
+        forearms.append(float(p[e, 1] - p[w, 1]) / width)
+    return ArmPose(min(elbows), max(elbows), min(wrists), min(forearms))
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseSet:
+    """Repetitions of one exercise close together in time."""
+
+    id: str
+    reps: int
+    from_s: float
+    to_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "reps": self.reps, "from_s": round(self.from_s, 3),
+                "to_s": round(self.to_s, 3)}
+
+
+def exercise_settings(section: Mapping[str, Any]) -> ExerciseSettings:
+    """From the config's ``[exercise]`` section."""
+    return settings(ExerciseSettings, section)
+
+
+class WallAngelCounter:
+    """Feed each judged frame's :class:`ArmPose` (or None) in time order with :meth:`add`."""
+
+    def __init__(self, settings: ExerciseSettings) -> None:
+        self.s = settings
+        self._ready_at: float | None = None  # in the goalpost since this time, not yet counted
+        self._sets: list[ExerciseSet] = []
+        self._reps: list[float] = []  # when each repetition was counted
+        self._last_t: float | None = None
+
+    def add(self, t: float, pose: ArmPose | None) -> int:
+        """Repetitions completed by this frame (0 or 1)."""
+        if self._last_t is not None and t < self._last_t:
+            return 0  # out of order (a restart): already counted
+        self._last_t = t
+        if pose is None or not self.s.enabled:
+            return 0
+        if pose.goalpost(self.s):
+            if self._ready_at is None:
+                self._ready_at = t
+            return 0
+        if self._ready_at is None or not pose.overhead(self.s):
+            return 0
+        started, self._ready_at = self._ready_at, None
+        self._reps.append(t)
+        last = self._sets[-1] if self._sets else None
+        if last is not None and t - last.to_s <= self.s.set_gap_s:
+            self._sets[-1] = ExerciseSet(WALL_ANGEL, last.reps + 1, last.from_s, t)
+        else:
+            self._sets.append(ExerciseSet(WALL_ANGEL, 1, started, t))
+        return 1
+
+    @property
+    def sets(self) -> tuple[ExerciseSet, ...]:
+        return tuple(self._sets)
+
+    def reps_since(self, t: float) -> int:
+        """Repetitions counted at or after ``t``."""
+        return sum(1 for rep in self._reps if rep >= t)
+
+
+def seen_note(reps: int) -> str:
+    """What a reminder's history says the camera saw."""
+    return f"{reps} wall angel{'' if reps == 1 else 's'}, seen"
+
+
+@dataclass(frozen=True, slots=True)
+class WatchNews:
+    """What one frame settled: sets over (for the store) and wall-angel reminders whose
+    watch is over, with the repetitions seen after each (0: none)."""
+
+    sets: tuple[ExerciseSet, ...] = ()
+    settled: tuple[tuple[int, int], ...] = ()  # (reminder id, repetitions)
+
+
+class ExerciseWatch:
+    """The live monitor's side of the counter. Every judged frame goes in; a wall-angel
+    reminder opens a watch of ``watch_s`` (the caller samples faster while
+    :meth:`watching`); the reminder is settled once a set done after it is over, or the
+    watch ends without one. A set is over once ``set_gap_s`` passes without a repetition."""
+
+    def __init__(self, settings: ExerciseSettings, watch_s: float) -> None:
+        self.counter = WallAngelCounter(settings)
+        self.watch_s = watch_s
+        self._open: dict[int, float] = {}  # reminder id -> when it was sent
+        self._reported = 0  # sets handed out as over
+
+    def reminded(self, reminder_id: int, t: float) -> None:
+        self._open[reminder_id] = t
+
+    def watching(self, t: float) -> bool:
+        return any(t <= sent + self.watch_s for sent in self._open.values())
+
+    def add(self, t: float, pose: ArmPose | None) -> WatchNews:
+        self.counter.add(t, pose)
+        return self._news(t, final=False)
+
+    def flush(self, t: float) -> WatchNews:
+        """At the end: every set is over, every watch settles with what it saw."""
+        return self._news(t, final=True)
+
+    def _news(self, t: float, *, final: bool) -> WatchNews:
+        sets = self.counter.sets
+        over = len(sets) if final or not sets else len(sets) - (
+            t - sets[-1].to_s <= self.counter.s.set_gap_s)
+        done = sets[self._reported:over]
+        self._reported = max(self._reported, over)
+        in_set = not final and len(sets) > over  # a set still going on
+        settled = []
+        for reminder_id, sent in list(self._open.items()):
+            reps = self.counter.reps_since(sent)
+            if final or (reps and not in_set) or (not reps and t > sent + self.watch_s):
+                settled.append((reminder_id, reps))
+                del self._open[reminder_id]
+        return WatchNews(tuple(done), tuple(settled))
