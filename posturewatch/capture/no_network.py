@@ -20,7 +20,7 @@ model loads, after any download (``resolve_model`` runs first), and only in proc
 load the model. Programs that are not ours and that the monitor opens for the user (the
 browser for the summary, an editor for the config) must not inherit it: :func:`keep_a_way_out`
 starts a small launcher before the block, and :func:`start_outside` hands them to it. Elsewhere (macOS, Windows) there is no such filter; :func:`forbid` says so
-in the log and the guarantee there is the user's firewall (see docs/notes/issue-12.md).
+in the log and the guarantee there is the user's firewall (see docs/PRIVACY.md).
 """
 
 from __future__ import annotations
