@@ -64,8 +64,13 @@ def test_population_defaults_apply_without_baseline_or_in_another_view() -> None
     assert judge(m, side_base, SETTINGS)[:3:2] == (Posture.UPRIGHT, False)
 
 
-def test_face_below_the_shoulders_is_a_stray_detection() -> None:
-    assert judge(front(head_height=-0.7), BASE, SETTINGS).state is Posture.AWAY  # not sitting
+def test_face_below_the_shoulders_is_no_posture_to_judge() -> None:
+    # A head dropped far down or a misdetection: present, never slouched.
+    assert judge(front(head_height=-0.7), BASE, SETTINGS).state is Posture.UNKNOWN
+
+
+def test_shoulders_hardly_wider_than_the_head_are_a_misdetection() -> None:
+    assert judge(front(face_scale=0.9), BASE, SETTINGS).state is Posture.UNKNOWN
 
 
 def test_side_view_scores_neck_and_torso() -> None:

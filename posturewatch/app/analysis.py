@@ -7,7 +7,7 @@ judged one by one for stills. ``Totals`` adds results up into time per state as 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from posturewatch.core.baseline import Baseline
 from posturewatch.core.judgement import ClassifierSettings, closeness, judge
 from posturewatch.core.metrics import PostureMetrics, compute_metrics
 from posturewatch.core.observation import Observation, Posture
-from posturewatch.core.presence import PresenceMemory
+from posturewatch.core.presence import Presence, PresenceMemory, TrackCheck
 from posturewatch.core.self_baseline import Referee, for_still
 from posturewatch.core.settling import Settler
 
@@ -72,7 +72,8 @@ def judge_source(
     at Ctrl-C; either way the frames still settling are released, none are lost."""
     settler: Settler[FrameResult] = Settler(settings.settle_s)
     referee = Referee(baseline, settings)
-    presence = PresenceMemory(settings.hidden_similarity)
+    presence = PresenceMemory(settings.hidden_similarity, settings.hidden_hold_s)
+    track = TrackCheck(settings.recheck_s)
     was_slouched = False
     try:
         for frame in prefetch(source.frames(), on_stop=source.stop):
@@ -80,17 +81,28 @@ def judge_source(
                 break
             landmarks = estimator.detect(frame.rgb, frame.t)
             metrics = compute_metrics(landmarks) if landmarks is not None else None
+            seen = Presence.PERSON
+            if not source.still:  # is the tracked pose a person? (a fresh look now and then)
+                if metrics is None:
+                    track.gone()
+                else:
+                    seen = track.check(frame.t, metrics, _fresh_look(estimator, frame.rgb))
+                    if seen is Presence.NOBODY:
+                        landmarks = metrics = None
             if source.still:
                 base, stale = for_still(baseline, metrics, settings), False
                 against = "calibration" if base is not None else "population"
             else:
-                choice = referee.choose(frame.t, metrics)
+                # Nothing the tracker doubts reaches the self-baseline.
+                choice = referee.choose(frame.t, metrics if seen is Presence.PERSON else None)
                 base, stale, against = choice.baseline, choice.stale, choice.source
             judged = judge(metrics, base, settings, was_slouched=was_slouched)
+            if seen is Presence.DOUBT:
+                judged = judged._replace(state=Posture.UNKNOWN, score=None, reasons=())
             if not source.still:  # a second look: the head hidden, the body still there
                 if landmarks is not None and judged.score is not None:
-                    presence.seen(frame.rgb, landmarks)
-                elif landmarks is None and presence.still_there(frame.rgb):
+                    presence.seen(frame.rgb, landmarks, frame.t)
+                elif landmarks is None and presence.still_there(frame.rgb, frame.t):
                     judged = judged._replace(state=Posture.UNKNOWN)
             result = FrameResult(
                 frame.t,
@@ -115,6 +127,14 @@ def judge_source(
             raise  # a file cut short: no partial report
     for held, state in settler.flush():
         yield _settled(held, state)
+
+
+def _fresh_look(estimator: PoseEstimator, rgb: Any) -> Callable[[], PostureMetrics | None]:
+    """The metrics of a fresh detection of this frame, for ``TrackCheck`` to call if due."""
+    def look() -> PostureMetrics | None:
+        found = estimator.fresh_look(rgb)
+        return compute_metrics(found) if found is not None else None
+    return look
 
 
 def _settled(result: FrameResult, state: Posture) -> FrameResult:

@@ -37,6 +37,10 @@ _PRIOR_MIN_GROWTH = 0.12
 # A head under half its baseline size is twice as far from the camera as when the baseline
 # was made: nobody sits that far back at a desk; it is a stray detection (a covered lens).
 _FARTHEST = 0.5
+# Upright shoulders are about 2.6 head widths (face_scale 0.38); under 1.2 (face scale over
+# 0.83, twice any upright person's on the pozz-train and frontal frames) is a misdetection:
+# MediaPipe put the shoulders somewhere in the neck.
+_NARROWEST = 1.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,8 @@ class ClassifierSettings:
     self_window_s: float = 300.0
     self_stretch_s: float = 10.0
     hidden_similarity: float = 0.5
+    hidden_hold_s: float = 8.0
+    recheck_s: float = 6.0
 
     def priors(self) -> dict[str, float]:
         return {"head_height": self.population_head_height,
@@ -180,9 +186,11 @@ def judge(
     was_slouched: bool = False,
 ) -> Judgement:
     """One frame's state, score and reasons. Once slouched, the score must fall below
-    ``release_ratio`` to count as upright again (hysteresis). A front view with the face
-    at or below the shoulder line is not a sitting person but a stray detection: nobody
-    sits there, so it is ``away`` (the sitting tracker counts ``unknown`` as present).
+    ``release_ratio`` to count as upright again (hysteresis). A skeleton no seated person
+    can take (seen from the front, the face at or below the shoulder line, or shoulders
+    narrower than ``_NARROWEST`` head widths) is ``unknown``, never slouched: a head
+    dropped far down, or a misdetection (whether anybody is there is the stream's
+    ``core.presence.TrackCheck``'s to say).
 
     With the face visible but the shoulders not (out of frame at the bottom, leaning in
     close) the head alone is judged: whatever landmarks are visible count."""
@@ -194,7 +202,9 @@ def judge(
     if head_only and m.view != "front":
         return Judgement(Posture.UNKNOWN)
     if not head_only and m.head_height is not None and m.head_height <= 0:
-        return Judgement(Posture.AWAY)  # face at or below the shoulders: a stray pose
+        return Judgement(Posture.UNKNOWN)  # face at or below the shoulders
+    if not head_only and m.face_scale is not None and m.face_scale * _NARROWEST > 1.0:
+        return Judgement(Posture.UNKNOWN)  # shoulders hardly wider than the head
     base = baseline_for_view(m, baseline, s)
     if base.head_size and m.head_size < _FARTHEST * base.head_size:
         return Judgement(Posture.UNKNOWN)  # twice as far as the baseline: not at the desk
