@@ -159,6 +159,36 @@ def deviations(
     return out
 
 
+# A calibration is refused when its medians deviate from the population prior by this many
+# thresholds the way a slouch does. Upright stretches of the pozz-train people reach 0.85,
+# the frontal webcam's 0.69; 88 % of their poor-posture stretches reach 1 and 78 % 1.5.
+GUARD = 1.25
+_GUARDED = (SUNK, HEAD_FORWARD, HEAD_DOWN, LEANING_IN, LEANING_LEFT, LEANING_RIGHT)
+
+
+def not_upright(b: Baseline, s: ClassifierSettings) -> tuple[str, ...]:
+    """What makes a calibration look unlike anybody sitting upright (reason names, worst
+    first): its medians judged against the population prior, with a quarter of a
+    threshold to spare for the spread between people. Empty when it looks upright."""
+    if b.view != "front" or b.head_height is None:
+        if b.view == "side" and b.neck_forward_deg is not None:
+            probe = PostureMetrics(view="side", visibility=1.0, head_size=0.0,
+                                   head_pitch=b.head_pitch or 0.0, shoulder_tilt_deg=0.0,
+                                   head_tilt_deg=0.0, neck_forward_deg=b.neck_forward_deg,
+                                   torso_forward_deg=b.torso_forward_deg)
+            found = deviations(probe, POPULATION["side"], s)
+            return tuple(k for k, v in sorted(found.items(), key=lambda kv: -kv[1]) if v >= GUARD)
+        return ()
+    probe = PostureMetrics(view="front", visibility=1.0, head_size=b.head_size or 0.0,
+                           head_pitch=b.head_pitch if b.head_pitch is not None else 0.0,
+                           shoulder_tilt_deg=0.0, head_tilt_deg=0.0, head_height=b.head_height,
+                           face_scale=b.face_scale, head_roll_deg=b.head_roll_deg,
+                           body_lean_deg=b.body_lean_deg, face_y=b.face_y)
+    found = deviations(probe, population(s.priors(), "front"), s)
+    return tuple(k for k, v in sorted(found.items(), key=lambda kv: -kv[1])
+                 if k in _GUARDED and v >= GUARD)
+
+
 def slouch_score(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> float:
     """How far from upright, in units of the configured thresholds (>= 1 is a slouch)."""
     return max(deviations(m, base, s).values(), default=0.0)
