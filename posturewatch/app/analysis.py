@@ -96,7 +96,8 @@ def judge_source(
                 # Nothing the tracker doubts reaches the self-baseline.
                 choice = referee.choose(frame.t, metrics if seen is Presence.PERSON else None)
                 base, stale, against = choice.baseline, choice.stale, choice.source
-            judged = judge(metrics, base, settings, was_slouched=was_slouched)
+            judged = judge(metrics, base, settings, was_slouched=was_slouched,
+                           reference=baseline)
             if seen is Presence.DOUBT:
                 judged = judged._replace(state=Posture.UNKNOWN, score=None, reasons=())
             if not source.still:  # a second look: the head hidden, the body still there

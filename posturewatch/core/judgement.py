@@ -41,6 +41,9 @@ _FARTHEST = 0.5
 # 0.83, twice any upright person's on the pozz-train and frontal frames) is a misdetection:
 # MediaPipe put the shoulders somewhere in the neck.
 _NARROWEST = 1.2
+# Shoulders risen this many calibrated shoulder widths more than the face: a shrug lifts
+# them about a fifth of that; a misdetection in the neck, more than half.
+_RAISED = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,33 +211,52 @@ class Judgement(NamedTuple):
     reasons: tuple[str, ...] = ()  # the deviations at or over their threshold, worst first
 
 
+def shoulders_misplaced(m: PostureMetrics, reference: Baseline | None = None) -> bool:
+    """Shoulders no seated person's can be, seen from the front: the face at or below the
+    shoulder line, shoulders under ``_NARROWEST`` head widths, or (against a calibration
+    of the same view) shoulders risen toward a face that stayed put: sinking lowers the
+    face with the shoulders, a misdetection puts the shoulders up in the neck."""
+    if m.view != "front":
+        return False
+    if m.head_height is not None and m.head_height <= 0:
+        return True
+    if m.face_scale is not None and m.face_scale * _NARROWEST > 1.0:
+        return True
+    ref = reference
+    if (ref is None or not ref.has_view or ref.face_y is None or ref.shoulder_y is None
+            or m.shoulder_y is None or m.face_y is None or not m.resolution
+            or (ref.resolution and tuple(ref.resolution) != tuple(m.resolution))):
+        return False
+    width, height = m.resolution
+    unit = (ref.shoulder_size or 1e-6) * width / height  # a calibrated shoulder width
+    rise = (ref.shoulder_y - m.shoulder_y) / unit
+    face_rise = (ref.face_y - m.face_y) / unit
+    return rise - face_rise > _RAISED
+
+
 def judge(
     m: PostureMetrics | None,
     baseline: Baseline | None,
     s: ClassifierSettings,
     *,
     was_slouched: bool = False,
+    reference: Baseline | None = None,
 ) -> Judgement:
     """One frame's state, score and reasons. Once slouched, the score must fall below
-    ``release_ratio`` to count as upright again (hysteresis). A skeleton no seated person
-    can take (seen from the front, the face at or below the shoulder line, or shoulders
-    narrower than ``_NARROWEST`` head widths) is ``unknown``, never slouched: a head
-    dropped far down, or a misdetection (whether anybody is there is the stream's
-    ``core.presence.TrackCheck``'s to say).
+    ``release_ratio`` to count as upright again (hysteresis).
 
     With the face visible but the shoulders not (out of frame at the bottom, leaning in
-    close) the head alone is judged: whatever landmarks are visible count."""
+    close), or where no seated person's shoulders can be (``shoulders_misplaced``, against
+    ``reference``, the calibration with its view, or else the baseline), the head alone is
+    judged: whatever it shows on its own counts, the shoulders never make a slouch."""
     if m is None:
         return Judgement(Posture.AWAY)
     if m.face_visibility < s.min_visibility:
         return Judgement(Posture.UNKNOWN)
-    head_only = m.visibility < s.min_visibility
+    head_only = m.visibility < s.min_visibility or shoulders_misplaced(
+        m, reference if reference is not None else baseline)
     if head_only and m.view != "front":
         return Judgement(Posture.UNKNOWN)
-    if not head_only and m.head_height is not None and m.head_height <= 0:
-        return Judgement(Posture.UNKNOWN)  # face at or below the shoulders
-    if not head_only and m.face_scale is not None and m.face_scale * _NARROWEST > 1.0:
-        return Judgement(Posture.UNKNOWN)  # shoulders hardly wider than the head
     base = baseline_for_view(m, baseline, s)
     if base.head_size and m.head_size < _FARTHEST * base.head_size:
         return Judgement(Posture.UNKNOWN)  # twice as far as the baseline: not at the desk

@@ -127,6 +127,7 @@ class Presence(Enum):
 _RECENT = 8  # accepted frames the jump test compares with
 _JUMP_SHIFT = 0.5  # mid-shoulders moved this many shoulder widths since the recent frames
 _JUMP_SCALE = 0.6  # shoulder width or face size below this share of (or 1/this over) recent
+_HOLD = 2  # frames a jumped skeleton must hold its new place to be the person again
 _PHANTOM_LOOK_S = 2.0  # while the scene is empty, look afresh this often (the person back?)
 
 
@@ -154,46 +155,57 @@ def _ref(frames: deque[PostureMetrics]) -> tuple[float, float, float, float] | N
 class TrackCheck:
     """Whether each tracked pose of a stream is a person; ``check`` per frame with a pose.
     ``look`` gives the metrics of a fresh detection of the same frame (None: no person);
-    it is called only when due, so its cost stays a few percent of the model's."""
+    it is called only when due, so its cost stays a few percent of the model's.
+
+    A skeleton that jumps away from its recent neighbours is ``DOUBT`` (judged unknown,
+    never slouched) until it holds its new place for ``_HOLD`` frames: a person who moved,
+    not a misdetection of one frame."""
 
     def __init__(self, recheck_s: float) -> None:
         self.recheck_s = recheck_s
         self._looked: float | None = None
         self._recent: deque[PostureMetrics] = deque(maxlen=_RECENT)
         self._phantom: PostureMetrics | None = None  # where the carried-over pose sits
+        self._pending: PostureMetrics | None = None  # the last frame away from the recent
+        self._run = 0  # frames in a row at the pending place
 
     def check(self, t: float, m: PostureMetrics,
               look: Callable[[], PostureMetrics | None]) -> Presence:
-        ref = _ref(self._recent)
         if self._phantom is not None:
-            phantom_ref = _ref(deque([self._phantom]))
-            moved = phantom_ref is not None and _jumped(m, phantom_ref)
+            moved = _jumped(m, _ref(deque([self._phantom])))  # type: ignore[arg-type]
             if not moved and self._looked is not None and t - self._looked < _PHANTOM_LOOK_S:
                 return Presence.NOBODY
-            return self._look(t, m, look)
-        if self._looked is None or t - self._looked >= self.recheck_s or (
-                ref is not None and _jumped(m, ref)):
-            return self._look(t, m, look)
+        ref = _ref(self._recent)
+        jumped = ref is not None and _jumped(m, ref)
+        if (self._phantom is not None or self._looked is None
+                or t - self._looked >= self.recheck_s or (jumped and self._run == 0)):
+            self._looked = t
+            fresh = look()
+            if fresh is None:
+                self._phantom, self._pending, self._run = m, None, 0
+                self._recent.clear()
+                return Presence.NOBODY
+            self._phantom = None
+            if _jumped(m, _ref(deque([fresh]))):  # type: ignore[arg-type]
+                self._recent = deque([fresh], maxlen=_RECENT)
+                self._pending, self._run = None, 0
+                return Presence.DOUBT  # the tracker is off: the next frames follow the fresh pose
+            if ref is None:
+                self._recent.append(m)
+                return Presence.PERSON
+        if jumped:
+            same = self._pending is not None and not _jumped(m, _ref(deque([self._pending])))  # type: ignore[arg-type]
+            self._run = self._run + 1 if same else 1
+            self._pending = m
+            if self._run < _HOLD:
+                return Presence.DOUBT
+            self._recent.clear()
+        self._pending, self._run = None, 0
         self._recent.append(m)
         return Presence.PERSON
 
     def gone(self) -> None:
         """A frame without any pose: the tracker lost it, the next pose is a new start."""
-        self._phantom = None
+        self._phantom = self._pending = None
         self._recent.clear()
-        self._looked = None
-
-    def _look(self, t: float, m: PostureMetrics,
-              look: Callable[[], PostureMetrics | None]) -> Presence:
-        self._looked = t
-        fresh = look()
-        if fresh is None:
-            self._phantom, self._recent = m, deque(maxlen=_RECENT)
-            return Presence.NOBODY
-        self._phantom = None
-        ref = _ref(deque([fresh]))
-        if ref is not None and _jumped(m, ref):
-            self._recent = deque([fresh], maxlen=_RECENT)
-            return Presence.DOUBT  # the tracker is off: the next frames follow the fresh pose
-        self._recent.append(m)
-        return Presence.PERSON
+        self._looked, self._run = None, 0
