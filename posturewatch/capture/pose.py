@@ -2,8 +2,8 @@
 
 VIDEO mode (tracking between frames, about twice as fast) for streams, IMAGE mode for
 stills. In VIDEO mode the tracker carries the last pose over into frames with nobody in
-them; ``fresh_look`` runs the detector from scratch on one frame (an IMAGE-mode landmarker
-made on first use), which the core asks for now and then to tell a person from such a
+them; ``fresh_look`` runs the detector from scratch on one frame (a second, IMAGE-mode
+landmarker), which the core asks for now and then to tell a person from such a
 carried-over pose (``core.presence.TrackCheck``).
 """
 
@@ -33,7 +33,9 @@ class PoseEstimator:
     def __init__(self, model_path: Path, settings: PoseSettings, *, video: bool) -> None:
         self._model_path, self._settings = model_path, settings
         self._landmarker = self._create(video)
-        self._fresh: object | None = None  # the IMAGE-mode landmarker of fresh_look
+        # The IMAGE-mode landmarker of fresh_look, made now: loading it (about 7 frames'
+        # time) is startup, not a stall in the stream.
+        self._fresh: object | None = self._create(False) if video else None
         self._video = video
         self._last_ms = -1
 
@@ -77,12 +79,9 @@ class PoseEstimator:
         when (rarely)."""
         import mediapipe as mp
 
-        if not self._video:
-            return None  # IMAGE mode already looks afresh at every frame
-        if self._fresh is None:
-            self._fresh = self._create(video=False)
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        return _landmarks(self._fresh.detect(image), rgb)  # type: ignore[attr-defined]
+        landmarker = self._fresh if self._video else self._landmarker  # IMAGE mode: itself
+        return _landmarks(landmarker.detect(image), rgb)  # type: ignore[union-attr]
 
     def close(self) -> None:
         if self._landmarker is not None:

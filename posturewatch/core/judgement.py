@@ -74,7 +74,7 @@ class ClassifierSettings:
     self_stretch_s: float = 10.0
     hidden_similarity: float = 0.5
     hidden_hold_s: float = 8.0
-    recheck_s: float = 6.0
+    recheck_s: float = 10.0
 
     def priors(self) -> dict[str, float]:
         return {"head_height": self.population_head_height,
@@ -243,7 +243,8 @@ def judge(
     reference: Baseline | None = None,
 ) -> Judgement:
     """One frame's state, score and reasons. Once slouched, the score must fall below
-    ``release_ratio`` to count as upright again (hysteresis).
+    ``release_ratio`` to count as upright again (hysteresis). A face upside down below the
+    shoulders is nobody sitting but a stray detection (a covered lens): ``away``.
 
     With the face visible but the shoulders not (out of frame at the bottom, leaning in
     close), or where no seated person's shoulders can be (``shoulders_misplaced``, against
@@ -253,6 +254,9 @@ def judge(
         return Judgement(Posture.AWAY)
     if m.face_visibility < s.min_visibility:
         return Judgement(Posture.UNKNOWN)
+    if (m.view == "front" and m.inverted and m.visibility >= s.min_visibility
+            and m.head_height is not None and m.head_height <= 0):
+        return Judgement(Posture.AWAY)  # upside down under clear shoulders: a stray pose
     head_only = m.visibility < s.min_visibility or shoulders_misplaced(
         m, reference if reference is not None else baseline)
     if head_only and m.view != "front":

@@ -18,7 +18,8 @@ The other way round, MediaPipe's VIDEO-mode tracker carries the last pose over i
 scene with nobody in it (at high landmark visibility, for as long as the scene lasts).
 ``TrackCheck`` asks the caller for a fresh detection of the frame (no tracking) when the
 tracked skeleton jumps away from its recent neighbours (shoulder line, shoulder width,
-face size) and every ``recheck_s`` anyway: no person found is nobody (``NOBODY``), a
+face size) and every ``recheck_s`` anyway (the first pose after none was just found by
+the detector itself): no person found is nobody (``NOBODY``), a
 person found elsewhere means the tracker is off (``DOUBT``, judged ``unknown``).
 
 Cheap on purpose (a strided crop of one colour channel, an 8x8 block mean and one
@@ -176,9 +177,15 @@ class TrackCheck:
             if not moved and self._looked is not None and t - self._looked < _PHANTOM_LOOK_S:
                 return Presence.NOBODY
         ref = _ref(self._recent)
+        if ref is None and self._phantom is None and self._looked is None:
+            # The first pose after none: the tracker had nothing to carry over, so the
+            # model's detector has just found it afresh.
+            self._looked = t
+            self._recent.append(m)
+            return Presence.PERSON
         jumped = ref is not None and _jumped(m, ref)
-        if (self._phantom is not None or self._looked is None
-                or t - self._looked >= self.recheck_s or (jumped and self._run == 0)):
+        if (self._phantom is not None or t - self._looked >= self.recheck_s  # type: ignore[operator]
+                or (jumped and self._run == 0)):
             self._looked = t
             fresh = look()
             if fresh is None:

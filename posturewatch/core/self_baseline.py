@@ -7,9 +7,10 @@ stale when most recent frames no longer match. ``SelfBaseline`` learns an uprigh
 from the person's own recent frames: the most upright stretch of the last minutes (never
 one frame), held within the population's upright range. ``PostureWatch`` calls the
 calibration stale when that stretch, which by the population priors would make an
-acceptable calibration, looks slouched against the saved one (or a threshold taller):
-the same person does not sit that differently, a camera moved up or down, another room
-or another day does. ``Referee`` puts them together.
+acceptable calibration, looks slouched against the saved one (or a threshold taller)
+without the face having dropped in the frame as sinking drops it: the same person in
+front of the same camera does not sit that differently, a camera moved up or down,
+another room or another day does. ``Referee`` puts them together.
 Stateful but pure: time is an input, nothing reads a clock.
 """
 
@@ -189,6 +190,7 @@ class SelfBaseline:
 
 _DISAGREE_AFTER_S = 40.0  # the person's own frames must span this long before they count
 _AGREE_AGAIN = 0.5  # the stretch scores under this against the calibration: fresh again
+_SINKING = 0.5  # of `sunk_in_frame`: the face this much lower in the frame is a person sinking
 
 
 class PostureWatch:
@@ -198,6 +200,7 @@ class PostureWatch:
 
     def __init__(self, calibration: Baseline, s: ClassifierSettings) -> None:
         self.s = s
+        self.calibration = calibration
         self._posture = without_view(calibration)
         self._first: float | None = None
         self._checked: float | None = None
@@ -220,11 +223,26 @@ class PostureWatch:
         scores = deviations(probe, self._posture, self.s)
         score = max(scores.values(), default=0.0)
         taller = -scores.get(SUNK, 0.0)  # the stretch sits higher than the calibration
-        if not self.stale and (score >= 1.0 or taller >= 1.0) and not not_upright(learned, self.s):
+        if (not self.stale and (score >= 1.0 or taller >= 1.0) and not self._sunk(learned)
+                and not not_upright(learned, self.s)):
             self.stale = True
         elif self.stale and score < _AGREE_AGAIN and taller < _AGREE_AGAIN:
             self.stale = False
         return self.stale
+
+
+    def _sunk(self, learned: Baseline) -> bool:
+        """Whether the face sits lower in the frame than the calibration's, as a person
+        sinking in the chair in front of the same camera does (a moved camera moves
+        the whole picture, more often up or sideways); unknown without a view: no."""
+        cal = self.calibration
+        if (learned.face_y is None or cal.face_y is None or not cal.head_size
+                or not learned.resolution or not cal.resolution
+                or tuple(learned.resolution) != tuple(cal.resolution)):
+            return False
+        width, height = cal.resolution
+        lower = (learned.face_y - cal.face_y) * height / (cal.head_size * width)
+        return lower >= _SINKING * self.s.sunk_in_frame
 
 
 @dataclass(frozen=True, slots=True)
