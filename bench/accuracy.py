@@ -15,13 +15,24 @@ model runs once per image: landmarks are cached in /tmp (bench/landmark_cache.py
 - uncalibrated: every frame against the population priors.
 - new day (pozz-train): a sitting judged with the calibration of the same person's other
   sitting (sittings whose faces are most alike), another day and camera position.
-- new day (frontal): upright and poor-posture frames of one sitting cycled into a 7-minute
-  timeline at 5 fps (blocks of 20-40 s), every frame seen through a moved camera (cropped,
-  shifted and scaled back to the frame size), judged with the old calibration through
-  the same referee, judgement and settling as ``analyze``; scored after the first 2 min.
-  unknown and away count as wrong.
+- new day (frontal): upright and poor-posture frames of one sitting in a 7-minute
+  timeline at 5 fps (blocks of 20-40 s walking through neighbouring frames), every frame
+  seen through a moved camera (cropped, shifted and scaled back to the frame size; or set
+  lower and tilted up: foreshortened, the shoulders 0.10 of the frame higher), judged with
+  the old calibration through ``judge_source`` itself (presence, referee, judgement,
+  settling, as ``analyze``); scored after the first 2 min. unknown and away count as wrong.
+- misdetections (frontal): the model's answer for the top 45 % of a frame mapped back
+  into the frame (the shoulders up in the neck, a third as wide), as stills and as 15 %
+  of a calibrated timeline's upright frames: they must never read as slouched.
+- calibration (``--only calibration``): upright, a head pushed forward (made from upright
+  frames as tests/test_forward_head.py does), a slump, and 5 frames with 2 misdetected;
+  on pozz-train, every 10 upright and poor-posture frames of each person with priors from
+  the other people.
+- leaving (``--only leaving``): 20 s upright, 20 s slouched, a last moment (upright,
+  slouched, standing up), 80 s of an empty scene made from real frames, 30 s back, through
+  the real model in VIDEO mode: away share from 10 s on, a break counted, upright back.
 
-    python bench/accuracy.py [--model PATH] [--verbose]
+    python bench/accuracy.py [--model PATH] [--verbose] [--only stills|leaving|calibration]
 """
 
 from __future__ import annotations
@@ -49,10 +60,9 @@ from posturewatch.core.judgement import ClassifierSettings, judge, not_upright  
 from posturewatch.core.landmarks import Landmarks  # noqa: E402
 from posturewatch.core.metrics import PostureMetrics, compute_metrics  # noqa: E402
 from posturewatch.core.observation import Posture  # noqa: E402
-from posturewatch.core.self_baseline import Referee, for_still  # noqa: E402
+from posturewatch.core.self_baseline import for_still  # noqa: E402
 from posturewatch.core.settings import settings  # noqa: E402
 from posturewatch.core.sitting import SittingSettings, SittingTracker  # noqa: E402
-from posturewatch.core.settling import Settler  # noqa: E402
 from posturewatch.storage.config_file import load_config  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

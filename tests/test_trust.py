@@ -15,7 +15,7 @@ import pytest
 from posturewatch.app.analysis import judge_source
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
 from posturewatch.capture.sources import Frame, FrameSource
-from posturewatch.core.baseline import Baseline, CalibrationError, build_baseline
+from posturewatch.core.baseline import CalibrationError, build_baseline
 from posturewatch.core.judgement import ClassifierSettings, judge, not_upright, shoulders_misplaced
 from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.observation import Posture
@@ -85,6 +85,13 @@ def test_misplaced_shoulders_leave_the_head_to_be_judged_alone() -> None:
     sunk = front(shoulder_y=0.75, face_y=0.45, head_height=0.5)  # all of her lower
     assert not shoulders_misplaced(sunk, calibration)
     assert judge(sunk, calibration, S).reasons[0] == "sunk"
+
+
+def test_an_upside_down_face_under_clear_shoulders_is_nobody_sitting() -> None:
+    assert judge(front(head_height=-0.6, inverted=True), None, S).state is Posture.AWAY
+    # Face filling the frame, shoulders guessed: the head alone says leaning in.
+    close = front(head_height=-0.6, inverted=True, visibility=0.3, head_size=0.6)
+    assert judge(close, None, S).reasons == ("leaning_in",)
 
 
 def test_calibration_keeps_the_good_frames_of_five() -> None:
