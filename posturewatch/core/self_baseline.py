@@ -45,10 +45,10 @@ _UPRIGHT_LOOKING = 1.0  # posture score under this: proportions of an upright fr
 # How far a self-learned value may stray from the population prior (the spread of
 # per-person upright medians, widened): head height at least 85 % of the prior, pitch at
 # most 0.08 head widths above it, roll and lean within 5 degrees of level.
-_NEAR_BEST = 0.5  # stretches this close to the most upright one's score share the baseline
-_TALLEST = 0.5  # thresholds above the prior's head height that still count as more upright
 _SELF_LIMITS = {"head_height": 0.85, "head_pitch": 0.08, "head_roll_deg": 5.0,
                 "body_lean_deg": 5.0}
+_NEAR_BEST = 0.5  # stretches this close to the most upright one's score share the baseline
+_TALLEST = 0.5  # thresholds above the prior's head height that still count as more upright
 
 
 def view_matches(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> bool:
@@ -151,9 +151,9 @@ class SelfBaseline:
 
     def _uprightness(self, b: Baseline) -> float:
         """Lower is more upright: how far the face sits below the prior's height above the
-        shoulders (signed, so a taller stretch scores lower, up to ``_TALLEST``), plus any head-down, tilt or
-        sideways lean beyond half its threshold. Face size is left out: it depends on the
-        person and the camera, not on sitting tall."""
+        shoulders (signed, so a taller stretch scores lower, up to ``_TALLEST``), plus any
+        head-down, tilt or sideways lean beyond half its threshold. Face size is left out:
+        it depends on the person and the camera, not on sitting tall."""
         probe = PostureMetrics(view="front", visibility=1.0, head_size=b.head_size or 0.0,
                                head_pitch=b.head_pitch or 0.0, shoulder_tilt_deg=0.0,
                                head_tilt_deg=0.0, head_height=b.head_height,
@@ -229,7 +229,6 @@ class PostureWatch:
         elif self.stale and score < _AGREE_AGAIN and taller < _AGREE_AGAIN:
             self.stale = False
         return self.stale
-
 
     def _sunk(self, learned: Baseline) -> bool:
         """Whether the face sits lower in the frame than the calibration's, as a person
