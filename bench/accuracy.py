@@ -547,6 +547,7 @@ def devdata(model: Path, s: ClassifierSettings) -> list[str]:
     pairs_cal: list[tuple[bool, Posture]] = []
     pairs_day: list[tuple[float, int]] = []
     pairs_none: list[tuple[float, int]] = []
+    pairs_own: list[tuple[float, int]] = []
     for k, g in enumerate(groups):
         base = build_baseline([ms[i] for i in g[:5] if ms[i] is not None], 5)
         mine = g[5:] + [i for i, o in owner.items() if o == k]
@@ -561,6 +562,7 @@ def devdata(model: Path, s: ClassifierSettings) -> list[str]:
         others = [j for j in np.argsort(-alike[k]) if j != k and alike[k, j] >= _SAME_PERSON]
         if len(bad_ms) >= 10:
             pairs_none.append(timeline([found[i] for i in g[5:]], bad_ms, None, s))
+            pairs_own.append(timeline([found[i] for i in g[5:]], bad_ms, base, s))
         if len(bad_ms) >= 10 and others:
             other_base = build_baseline([ms[i] for i in groups[others[0]][:5]], 5)
             pairs_day.append(timeline([found[i] for i in g[5:]], bad_ms, other_base, s))
@@ -611,6 +613,10 @@ def devdata(model: Path, s: ClassifierSettings) -> list[str]:
         lines.append(row(f"pozz-train, no calibration (self-baseline and priors), timeline "
                          f"after 2 min (mean of {len(pairs_none)} sittings)",
                          (mean, sum(n for _, n in pairs_none))))
+    if pairs_own:
+        lines.append(row(f"pozz-train, calibrated per sitting (first 5 upright), timeline after "
+                         f"2 min: the worst of {len(pairs_own)} sittings",
+                         (min(a for a, _ in pairs_own), sum(n for _, n in pairs_own))))
     if pairs_day:
         mean = sum(a for a, _ in pairs_day) / len(pairs_day)
         lines.append(row(f"pozz-train, another sitting's calibration, timeline after 2 min "
