@@ -24,7 +24,15 @@ from posturewatch.core.self_baseline import PostureWatch, Referee
 from posturewatch.core.settings import settings
 from posturewatch.storage.config_file import load_config
 
-from conftest import FRONTAL, assert_one_line_error, labelled, read_rgb, real_inputs, run_cli
+from conftest import (
+    FRONTAL,
+    assert_one_line_error,
+    labelled,
+    read_rgb,
+    real_inputs,
+    run_cli,
+    write_clip,
+)
 
 S = settings(ClassifierSettings, load_config().section("classifier"))
 
@@ -125,10 +133,15 @@ def test_yesterdays_calibration_goes_stale_when_the_person_disagrees_with_it() -
     first_stale = next(i for i, c in enumerate(choices) if c.stale) / 5
     assert first_stale <= 60 and choices[-1].source == "self"
     assert judge(front(), choices[-1].baseline, S).state is Posture.UPRIGHT
-    # Slouching the whole time is no reason to doubt the calibration.
-    watch, slumped = PostureWatch(build_baseline([front()] * 5, 5), S), front(head_height=0.5)
-    learned = build_baseline([slumped] * 5, 5)
-    assert not any(watch.update(t, learned) for t in range(0, 120, 10))
+    # Slouching the whole time (the face lower in the frame) is no reason to doubt it ...
+    today = build_baseline([front()] * 5, 5)
+    watch = PostureWatch(today, S)
+    slumped = build_baseline([front(head_height=0.5, face_y=0.45, shoulder_y=0.75)] * 5, 5)
+    assert not any(watch.update(t, slumped) for t in range(0, 120, 10))
+    # ... but the same proportions with the whole picture higher are a camera set lower.
+    watch = PostureWatch(today, S)
+    lower = build_baseline([front(head_height=0.54, face_y=0.27, shoulder_y=0.6)] * 5, 5)
+    assert any(watch.update(t, lower) for t in range(0, 120, 10))
 
 
 class Clip(FrameSource):
@@ -172,3 +185,32 @@ def test_calibrate_refuses_a_slump_unless_told_to_keep_it(tmp_path: Path) -> Non
     assert "--keep-posture" in result.stderr and not out.exists()
     run_cli("calibrate", "--source", tmp_path, "--out", out, "--keep-posture")
     assert json.loads(out.read_text())["frames"] >= 5
+
+
+@real_inputs
+def test_yesterdays_calibration_on_a_lower_camera_is_noticed(
+        tmp_path: Path, pools: dict[str, list]) -> None:
+    """The webcam set lower and tilted up (foreshortened, the person 0.10 of the frame
+    higher): against yesterday's calibration every upright frame used to read as sunk.
+    Within 50 s the calibration is stale and the self-baseline judges."""
+    def lower(bgr: np.ndarray) -> np.ndarray:
+        h, w = bgr.shape[:2]
+        warp = np.float32([[1, 0, 0], [0, 0.85, -0.10 * h + 0.15 * 0.75 * h]])
+        return cv2.warpAffine(bgr, warp, (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+    calibration = tmp_path / "cal"
+    calibration.mkdir()
+    for path, label in labelled(FRONTAL)[:5]:  # the first five of labels.csv, all upright
+        (calibration / path.name).write_bytes(path.read_bytes())
+    run_cli("calibrate", "--source", calibration, "--out", tmp_path / "b.json")
+    up = [lower(f) for f in pools["upright"]]
+    down = [lower(f) for f in pools["slouched"]]
+    clip = write_clip(tmp_path / "today.mp4", [(up, 50), (down, 15), (up, 15)], fps=2)
+    report = json.loads(run_cli("analyze", clip, "--baseline", tmp_path / "b.json",
+                                "--json", "-").stdout)
+    status = report["baseline_status"]
+    assert status["stale"] and status["stale_from_s"] <= 50
+    later = [(f["t"], f["state"]) for f in report["frames"] if f["t"] >= 50]
+    right = [state == ("slouched" if 50 <= t < 65 else "upright") for t, state in later
+             if not 50 <= t < 52 and not 65 <= t < 67]  # settling at the changes
+    assert sum(right) >= 0.9 * len(right)

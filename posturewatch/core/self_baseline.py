@@ -7,8 +7,8 @@ stale when most recent frames no longer match. ``SelfBaseline`` learns an uprigh
 from the person's own recent frames: the most upright stretch of the last minutes (never
 one frame), held within the population's upright range. ``PostureWatch`` calls the
 calibration stale when that stretch, which by the population priors would make an
-acceptable calibration, looks slouched against the saved one (or a threshold taller)
-without the face having dropped in the frame as sinking drops it: the same person in
+acceptable calibration (its proportions aside), looks slouched against the saved one (or
+a threshold taller) without the face having dropped in the frame as sinking drops it: the same person in
 front of the same camera does not sit that differently, a camera moved up or down,
 another room or another day does. ``Referee`` puts them together.
 Stateful but pure: time is an input, nothing reads a clock.
@@ -223,8 +223,11 @@ class PostureWatch:
         scores = deviations(probe, self._posture, self.s)
         score = max(scores.values(), default=0.0)
         taller = -scores.get(SUNK, 0.0)  # the stretch sits higher than the calibration
+        # Against the priors only the proportions may look sunk: with the face not lower in
+        # the frame, that is the camera's perspective (set lower, tilted up), not a slump.
+        unlike = set(not_upright(learned, self.s)) - {SUNK}
         if (not self.stale and (score >= 1.0 or taller >= 1.0) and not self._sunk(learned)
-                and not not_upright(learned, self.s)):
+                and not unlike):
             self.stale = True
         elif self.stale and score < _AGREE_AGAIN and taller < _AGREE_AGAIN:
             self.stale = False
