@@ -123,7 +123,7 @@ class CachedPose:
 
     def __init__(self, estimator) -> None:  # type: ignore[no-untyped-def]
         self.estimator = estimator
-        self.cache: dict[int, object] = {}
+        self.cache: dict[object, object] = {}
         self.calls = 0
 
     def detect(self, rgb: np.ndarray, t: float):  # type: ignore[no-untyped-def]
@@ -131,6 +131,12 @@ class CachedPose:
         key = id(rgb)
         if key not in self.cache:
             self.cache[key] = self.estimator.detect(rgb, t)
+        return self.cache[key]
+
+    def fresh_look(self, rgb: np.ndarray):  # type: ignore[no-untyped-def]
+        key = ("fresh", id(rgb))
+        if key not in self.cache:
+            self.cache[key] = self.estimator.fresh_look(rgb)
         return self.cache[key]
 
 

@@ -64,8 +64,14 @@ def test_population_defaults_apply_without_baseline_or_in_another_view() -> None
     assert judge(m, side_base, SETTINGS)[:3:2] == (Posture.UPRIGHT, False)
 
 
-def test_face_below_the_shoulders_is_a_stray_detection() -> None:
-    assert judge(front(head_height=-0.7), BASE, SETTINGS).state is Posture.AWAY  # not sitting
+@pytest.mark.parametrize("changes", [{"head_height": -0.7}, {"face_scale": 0.9}])
+def test_shoulders_no_seated_person_has_leave_the_head_to_be_judged_alone(changes) -> None:
+    """The face at or below the shoulder line, or shoulders hardly wider than the head:
+    a misdetection (or a face filling the frame); the shoulders never make a slouch."""
+    m = dataclasses.replace(front(), **changes)
+    assert judge(m, BASE, SETTINGS).state is Posture.UPRIGHT
+    near = dataclasses.replace(m, head_size=0.4)  # the head alone still tells leaning in
+    assert judge(near, BASE, SETTINGS).reasons == ("leaning_in",)
 
 
 def test_side_view_scores_neck_and_torso() -> None:

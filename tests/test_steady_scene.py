@@ -69,6 +69,13 @@ def test_the_model_runs_on_change_and_every_recheck_s_and_an_empty_chair_is_empt
         assert gate.detect(noisy(empty, 3.0, 11), t + 1.0) is None
         assert gate.detect(noisy(person, 3.0, 12), t + 2.0) is not None  # and back
         assert (gate.runs, gate.skips) == (4, 4)
+        # A fresh look (no tracking) is taken again only once the picture has changed.
+        first = gate.fresh_look(noisy(person, 3.0, 12))
+        assert first is not None and gate.runs == 5
+        gate.detect(noisy(person, 3.0, 13), t + 3.0)
+        assert gate.fresh_look(noisy(person, 3.0, 13)) is first and gate.runs == 5
+        gate.detect(noisy(empty, 3.0, 14), t + 4.0)
+        assert gate.fresh_look(noisy(empty, 3.0, 14)) is None and gate.runs == 7
 
 
 @real_inputs

@@ -9,7 +9,7 @@ by one for stills; it lives as long as its stream (the monitor keeps one all day
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from posturewatch.core.judgement import ClassifierSettings, closeness, judge
 from posturewatch.core.landmarks import Landmarks
 from posturewatch.core.metrics import PostureMetrics, compute_metrics
 from posturewatch.core.observation import Observation, Posture
-from posturewatch.core.presence import PresenceMemory
+from posturewatch.core.presence import Presence, PresenceMemory, TrackCheck
 from posturewatch.core.self_baseline import Referee, for_still
 from posturewatch.core.settling import Settler
 
@@ -84,7 +84,8 @@ class Pipeline:
         self.settings = settings
         self._settler: Settler[FrameResult] = Settler(settings.settle_s)
         self._referee = Referee(baseline, settings)
-        self._presence = PresenceMemory(settings.hidden_similarity)
+        self._presence = PresenceMemory(settings.hidden_similarity, settings.hidden_hold_s)
+        self._track = TrackCheck(settings.recheck_s)
         self._was_slouched = False
         self.stale = False  # the calibration's view no longer matches (latest frame)
 
@@ -93,17 +94,30 @@ class Pipeline:
         landmarks = self.estimator.detect(frame.rgb, frame.t)
         metrics = compute_metrics(landmarks) if landmarks is not None else None
         settings, baseline = self.settings, self.baseline
+        seen = Presence.PERSON
+        if not self.still:  # is the tracked pose a person? (a fresh look now and then)
+            if metrics is None:
+                self._track.gone()
+            else:
+                seen = self._track.check(frame.t, metrics,
+                                         _fresh_look(self.estimator, frame.rgb))
+                if seen is Presence.NOBODY:
+                    landmarks = metrics = None
         if self.still:
             base, stale = for_still(baseline, metrics, settings), False
             against = "calibration" if base is not None else "population"
         else:
-            choice = self._referee.choose(frame.t, metrics)
+            # Nothing the tracker doubts reaches the self-baseline.
+            choice = self._referee.choose(frame.t, metrics if seen is Presence.PERSON else None)
             base, stale, against = choice.baseline, choice.stale, choice.source
-        judged = judge(metrics, base, settings, was_slouched=self._was_slouched)
+        judged = judge(metrics, base, settings, was_slouched=self._was_slouched,
+                       reference=baseline)
+        if seen is Presence.DOUBT:
+            judged = judged._replace(state=Posture.UNKNOWN, score=None, reasons=())
         if not self.still:  # a second look: the head hidden, the body still there
             if landmarks is not None and judged.score is not None:
-                self._presence.seen(frame.rgb, landmarks)
-            elif landmarks is None and self._presence.still_there(frame.rgb):
+                self._presence.seen(frame.rgb, landmarks, frame.t)
+            elif landmarks is None and self._presence.still_there(frame.rgb, frame.t):
                 judged = judged._replace(state=Posture.UNKNOWN)
         self.stale = stale
         result = FrameResult(
@@ -146,7 +160,8 @@ class Pipeline:
         self.settings = settings
         self._settler.settle_s = settings.settle_s
         self._referee = Referee(self.baseline, settings)
-        self._presence = PresenceMemory(settings.hidden_similarity)
+        self._presence = PresenceMemory(settings.hidden_similarity, settings.hidden_hold_s)
+        self._track = TrackCheck(settings.recheck_s)
 
 
 def judge_source(
@@ -170,6 +185,14 @@ def judge_source(
         if not source.live:
             raise  # a file cut short: no partial report
     yield from pipeline.flush()
+
+
+def _fresh_look(estimator: PoseEstimator, rgb: Any) -> Callable[[], PostureMetrics | None]:
+    """The metrics of a fresh detection of this frame, for ``TrackCheck`` to call if due."""
+    def look() -> PostureMetrics | None:
+        found = estimator.fresh_look(rgb)
+        return compute_metrics(found) if found is not None else None
+    return look
 
 
 def _settled(result: FrameResult, state: Posture) -> FrameResult:

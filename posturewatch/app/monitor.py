@@ -62,12 +62,12 @@ from posturewatch.app.monitor_messages import (  # re-exported: callers import t
 from posturewatch.app.sinks import Sink, SinkDispatcher
 from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.sources import Frame
-from posturewatch.core.baseline import Baseline, build_baseline
+from posturewatch.core.baseline import Baseline, CalibrationError, build_baseline
 from posturewatch.core.camera_health import CameraHealth, CameraSettings
 from posturewatch.core.day_clock import DayClock, Suspend
 from posturewatch.core.exercise import ExerciseWatch, WatchNews, exercise_settings, seen_note
 from posturewatch.core.guidance import Catalog
-from posturewatch.core.judgement import ClassifierSettings
+from posturewatch.core.judgement import ClassifierSettings, describe, not_upright
 from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.monitor_status import Status, TrayState
 from posturewatch.core.observation import Observation, Posture
@@ -576,6 +576,9 @@ class Monitor:
         self._calibrating = None
         try:
             baseline = build_baseline(samples, self._min_calibration_frames)
+            if wrong := not_upright(baseline, self._classifier):  # the calibration guard
+                raise CalibrationError(f"not saved: {describe(wrong)}",
+                                       "sit tall and calibrate again")
         except PostureWatchError as exc:
             self._notice("Calibration failed", str(exc), logging.WARNING)
             return

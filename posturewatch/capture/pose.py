@@ -1,7 +1,10 @@
 """The pose model: MediaPipe Tasks ``PoseLandmarker``, loaded once, one person.
 
 VIDEO mode (tracking between frames, about twice as fast) for streams, IMAGE mode for
-stills.
+stills. In VIDEO mode the tracker carries the last pose over into frames with nobody in
+them; ``fresh_look`` runs the detector from scratch on one frame (a second, IMAGE-mode
+landmarker), which the core asks for now and then to tell a person from such a
+carried-over pose (``core.presence.TrackCheck``).
 """
 
 from __future__ import annotations
@@ -71,10 +74,20 @@ class PoseEstimator:
         # without the kernel's network block (the model file is resolved, and downloaded
         # if need be, before any estimator exists).
         no_network.forbid()
+        self._model_path, self._settings = model_path, settings
+        self._landmarker = self._create(video)
+        # The IMAGE-mode landmarker of fresh_look, made now: loading it (about 7 frames'
+        # time) is startup, not a stall in the stream.
+        self._fresh: object | None = self._create(False) if video else None
+        self._video = video
+        self._last_ms = -1
+
+    def _create(self, video: bool):  # noqa: ANN202 - mediapipe's type is imported lazily
         BaseOptions, vision = _tasks()
 
+        settings = self._settings
         options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(model_path)),
+            base_options=BaseOptions(model_asset_path=str(self._model_path)),
             running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
             num_poses=1,
             min_pose_detection_confidence=settings.min_detection_confidence,
@@ -82,14 +95,12 @@ class PoseEstimator:
             min_tracking_confidence=settings.min_tracking_confidence,
         )
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            return vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(
-                f"cannot load pose model {model_path}: {exc}",
+                f"cannot load pose model {self._model_path}: {exc}",
                 "run `posturewatch model fetch` or pass a valid .task file with --model",
             ) from None
-        self._video = video
-        self._last_ms = -1
 
     def detect(self, rgb: np.ndarray, t: float) -> Landmarks | None:
         """Landmarks of the one person in an RGB frame taken at ``t`` seconds, or None."""
@@ -103,16 +114,25 @@ class PoseEstimator:
             result = self._landmarker.detect_for_video(image, ms)
         else:
             result = self._landmarker.detect(image)
-        if not result.pose_landmarks:
-            return None
-        rows = np.array([(p.x, p.y, p.visibility or 0.0) for p in result.pose_landmarks[0]])
-        height, width = rgb.shape[:2]
-        return Landmarks.from_normalized(rows, width, height)
+        return _landmarks(result, rgb)
+
+    def fresh_look(self, rgb: np.ndarray) -> Landmarks | None:
+        """The pose found in this frame alone, no tracking (a stream's tracker may carry a
+        pose over into an empty scene). Costs about two tracked frames; the core decides
+        when (rarely)."""
+        import mediapipe as mp
+
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        landmarker = self._fresh if self._video else self._landmarker  # IMAGE mode: itself
+        return _landmarks(landmarker.detect(image), rgb)  # type: ignore[union-attr]
 
     def close(self) -> None:
         if self._landmarker is not None:
             self._landmarker.close()
             self._landmarker = None
+        if self._fresh is not None:
+            self._fresh.close()  # type: ignore[attr-defined]
+            self._fresh = None
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -124,3 +144,11 @@ class PoseEstimator:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _landmarks(result, rgb: np.ndarray) -> Landmarks | None:  # noqa: ANN001 - mediapipe's
+    if not result.pose_landmarks:
+        return None
+    rows = np.array([(p.x, p.y, p.visibility or 0.0) for p in result.pose_landmarks[0]])
+    height, width = rgb.shape[:2]
+    return Landmarks.from_normalized(rows, width, height)

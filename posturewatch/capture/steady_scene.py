@@ -43,6 +43,8 @@ class SteadySettings:
 class Estimator(Protocol):
     def detect(self, rgb: np.ndarray, t: float) -> Landmarks | None: ...
 
+    def fresh_look(self, rgb: np.ndarray) -> Landmarks | None: ...
+
     def close(self) -> None: ...
 
 
@@ -67,10 +69,13 @@ class SkipUnchanged:
         self._seen_t = 0.0
         self._shape: tuple[int, ...] = ()
         self._last: Landmarks | None = None
+        self._latest: np.ndarray | None = None  # the thumbnail of the latest frame
+        self._looked: np.ndarray | None = None  # ... of the latest fresh look's frame
+        self._looked_found: Landmarks | None = None
         self.runs = self.skips = 0
 
     def detect(self, rgb: np.ndarray, t: float) -> Landmarks | None:
-        small = thumbnail(rgb)
+        small = self._latest = thumbnail(rgb)
         if (self._seen is not None and rgb.shape == self._shape
                 and 0.0 <= t - self._seen_t < self._settings.recheck_s
                 and not changed(self._seen, small, self._settings)):
@@ -80,6 +85,19 @@ class SkipUnchanged:
         self._seen, self._seen_t, self._shape = small, t, rgb.shape
         self.runs += 1
         return self._last
+
+    def fresh_look(self, rgb: np.ndarray) -> Landmarks | None:
+        """A fresh detection (no tracking) of the latest frame, unless the picture is
+        unchanged since the last one: what was found then stands, so a steady scene costs
+        no fresh looks either."""
+        small = self._latest if self._latest is not None else thumbnail(rgb)
+        if (self._looked is not None and small.shape == self._looked.shape
+                and not changed(self._looked, small, self._settings)):
+            self.skips += 1
+            return self._looked_found
+        self._looked, self._looked_found = small, self._inner.fresh_look(rgb)
+        self.runs += 1
+        return self._looked_found
 
     def close(self) -> None:
         log.info("pose model: %d runs, %d frames unchanged (skipped)", self.runs, self.skips)

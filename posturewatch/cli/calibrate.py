@@ -14,7 +14,7 @@ from posturewatch.app.store_history import write_calibration
 from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
 from posturewatch.core.baseline import Baseline, CalibrationError, build_baseline
-from posturewatch.core.judgement import ClassifierSettings
+from posturewatch.core.judgement import ClassifierSettings, describe, not_upright
 from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.settings import settings
 from posturewatch.storage.atomic import check_writable
@@ -25,6 +25,7 @@ EPILOG = """examples:
   posturewatch calibrate --camera 0                sit tall until enough good frames (at most 30 s)
   posturewatch calibrate --source upright.mp4 --seconds 5
   posturewatch calibrate --source upright-photos/ --out me.json
+  posturewatch calibrate --source me.mp4 --keep-posture   even if it does not look upright
   posturewatch calibrate                           guided, by the running monitor
 """
 
@@ -48,6 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=path_arg, metavar="FILE",
                         help=f"where to save (default: {default_path()})")
     parser.add_argument("--json", action="store_true", help="print the baseline as JSON")
+    parser.add_argument("--keep-posture", action="store_true",
+                        help="save the baseline even if it does not look upright against how "
+                        "people sit (head forward or down, sunk, leaning): for a body or a "
+                        "camera placement unlike most")
     frame_input.add_frame_options(parser)
     parser.set_defaults(func=run)
 
@@ -64,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     classifier = settings(ClassifierSettings, config.section("classifier"))
     (source,), model = frame_input.inputs(args, config, [args.source] if args.source else [])
     samples: list[PostureMetrics] = []
+    seen = 0
     lacking = {"no person found": 0, "face hidden": 0}
     recorded = 0.0
     if live:
@@ -75,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             for result in judge_source(source, estimator, None, classifier, until=seconds):
                 bar.update()
                 recorded = result.t
+                seen += 1
                 m = result.metrics
                 if m is None:
                     lacking["no person found"] += 1
@@ -88,11 +95,17 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
         source.close()
     try:
-        baseline = build_baseline(samples, section["min_frames"])
+        baseline = build_baseline(samples, section["min_frames"], seen=seen)
     except CalibrationError as exc:
         if seen := ", ".join(f"{n} with {why}" for why, n in lacking.items() if n):
             raise CalibrationError(f"{exc.problem}; frames not used: {seen}", exc.fix) from None
         raise
+    if (wrong := not_upright(baseline, classifier)) and not args.keep_posture:
+        raise CalibrationError(
+            f"calibration refused: {describe(wrong)}, unlike anybody sitting upright",
+            "sit tall facing the screen and run calibrate again, or keep it with "
+            "--keep-posture",
+        )
     save_baseline(baseline, out)
     if args.out is None:  # the user's own baseline: part of their history
         _record(baseline)

@@ -8,6 +8,7 @@ priors apply (``population``; values in config/default.toml, derived from severa
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -104,18 +105,56 @@ def population(priors: Mapping[str, Any], view: str) -> Baseline:
     )
 
 
-def build_baseline(samples: Sequence[PostureMetrics], min_frames: int) -> Baseline:
-    """Medians (robust to the odd bad frame) over the frames of the most common view."""
+# A calibration may lose this share of its frames to misdetections (and frames with
+# nobody found) and still be made from the rest, but never from fewer than three.
+MAX_MISDETECTED = 0.4
+_FEWEST = 3
+# A frame whose mid-shoulders sit this many shoulder widths from the frames' median, or
+# whose shoulder width or head size is off by this factor, is a misdetection.
+_OFF_SHIFT, _OFF_SCALE = 0.5, 0.6
+
+
+def consistent(samples: Sequence[PostureMetrics]) -> list[PostureMetrics]:
+    """The frames that agree with the frames' median view: a misdetection (MediaPipe puts
+    the shoulders up in the neck, a third as wide) jumps away from its neighbours."""
+    placed = [m for m in samples if m.shoulder_size and m.shoulder_x is not None
+              and m.shoulder_y is not None]
+    if len(placed) < _FEWEST:
+        return list(samples)
+    x = statistics.median(m.shoulder_x for m in placed)  # type: ignore[misc]
+    y = statistics.median(m.shoulder_y for m in placed)  # type: ignore[misc]
+    width = statistics.median(m.shoulder_size for m in placed)  # type: ignore[misc]
+    head = statistics.median(m.head_size for m in placed)
+
+    def fits(m: PostureMetrics) -> bool:
+        if m not in placed:
+            return True
+        aspect = m.resolution[1] / m.resolution[0] if m.resolution else 1.0
+        shift = math.hypot(m.shoulder_x - x, (m.shoulder_y - y) * aspect) / width  # type: ignore[operator]
+        ratios = [m.shoulder_size / width] + ([m.head_size / head] if head > 0 else [])  # type: ignore[operator]
+        return shift <= _OFF_SHIFT and all(_OFF_SCALE <= r <= 1 / _OFF_SCALE for r in ratios)
+
+    return [m for m in samples if fits(m)]
+
+
+def build_baseline(samples: Sequence[PostureMetrics], min_frames: int,
+                   *, seen: int | None = None) -> Baseline:
+    """Medians (robust to the odd bad frame) over the consistent frames of the most common
+    view. ``seen``: frames read in all (default: the samples); at least ``min_frames``,
+    of which up to ``MAX_MISDETECTED`` may be misdetected or without a person."""
     if not samples:
         raise CalibrationError(
             "calibration found no person with clearly visible head and shoulders",
             "sit tall facing the camera, in good light, and run calibrate again",
         )
+    seen = max(seen or 0, len(samples))
     view = statistics.mode(m.view for m in samples)
-    chosen = [m for m in samples if m.view == view]
-    if len(chosen) < min_frames:
+    chosen = consistent([m for m in samples if m.view == view])
+    needed = max(_FEWEST, math.ceil((1 - MAX_MISDETECTED) * min_frames))
+    if seen < min_frames or len(chosen) < needed:
+        got = f"{len(chosen)} usable of {seen} frames"
         raise CalibrationError(
-            f"calibration got only {len(chosen)} usable frames, needs {min_frames}",
+            f"calibration got only {got}, needs {max(needed, min_frames)}",
             "sit tall facing the camera in good light, or record longer with --seconds",
         )
     values: dict[str, float | None] = {}

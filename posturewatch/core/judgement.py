@@ -37,6 +37,13 @@ _PRIOR_MIN_GROWTH = 0.12
 # A head under half its baseline size is twice as far from the camera as when the baseline
 # was made: nobody sits that far back at a desk; it is a stray detection (a covered lens).
 _FARTHEST = 0.5
+# Upright shoulders are about 2.6 head widths (face_scale 0.38); under 1.2 (face scale over
+# 0.83, twice any upright person's on the pozz-train and frontal frames) is a misdetection:
+# MediaPipe put the shoulders somewhere in the neck.
+_NARROWEST = 1.2
+# Shoulders risen this many calibrated shoulder widths more than the face: a shrug lifts
+# them about a fifth of that; a misdetection in the neck, more than half.
+_RAISED = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,8 @@ class ClassifierSettings:
     self_window_s: float = 300.0
     self_stretch_s: float = 10.0
     hidden_similarity: float = 0.5
+    hidden_hold_s: float = 8.0
+    recheck_s: float = 10.0
 
     def priors(self) -> dict[str, float]:
         return {"head_height": self.population_head_height,
@@ -153,6 +162,36 @@ def deviations(
     return out
 
 
+# A calibration is refused when its medians deviate from the population prior by this many
+# thresholds the way a slouch does. Upright stretches of the pozz-train people reach 0.85,
+# the frontal webcam's 0.69; 88 % of their poor-posture stretches reach 1 and 78 % 1.5.
+GUARD = 1.25
+_GUARDED = (SUNK, HEAD_FORWARD, HEAD_DOWN, LEANING_IN, LEANING_LEFT, LEANING_RIGHT)
+
+
+def not_upright(b: Baseline, s: ClassifierSettings) -> tuple[str, ...]:
+    """What makes a calibration look unlike anybody sitting upright (reason names, worst
+    first): its medians judged against the population prior, with a quarter of a
+    threshold to spare for the spread between people. Empty when it looks upright."""
+    if b.view != "front" or b.head_height is None:
+        if b.view == "side" and b.neck_forward_deg is not None:
+            probe = PostureMetrics(view="side", visibility=1.0, head_size=0.0,
+                                   head_pitch=b.head_pitch or 0.0, shoulder_tilt_deg=0.0,
+                                   head_tilt_deg=0.0, neck_forward_deg=b.neck_forward_deg,
+                                   torso_forward_deg=b.torso_forward_deg)
+            found = deviations(probe, POPULATION["side"], s)
+            return tuple(k for k, v in sorted(found.items(), key=lambda kv: -kv[1]) if v >= GUARD)
+        return ()
+    probe = PostureMetrics(view="front", visibility=1.0, head_size=b.head_size or 0.0,
+                           head_pitch=b.head_pitch if b.head_pitch is not None else 0.0,
+                           shoulder_tilt_deg=0.0, head_tilt_deg=0.0, head_height=b.head_height,
+                           face_scale=b.face_scale, head_roll_deg=b.head_roll_deg,
+                           body_lean_deg=b.body_lean_deg, face_y=b.face_y)
+    found = deviations(probe, population(s.priors(), "front"), s)
+    return tuple(k for k, v in sorted(found.items(), key=lambda kv: -kv[1])
+                 if k in _GUARDED and v >= GUARD)
+
+
 def slouch_score(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> float:
     """How far from upright, in units of the configured thresholds (>= 1 is a slouch)."""
     return max(deviations(m, base, s).values(), default=0.0)
@@ -172,29 +211,56 @@ class Judgement(NamedTuple):
     reasons: tuple[str, ...] = ()  # the deviations at or over their threshold, worst first
 
 
+def shoulders_misplaced(m: PostureMetrics, reference: Baseline | None = None) -> bool:
+    """Shoulders no seated person's can be, seen from the front: the face at or below the
+    shoulder line, shoulders under ``_NARROWEST`` head widths, or (against a calibration
+    of the same view) shoulders risen toward a face that stayed put: sinking lowers the
+    face with the shoulders, a misdetection puts the shoulders up in the neck."""
+    if m.view != "front":
+        return False
+    if m.head_height is not None and m.head_height <= 0:
+        return True
+    if m.face_scale is not None and m.face_scale * _NARROWEST > 1.0:
+        return True
+    ref = reference
+    if (ref is None or not ref.has_view or ref.face_y is None or ref.shoulder_y is None
+            or m.shoulder_y is None or m.face_y is None or not m.resolution
+            or (ref.resolution and tuple(ref.resolution) != tuple(m.resolution))):
+        return False
+    width, height = m.resolution
+    unit = (ref.shoulder_size or 1e-6) * width / height  # a calibrated shoulder width
+    rise = (ref.shoulder_y - m.shoulder_y) / unit
+    face_rise = (ref.face_y - m.face_y) / unit
+    return rise - face_rise > _RAISED
+
+
 def judge(
     m: PostureMetrics | None,
     baseline: Baseline | None,
     s: ClassifierSettings,
     *,
     was_slouched: bool = False,
+    reference: Baseline | None = None,
 ) -> Judgement:
     """One frame's state, score and reasons. Once slouched, the score must fall below
-    ``release_ratio`` to count as upright again (hysteresis). A front view with the face
-    at or below the shoulder line is not a sitting person but a stray detection: nobody
-    sits there, so it is ``away`` (the sitting tracker counts ``unknown`` as present).
+    ``release_ratio`` to count as upright again (hysteresis). A face upside down below the
+    shoulders is nobody sitting but a stray detection (a covered lens): ``away``.
 
     With the face visible but the shoulders not (out of frame at the bottom, leaning in
-    close) the head alone is judged: whatever landmarks are visible count."""
+    close), or where no seated person's shoulders can be (``shoulders_misplaced``, against
+    ``reference``, the calibration with its view, or else the baseline), the head alone is
+    judged: whatever it shows on its own counts, the shoulders never make a slouch."""
     if m is None:
         return Judgement(Posture.AWAY)
     if m.face_visibility < s.min_visibility:
         return Judgement(Posture.UNKNOWN)
-    head_only = m.visibility < s.min_visibility
+    if (m.view == "front" and m.inverted and m.visibility >= s.min_visibility
+            and m.head_height is not None and m.head_height <= 0):
+        return Judgement(Posture.AWAY)  # upside down under clear shoulders: a stray pose
+    head_only = m.visibility < s.min_visibility or shoulders_misplaced(
+        m, reference if reference is not None else baseline)
     if head_only and m.view != "front":
         return Judgement(Posture.UNKNOWN)
-    if not head_only and m.head_height is not None and m.head_height <= 0:
-        return Judgement(Posture.AWAY)  # face at or below the shoulders: a stray pose
     base = baseline_for_view(m, baseline, s)
     if base.head_size and m.head_size < _FARTHEST * base.head_size:
         return Judgement(Posture.UNKNOWN)  # twice as far as the baseline: not at the desk

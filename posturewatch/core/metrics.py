@@ -29,6 +29,8 @@ Both views:
 - ``visibility``: the lowest MediaPipe visibility of nose, ears and shoulders used.
 - ``face_visibility``: the lowest visibility of nose and ears alone (the face can be judged
   for some deviations while the shoulders are out of frame).
+- ``inverted``: the eyes below the nose in the frame: a face upside down, which no seated
+  person shows (a stray detection).
 Anatomical sides (MediaPipe names landmarks by the person's left and right, so these hold
 whether or not the webcam mirrors the picture), front view:
 - ``head_roll_deg``: the head tilted sideways, mean of the ear line and the outer-eye line
@@ -76,6 +78,7 @@ class PostureMetrics:
     shoulder_y: float | None = None
     shoulder_size: float | None = None
     resolution: tuple[int, int] | None = None  # the frame's width and height in pixels
+    inverted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -120,6 +123,7 @@ def compute_metrics(lm: Landmarks) -> PostureMetrics:
         shoulder_y=float(mid_sh[1]) / lm.height,
         shoulder_size=shoulder_width / lm.width,
         resolution=(int(lm.width), int(lm.height)),
+        inverted=bool(lm.points[1:7, 1].mean() > nose[1]),
     )
 
     if shoulder_width >= _SIDE_VIEW_RATIO * abs(ear_height) and shoulder_width > 0:

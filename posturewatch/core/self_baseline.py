@@ -5,7 +5,12 @@ the camera sees the person now (mid-shoulders and shoulder width in the frame, t
 resolution) with the calibration's view over a sliding window, and calls the calibration
 stale when most recent frames no longer match. ``SelfBaseline`` learns an upright baseline
 from the person's own recent frames: the most upright stretch of the last minutes (never
-one frame), held within the population's upright range. ``Referee`` puts them together.
+one frame), held within the population's upright range. ``PostureWatch`` calls the
+calibration stale when that stretch, which by the population priors would make an
+acceptable calibration (its proportions aside), looks slouched against the saved one (or
+a threshold taller) without the face having dropped in the frame as sinking drops it: the same person in
+front of the same camera does not sit that differently, a camera moved up or down,
+another room or another day does. ``Referee`` puts them together.
 Stateful but pure: time is an input, nothing reads a clock.
 """
 
@@ -28,6 +33,7 @@ from posturewatch.core.judgement import (
     SUNK,
     ClassifierSettings,
     deviations,
+    not_upright,
     slouch_score,
 )
 from posturewatch.core.metrics import PostureMetrics
@@ -41,6 +47,8 @@ _UPRIGHT_LOOKING = 1.0  # posture score under this: proportions of an upright fr
 # most 0.08 head widths above it, roll and lean within 5 degrees of level.
 _SELF_LIMITS = {"head_height": 0.85, "head_pitch": 0.08, "head_roll_deg": 5.0,
                 "body_lean_deg": 5.0}
+_NEAR_BEST = 0.5  # stretches this close to the most upright one's score share the baseline
+_TALLEST = 0.5  # thresholds above the prior's head height that still count as more upright
 
 
 def view_matches(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> bool:
@@ -129,20 +137,35 @@ class SelfBaseline:
                 cache.append((learned, self._uprightness(learned)))
             self._open_dirty = False
         scored = [cache[0] for _, _, cache in self._stretches if cache]
-        return min(scored, key=lambda pair: pair[1])[0] if scored else None
+        if not scored:
+            return None
+        best = min(score for _, score in scored)
+        near = [b for b, score in scored if score <= best + _NEAR_BEST]
+        if len(near) == 1:
+            return near[0]
+        # The typical one of the most upright stretches, not the most extreme: one stretch
+        # of leaning back or a raised head is not the person's upright.
+        values = {name: statistics.median(vs) if (vs := [v for b in near if (
+            v := getattr(b, name)) is not None]) else None for name in POSTURE_FIELDS + VIEW_FIELDS}
+        return replace(near[-1], frames=sum(b.frames for b in near), **values)
 
     def _uprightness(self, b: Baseline) -> float:
         """Lower is more upright: how far the face sits below the prior's height above the
-        shoulders (signed, so a taller stretch scores lower), plus any head-down, tilt or
-        sideways lean beyond half its threshold. Face size is left out: it depends on the
-        person and the camera, not on sitting tall."""
+        shoulders (signed, so a taller stretch scores lower, up to ``_TALLEST``), plus any
+        head-down, tilt or sideways lean beyond half its threshold. Face size is left out:
+        it depends on the person and the camera, not on sitting tall."""
         probe = PostureMetrics(view="front", visibility=1.0, head_size=b.head_size or 0.0,
                                head_pitch=b.head_pitch or 0.0, shoulder_tilt_deg=0.0,
                                head_tilt_deg=0.0, head_height=b.head_height,
                                head_roll_deg=b.head_roll_deg, body_lean_deg=b.body_lean_deg)
         scores = deviations(probe, self.prior, self.s)
         others = [v for k, v in scores.items() if k not in (SUNK, LEANING_IN, HEAD_FORWARD)]
-        return scores.get(SUNK, 0.0) + max(max(others, default=0.0) - 0.5, 0.0)
+        sunk = scores.get(SUNK, 0.0)
+        # Taller than the prior by more than _TALLEST thresholds is no more upright: per
+        # person upright head heights lie within a third of a threshold of the prior, so
+        # that is another posture (head raised or tilted, leaning back), scored by how far.
+        sunk = max(sunk, -sunk - 2 * _TALLEST)
+        return sunk + max(max(others, default=0.0) - 0.5, 0.0)
 
     def _medians(self, frames: list[PostureMetrics]) -> Baseline:
         values = {}
@@ -165,6 +188,65 @@ class SelfBaseline:
                         else None, **values)
 
 
+_DISAGREE_AFTER_S = 40.0  # the person's own frames must span this long before they count
+_AGREE_AGAIN = 0.5  # the stretch scores under this against the calibration: fresh again
+_SINKING = 0.5  # of `sunk_in_frame`: the face this much lower in the frame is a person sinking
+
+
+class PostureWatch:
+    """Whether the calibration and the person's own most upright recent stretch disagree
+    the way another camera placement, room or day does. Checked at most once per
+    stretch (``self_stretch_s``), so it costs nothing per frame."""
+
+    def __init__(self, calibration: Baseline, s: ClassifierSettings) -> None:
+        self.s = s
+        self.calibration = calibration
+        self._posture = without_view(calibration)
+        self._first: float | None = None
+        self._checked: float | None = None
+        self.stale = False
+
+    def update(self, t: float, learned: Baseline | None) -> bool:
+        if self._first is None:
+            self._first = t
+        if learned is None or t - self._first < _DISAGREE_AFTER_S:
+            return self.stale
+        if self._checked is not None and t - self._checked < self.s.self_stretch_s:
+            return self.stale
+        self._checked = t
+        probe = PostureMetrics(view="front", visibility=1.0, head_size=0.0,
+                               head_pitch=learned.head_pitch or 0.0, shoulder_tilt_deg=0.0,
+                               head_tilt_deg=0.0, head_height=learned.head_height,
+                               face_scale=learned.face_scale,
+                               head_roll_deg=learned.head_roll_deg,
+                               body_lean_deg=learned.body_lean_deg)
+        scores = deviations(probe, self._posture, self.s)
+        score = max(scores.values(), default=0.0)
+        taller = -scores.get(SUNK, 0.0)  # the stretch sits higher than the calibration
+        # Against the priors only the proportions may look sunk: with the face not lower in
+        # the frame, that is the camera's perspective (set lower, tilted up), not a slump.
+        unlike = set(not_upright(learned, self.s)) - {SUNK}
+        if (not self.stale and (score >= 1.0 or taller >= 1.0) and not self._sunk(learned)
+                and not unlike):
+            self.stale = True
+        elif self.stale and score < _AGREE_AGAIN and taller < _AGREE_AGAIN:
+            self.stale = False
+        return self.stale
+
+    def _sunk(self, learned: Baseline) -> bool:
+        """Whether the face sits lower in the frame than the calibration's, as a person
+        sinking in the chair in front of the same camera does (a moved camera moves
+        the whole picture, more often up or sideways); unknown without a view: no."""
+        cal = self.calibration
+        if (learned.face_y is None or cal.face_y is None or not cal.head_size
+                or not learned.resolution or not cal.resolution
+                or tuple(learned.resolution) != tuple(cal.resolution)):
+            return False
+        width, height = cal.resolution
+        lower = (learned.face_y - cal.face_y) * height / (cal.head_size * width)
+        return lower >= _SINKING * self.s.sunk_in_frame
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     baseline: Baseline | None  # None: the population prior for the frame's view
@@ -181,15 +263,23 @@ class Referee:
     def __init__(self, calibration: Baseline | None, s: ClassifierSettings) -> None:
         self.calibration = calibration
         self.watch = ViewWatch(calibration, s) if calibration and calibration.has_view else None
+        self.posture = (PostureWatch(calibration, s)
+                        if calibration and calibration.view == "front" else None)
         self.learner = SelfBaseline(s)
         self.s = s
 
     def choose(self, t: float, m: PostureMetrics | None) -> Choice:
         if m is None:
-            return self._current(stale=self.watch.stale if self.watch else False)
+            return self._current(stale=self._stale())
         self.learner.update(t, m)
-        stale = self.watch.update(t, m) if self.watch else False
-        return self._current(stale)
+        if self.watch:
+            self.watch.update(t, m)
+        if self.posture and m.view == "front":
+            self.posture.update(t, self.learner.baseline())
+        return self._current(self._stale())
+
+    def _stale(self) -> bool:
+        return bool((self.watch and self.watch.stale) or (self.posture and self.posture.stale))
 
     def _current(self, stale: bool) -> Choice:
         if self.calibration is not None and not stale:
@@ -202,8 +292,9 @@ class Referee:
 
 def for_still(calibration: Baseline | None, m: PostureMetrics | None,
               s: ClassifierSettings) -> Baseline | None:
-    """A still judged against the calibration, without its view-dependent parts (closeness,
-    sunk in the frame) if the still was taken from another view."""
+    """A still judged against the calibration if it was taken from the calibration's view;
+    from another view (another camera placement, room or day: nothing tells whether the
+    calibration still holds) against the population priors (None)."""
     if calibration is None or m is None or view_matches(m, calibration, s):
         return calibration
-    return replace(calibration, **{name: None for name in VIEW_FIELDS}, resolution=None)
+    return None
