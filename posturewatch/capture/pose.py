@@ -80,6 +80,8 @@ class PoseEstimator:
         self._landmarker = self._create(video)
         self._video = video
         self._blank: np.ndarray | None = None  # fresh_look's tracker reset, at the frame size
+        self._last_frame: np.ndarray | None = None  # IMAGE mode: the last frame detected ...
+        self._last_found: Landmarks | None = None  # ... and what was found in it
         self._last_ms = -1
 
     def _create(self, video: bool):  # noqa: ANN202 - mediapipe's type is imported lazily
@@ -105,7 +107,9 @@ class PoseEstimator:
     def detect(self, rgb: np.ndarray, t: float) -> Landmarks | None:
         """Landmarks of the one person in an RGB frame taken at ``t`` seconds, or None."""
         if not self._video:
-            return _landmarks(self._landmarker.detect(_image(rgb)), rgb)
+            self._last_frame, self._last_found = rgb, _landmarks(
+                self._landmarker.detect(_image(rgb)), rgb)
+            return self._last_found
         # VIDEO mode wants strictly increasing integer milliseconds.
         return self._next(rgb, max(int(round(t * 1000)), self._last_ms + 1))
 
@@ -113,8 +117,8 @@ class PoseEstimator:
         """The pose found in this frame alone, no tracking (a stream's tracker may carry a
         pose over into an empty scene). Costs about two tracked frames; the core decides
         when (rarely). In VIDEO mode the track is re-anchored on what it finds."""
-        if not self._video:
-            return self.detect(rgb, 0.0)
+        if not self._video:  # every IMAGE-mode detection is fresh: this frame's stands
+            return self._last_found if rgb is self._last_frame else self.detect(rgb, 0.0)
         if self._blank is None or self._blank.shape != rgb.shape:
             self._blank = np.zeros_like(rgb)
         self._next(self._blank, self._last_ms + 1)  # nothing there: the track is lost
