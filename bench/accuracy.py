@@ -50,6 +50,8 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
+from frame_edits import push_head_forward  # noqa: E402
 from landmark_cache import landmarks  # noqa: E402
 
 from posturewatch.app.analysis import judge_source  # noqa: E402
@@ -375,23 +377,6 @@ def leaving(model: Path, s: ClassifierSettings, pose: PoseSettings,
 
 
 # --- Calibrating on a bad posture, and on misdetected frames ------------------------------
-
-def push_head_forward(rgb: np.ndarray, lm: Landmarks, scale: float, drop: float) -> np.ndarray:
-    """A head pushed toward the screen, made from a real upright frame as
-    tests/test_forward_head.py does: everything above the shoulders enlarged by ``scale``
-    about the face centre and lowered by ``drop`` shoulder widths."""
-    height, width = rgb.shape[:2]
-    shoulders_y = (lm.xy(11)[1] + lm.xy(12)[1]) / 2
-    shoulder_width = float(np.linalg.norm(lm.xy(11) - lm.xy(12)))
-    cx, cy = lm.points[0:9, :2].mean(axis=0)
-    warp = np.float32([[scale, 0, cx * (1 - scale)],
-                       [0, scale, cy * (1 - scale) + drop * shoulder_width]])
-    moved = cv2.warpAffine(rgb, warp, (width, height), borderMode=cv2.BORDER_REPLICATE)
-    mask = np.zeros((height, width), np.float32)
-    mask[: int(shoulders_y - 0.1 * shoulder_width)] = 1.0
-    mask = cv2.GaussianBlur(mask, (0, 0), 5)[..., None]
-    return (moved * mask + rgb * (1 - mask)).astype(np.uint8)
-
 
 def _calibrates(ms: Sequence[PostureMetrics | None], s: ClassifierSettings) -> str:
     """What ``calibrate`` does with these frames: accepted (from how many), refused or

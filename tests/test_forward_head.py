@@ -17,31 +17,15 @@ import pytest
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
 from posturewatch.core.baseline import build_baseline
 from posturewatch.core.judgement import ClassifierSettings, judge
-from posturewatch.core.landmarks import Landmarks, Point
 from posturewatch.core.metrics import compute_metrics
 from posturewatch.core.observation import Posture
 from posturewatch.core.settings import settings
 from posturewatch.storage.config_file import load_config
 
 from conftest import FRONTAL, labelled
+from frame_edits import push_head_forward
 
 pytestmark = pytest.mark.usefixtures("testdata")
-
-
-def push_head_forward(rgb: np.ndarray, lm: Landmarks, scale: float, drop: float) -> np.ndarray:
-    """Enlarge everything above the shoulders by ``scale`` about the face centre and
-    lower it by ``drop`` shoulder widths, blending into the untouched body below."""
-    height, width = rgb.shape[:2]
-    shoulders_y = (lm.xy(Point.LEFT_SHOULDER)[1] + lm.xy(Point.RIGHT_SHOULDER)[1]) / 2
-    shoulder_width = float(np.linalg.norm(lm.xy(Point.LEFT_SHOULDER) - lm.xy(Point.RIGHT_SHOULDER)))
-    cx, cy = lm.points[Point.NOSE:Point.RIGHT_EAR + 1, :2].mean(axis=0)
-    warp = np.float32([[scale, 0, cx * (1 - scale)],
-                       [0, scale, cy * (1 - scale) + drop * shoulder_width]])
-    moved = cv2.warpAffine(rgb, warp, (width, height), borderMode=cv2.BORDER_REPLICATE)
-    mask = np.zeros((height, width), np.float32)
-    mask[: int(shoulders_y - 0.1 * shoulder_width)] = 1.0
-    mask = cv2.GaussianBlur(mask, (0, 0), 5)[..., None]
-    return (moved * mask + rgb * (1 - mask)).astype(np.uint8)
 
 
 @pytest.fixture(scope="module")
