@@ -161,18 +161,22 @@ def sitting_in_summary(store: Path) -> float:
 
 
 def test_todays_summary_from_the_tray_reads_the_store_and_settings_run_was_given(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The report goes to one file in the cache folder, not into the folder run started in."""
     from posturewatch.cli.main import build_parser
     from posturewatch.cli.run import summary_command
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out = str(tmp_path / "cache" / "posturewatch" / "report-today.html")
     store, config = tmp_path / "h.sqlite3", tmp_path / "c.toml"
     config.write_text(SETTINGS)
     args = build_parser().parse_args(["--config", str(config), "run", "--store", str(store)])
     command = summary_command(args)
     assert command[1:] == ["-m", "posturewatch", "--config", str(config), "report", "--open",
-                           "--store", str(store)]
-    assert summary_command(build_parser().parse_args(["run"]))[3:] == ["report", "--open"]
+                           "--out", out, "--store", str(store)]
+    assert summary_command(build_parser().parse_args(["run"]))[3:] == [
+        "report", "--open", "--out", out]
 
 
 @real_inputs

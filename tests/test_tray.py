@@ -8,9 +8,11 @@ One desktop (Xvfb, trayer, a D-Bus session, dunst); `posturewatch run` replays r
    upright (the clip's first 12 s cover the start-up, however slow, and the pause), and
    again in a new trayer after the first quit; Ctrl-C then ends it with one line and exit
    status 130.
-2. with gtk-sni-tray-standalone too (a StatusNotifier host): the icon shows in that bar, its
-   DBusMenu lists the entries, a click opens the menu, and "Pause 15 min" chosen there
-   shows in ``status --json``; SIGTERM ends it with one line and exit status 0.
+2. with gtk-sni-tray-standalone too (a StatusNotifier host) and the default history store:
+   the icon shows in that bar, its DBusMenu lists the entries, a click opens the menu;
+   "Today's summary" chosen there writes the report into the cache folder and asks the
+   browser ($BROWSER, a script that notes the address) to open it, and "Pause 15 min"
+   chosen next shows in ``status --json``; SIGTERM ends it with one line and exit status 0.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import cv2
 import pytest
@@ -97,8 +100,8 @@ class Run:
     def __init__(self, desktop: Desktop, env: dict[str, str], name: str, *args: str) -> None:
         self.out = desktop.folder / f"{name}.err"
         self.file = self.out.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "posturewatch", "run", *args], env=env,
+        self.process = subprocess.Popen(  # started in the test's folder: nothing lands here
+            [sys.executable, "-m", "posturewatch", "run", *args], env=env, cwd=desktop.folder,
             stdout=subprocess.DEVNULL, stderr=self.file, text=True)
 
     def text(self) -> str:
@@ -128,7 +131,8 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
                       fps=5)
     baseline = folder / "baseline.json"
     write_baseline(model, [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in pools["upright"]], baseline)
-    args = ("--source", str(clip), "--baseline", str(baseline), "--no-store")
+    replay = ("--source", str(clip), "--baseline", str(baseline))
+    args = (*replay, "--no-store")
     seen: dict = {}
     with desktop_session(folder) as desktop:
         def tray(state: str) -> dict | None:
@@ -164,8 +168,13 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
             seen["xembed_err"] = run.text()
 
         desktop.start_sni_host()
-        # the same home (its caches built): the fresh start was the first run's to check
-        run = Run(desktop, env, "sni", *args)
+        opened = folder / "browser.log"
+        browser = folder / "browser.sh"  # webbrowser runs $BROWSER with the address
+        browser.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{opened}"\n')
+        browser.chmod(0o755)
+        # the same home (its caches built): the fresh start was the first run's to check;
+        # the default store there, which the summary reads
+        run = Run(desktop, dict(env, BROWSER=str(browser)), "sni", *replay)
         bar_y = SCREEN_H - SNI_BAR_H
         try:
             seen["sni_line"] = run.running_line()
@@ -174,15 +183,33 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
                 "the upright icon in the StatusNotifier bar", every=0.2)
             seen["labels"] = menu_labels(env, run.process.pid)
             x0, y0, x1, y1 = icon["box"]
-            desktop.run("xdotool", "mousemove", str((x0 + x1) // 2), str(bar_y + (y0 + y1) // 2),
-                        "click", "1")
-            seen["menu"] = poll(lambda: menu_window(desktop), 10, "the menu", every=0.2)
+
+            def open_menu() -> str:
+                desktop.run("xdotool", "mousemove", str((x0 + x1) // 2),
+                            str(bar_y + (y0 + y1) // 2), "click", "1")
+                return poll(lambda: menu_window(desktop), 10, "the menu", every=0.2)
+
+            seen["menu"] = open_menu()
+            entry = seen["labels"].index("Today's summary")  # Down once selects the first
+            desktop.run("xdotool", "key", *["Down"] * (entry + 1), "Return")
+            poll(lambda: menu_window(desktop) is None, 5, "the menu to close", every=0.1)
+            open_menu()
             desktop.run("xdotool", "key", "Down", "Return")  # the first entry: Pause 15 min
             seen["status"] = poll(lambda: (s := status(desktop, env))["paused_until"] and s,
                                   10, "the pause in status")
             seen["sni_paused"] = poll(
                 lambda: shows(desktop.shot(0, bar_y, SCREEN_W, SNI_BAR_H), "paused"), 10,
                 "the paused icon in the StatusNotifier bar", every=0.2)
+            try:  # the report ran meanwhile: a second or two
+                seen["browser"] = poll(
+                    lambda: opened.exists() and opened.read_text().endswith("\n")
+                    and opened.read_text().splitlines(), 20, "the summary in the browser")
+            except AssertionError:  # its own test says so, with the monitor's log
+                seen["browser"] = None
+                log = Path(env["XDG_STATE_HOME"]) / "posturewatch" / "log" / "monitor.log"
+                seen["monitor_log"] = log.read_text()[-1500:] if log.exists() else "no log"
+            seen["cache"] = Path(env["XDG_CACHE_HOME"])
+            seen["left_here"] = sorted(p.name for p in folder.glob("posturewatch-report-*"))
         finally:
             seen["sni_rc"] = run.stop(signal.SIGTERM)
             seen["sni_err"] = run.text()
@@ -202,9 +229,10 @@ def menu_labels(env: dict[str, str], pid: int) -> list[str]:
 def menu_window(desktop: Desktop) -> str | None:
     """The popup menu: a mapped window of the host's, taller than its bar."""
     tree = desktop.run("xwininfo", "-root", "-tree").stdout
-    for line in tree.splitlines():
-        m = re.search(r"tray-standalone\"\)\s+(\d+)x(\d+)\+", line, re.I)
-        if m and int(m.group(2)) > 100 and int(m.group(1)) < SCREEN_W:
+    for line in tree.splitlines():  # the tree lists unmapped windows too: GTK keeps menus
+        m = re.search(r"^\s*(0x[0-9a-f]+).*tray-standalone\"\)\s+(\d+)x(\d+)\+", line, re.I)
+        if m and int(m.group(3)) > 100 and int(m.group(2)) < SCREEN_W and \
+                "IsViewable" in desktop.run("xwininfo", "-id", m.group(1), check=False).stdout:
             return line.strip()
     return None
 
@@ -254,6 +282,21 @@ def test_pause_from_the_statusnotifier_menu_shows_in_status(scenario: dict) -> N
     state = scenario["status"]
     assert state["state"] == "paused"
     assert scenario["sni_paused"]
+
+
+def test_summary_from_the_statusnotifier_menu_opens_the_report_from_the_cache(
+    scenario: dict,
+) -> None:
+    """One click: the report is written to the cache folder (not the folder run started
+    in), from the monitor's store, and the browser is given its file:// address."""
+    assert scenario["browser"] is not None, \
+        f"the browser was never asked; the monitor's log ends: {scenario['monitor_log']}"
+    [address] = scenario["browser"]
+    assert address.startswith("file://"), address
+    page = Path(unquote(urlparse(address).path))
+    assert page == scenario["cache"] / "posturewatch" / "report-today.html"
+    assert page.read_text().lstrip().lower().startswith("<!doctype html")
+    assert scenario["left_here"] == []
 
 
 def test_sigterm_ends_run_with_one_line_and_0(scenario: dict) -> None:

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from posturewatch.cli import frame_input
@@ -193,7 +194,7 @@ def _serve(monitor: Any, server: Any, *, headless: bool,
             dispatcher = Dispatcher(monitor, printer=lambda line: print(line, flush=True))
             dispatcher.run()
             return dispatcher.error
-        return _tray(monitor, stop_ui, started)
+        return _tray(monitor, stop_ui, started, args)
     finally:
         monitor.stop()
         worker.join(timeout=5)
@@ -201,7 +202,8 @@ def _serve(monitor: Any, server: Any, *, headless: bool,
             signal.signal(sig, handler)
 
 
-def _tray(monitor: Any, stop_ui: list[Callable[[], None]], started: Started) -> str | None:
+def _tray(monitor: Any, stop_ui: list[Callable[[], None]], started: Started,
+          args: argparse.Namespace) -> str | None:
     from posturewatch.app.monitor import Calibrate, Pause, Resume, Snooze
     from posturewatch.desktop import focus
     from posturewatch.desktop.dispatch import Dispatcher
@@ -285,13 +287,24 @@ def _open_config() -> None:
         log.warning("cannot open %s (%s): edit it with `posturewatch config edit`", path, exc)
 
 
+def summary_file() -> Path:
+    """Where the tray's summary is written: one file in the cache folder, replaced on each
+    click, not a new file in whatever folder ``run`` was started from (the home folder,
+    under autostart)."""
+    from posturewatch.storage.paths import user_cache_dir
+
+    return user_cache_dir() / "report-today.html"
+
+
 def summary_command(args: argparse.Namespace) -> list[str]:
-    """``posturewatch report --open`` on the store and settings this monitor runs with."""
+    """``posturewatch report --open`` on the store and settings this monitor runs with,
+    written to :func:`summary_file`."""
     config = getattr(args, "config", None)
     store = getattr(args, "store", None)
     return [sys.executable, "-m", "posturewatch",
             *(["--config", str(config)] if config is not None else []),
-            "report", "--open", *(["--store", str(store)] if store is not None else [])]
+            "report", "--open", "--out", str(summary_file()),
+            *(["--store", str(store)] if store is not None else [])]
 
 
 def _open_summary(args: argparse.Namespace) -> None:
@@ -299,4 +312,8 @@ def _open_summary(args: argparse.Namespace) -> None:
     started outside the network block: a browser it starts must keep its network."""
     from posturewatch.capture.no_network import start_outside
 
-    start_outside(summary_command(args))
+    try:
+        summary_file().parent.mkdir(parents=True, exist_ok=True)
+        start_outside(summary_command(args))
+    except OSError as exc:
+        log.warning("cannot make today's summary (%s): try `posturewatch report --open`", exc)
