@@ -51,7 +51,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
-from frame_edits import push_head_forward  # noqa: E402
 from landmark_cache import landmarks  # noqa: E402
 
 from posturewatch.app.analysis import judge_source  # noqa: E402
@@ -66,6 +65,8 @@ from posturewatch.core.self_baseline import for_still  # noqa: E402
 from posturewatch.core.settings import settings  # noqa: E402
 from posturewatch.core.sitting import SittingSettings, SittingTracker  # noqa: E402
 from posturewatch.storage.config_file import load_config  # noqa: E402
+
+from frame_edits import push_head_forward  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 # The shared footage and model, where the tests find them (else ../shared beside the

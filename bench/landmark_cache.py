@@ -62,7 +62,7 @@ def landmarks(
                 found = estimator.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), 0.0)
                 h, w = bgr.shape[:2]
                 points = found.points if found is not None else np.zeros((0, 3))
-                tmp = file.with_suffix(".tmp.npz")
+                tmp = file.with_suffix(f".{os.getpid()}.tmp.npz")  # two benches at once
                 np.savez(tmp, points=points, size=np.array([w, h]))
                 tmp.replace(file)
             data = np.load(file)

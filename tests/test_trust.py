@@ -200,7 +200,7 @@ def test_yesterdays_calibration_on_a_lower_camera_is_noticed(
 
     calibration = tmp_path / "cal"
     calibration.mkdir()
-    for path, label in labelled(FRONTAL)[:5]:  # the first five of labels.csv, all upright
+    for path, _label in labelled(FRONTAL)[:5]:  # the first five of labels.csv, all upright
         (calibration / path.name).write_bytes(path.read_bytes())
     run_cli("calibrate", "--source", calibration, "--out", tmp_path / "b.json")
     up = [lower(f) for f in pools["upright"]]

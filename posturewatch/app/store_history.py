@@ -24,7 +24,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from posturewatch.app.analysis import FrameResult
 from posturewatch.app.history_sink import Carry, HistorySink
@@ -257,7 +257,7 @@ class StoreHistory(HistorySink):
         if self._problem is None:
             return None
         assert self._day is not None
-        local = datetime.fromtimestamp(self._day.local(self._failed_at), timezone.utc)
+        local = datetime.fromtimestamp(self._day.local(self._failed_at), UTC)
         since = local.strftime("%H:%M")  # the local wall clock (local() is UTC-based)
         return f"not saved since {since}: {self._problem}"
 
