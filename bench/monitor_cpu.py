@@ -14,7 +14,9 @@ so replaying it decodes about what reading a webcam once a second does (a replay
 decode every frame it skips; a webcam does not).
 
 Reported: the CPU share over the whole run (model loading included) and over the steady
-part (from ``--warmup`` seconds on, read from /proc), and the peak resident memory.
+part (from ``--warmup`` seconds on, read from /proc), the peak resident memory, and the
+seconds per state the monitor stored against the clip's own (so a cheaper sampling that
+blurred the timeline would show).
 Linux only (/proc).
 
     python bench/monitor_cpu.py [--seconds 330] [--warmup 20] [--hold 5] [--noise 3] [--json]
@@ -37,6 +39,8 @@ import cv2
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TESTDATA = Path(os.environ.get("POSTUREWATCH_TESTDATA") or SHARED / "testdata")
 CLIP_FPS = 2.0
+STRETCH = [("upright", 120 / 330), ("slouched", 75 / 330), ("nobody", 60 / 330),
+           ("upright", 75 / 330)]  # the working stretch: states and shares of the clip
 
 
 def frames() -> dict[str, list]:
@@ -65,11 +69,9 @@ def make_clip(path: Path, seconds: float, hold_s: float, noise: float) -> Path:
     import numpy as np
 
     pools = frames()
-    shares = [("upright", 120 / 330), ("slouched", 75 / 330), ("nobody", 60 / 330),
-              ("upright", 75 / 330)]
     rng = np.random.default_rng(12)
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), CLIP_FPS, (640, 480))
-    for name, share in shares:
+    for name, share in STRETCH:
         pool, index, left = pools[name], 0, 0
         for _ in range(round(seconds * share * CLIP_FPS)):
             if left <= 0:
@@ -81,6 +83,17 @@ def make_clip(path: Path, seconds: float, hold_s: float, noise: float) -> Path:
             writer.write(np.clip(frame, 0, 255).astype(np.uint8))
     writer.release()
     return path
+
+
+def stored_seconds(store: Path) -> dict[str, float]:
+    """Seconds per state the monitor wrote to its history store."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+        row = db.execute("SELECT sum(upright_s), sum(slouched_s), sum(away_s), "
+                         "sum(unknown_s), sum(unseen_s) FROM intervals").fetchone()
+    return {name: round(value or 0.0, 1)
+            for name, value in zip(("upright", "slouched", "away", "unknown", "unseen"), row)}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -133,6 +146,7 @@ def main() -> int:
         runs = [line.split("pose model: ", 1)[1] for log in folder.rglob("monitor.log*")
                 for line in log.read_text().splitlines() if "pose model: " in line
                 and " runs, " in line]
+        stored = stored_seconds(folder / "data" / "posturewatch" / "history.sqlite3")
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         total_cpu = usage.ru_utime + usage.ru_stime
         peak_kb = max(peak_kb, usage.ru_maxrss)
@@ -146,6 +160,12 @@ def main() -> int:
         "share_of_one_core_steady": round((end_cpu - warm_cpu) / (end_at - warm_at), 4),
         "peak_rss_mb": round(peak_kb / 1024, 1),
         "model": runs[-1] if runs else None,
+        "stored_s": stored,
+        "clip_truth_s": {state: round(sum(share for name, share in STRETCH
+                                          if name == label) * args.seconds, 1)
+                         for state, label in (("upright", "upright"),
+                                              ("slouched", "slouched"),
+                                              ("away", "nobody"))},
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -159,6 +179,10 @@ def main() -> int:
         print(f"  peak resident memory: {result['peak_rss_mb']} MB")
         if result["model"]:
             print(f"  pose model: {result['model']}")
+        truth = result["clip_truth_s"]
+        print("  stored seconds per state (the clip's own): " + ", ".join(
+            f"{state} {seconds:g}" + (f" ({truth[state]:g})" if state in truth else "")
+            for state, seconds in stored.items()))
     return 0
 
 

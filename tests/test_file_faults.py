@@ -61,7 +61,7 @@ def test_a_byte_that_is_not_utf8_is_one_line_and_a_running_reload_keeps_the_old_
 @pytest.mark.parametrize(("text", "keys", "fix"), [
     ("[monitor]\nslow_interval_s = 15.0\n[sitting]\nmax_gap_s = 10.0\n",
      ("monitor.slow_interval_s", "sitting.max_gap_s"), "at least 30"),
-    ("[monitor]\ninterval_s = 8.0\nmedium_interval_s = 8.0\n",
+    ("[monitor]\ninterval_s = 8.0\nslow_interval_s = 8.0\n",
      ("monitor.interval_s", "sitting.max_gap_s"), "at least 16"),
     ("[source]\nfps = 0.1\n", ("source.fps", "sitting.max_gap_s"), "fps to at least 0.2"),
     ("[monitor]\ncamera_retry_min_s = 120.0\ncamera_retry_max_s = 60.0\n",

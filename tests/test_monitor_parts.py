@@ -18,26 +18,19 @@ from posturewatch.core.camera_health import CameraHealth, CameraSettings
 from posturewatch.core.day_clock import ClockReading, DayClock
 from posturewatch.core.held_reminders import HeldReminders
 from posturewatch.core.monitor_status import Status, TrayState
-from posturewatch.core.observation import Posture
-from posturewatch.core.sampling import SamplingPolicy, SamplingSettings
+from posturewatch.core.sampling import SamplingSettings
 from posturewatch.desktop.tray import icon_image
 from posturewatch.storage import autostart
 
 from conftest import run_cli
 
 
-def test_sampling_slows_when_away_or_steady_and_speeds_up_on_a_change() -> None:
-    policy = SamplingPolicy(SamplingSettings(1.0, 5.0, 120.0, 30.0, 2.0))
-    assert policy.observe(0, Posture.UPRIGHT) == 1.0
-    assert policy.observe(29, Posture.UPRIGHT) == 1.0
-    assert policy.observe(30, Posture.UPRIGHT) == 2.0  # half a minute without a change
-    assert policy.observe(119, Posture.UPRIGHT) == 2.0
-    assert policy.observe(120, Posture.UPRIGHT) == 5.0  # steady for two minutes
-    assert policy.observe(125, Posture.SLOUCHED) == 1.0  # a change: look closely
-    assert policy.observe(126, Posture.AWAY) == 5.0  # nobody there
-    assert policy.observe(130, Posture.UPRIGHT) == 1.0
-    policy.reset()
-    assert policy.interval(500) == 1.0
+def test_sampling_looks_every_second_only_while_unsure() -> None:
+    sampling = SamplingSettings(interval_s=1.0, slow_interval_s=5.0)
+    assert sampling.wait_s(unsure=True) == 1.0
+    assert sampling.wait_s(unsure=False) == 5.0
+    # a slow interval set below the close one never makes the monitor look faster
+    assert SamplingSettings(2.0, 1.0).wait_s(unsure=False) == 2.0
 
 
 def reading(mono: float, elapsed: float, wall: float, offset: float) -> ClockReading:

@@ -67,6 +67,23 @@ def test_face_without_shoulders_judges_the_head_alone() -> None:
     assert judge(front(face_visibility=0.2), BASE, S).state is Posture.UNKNOWN
 
 
+def test_the_self_baseline_forms_from_a_frame_every_five_seconds() -> None:
+    """The monitor looks every 5 s once sure: stretches must still reach five frames, and
+    it is "learning" (looking every second) only while a front-view person has none."""
+    referee = Referee(None, S)
+    assert not referee.learning  # nobody seen yet: nothing to learn from
+    referee.choose(0.0, front(view="side"))
+    assert not referee.learning  # a side view never teaches the self-baseline
+    for i in range(4):
+        assert referee.choose(i * 5.0, front()).source == "population"
+        assert referee.learning
+    assert referee.choose(20.0, front()).source == "self" and not referee.learning  # 5th
+    referee.choose(30.0, None)
+    assert not referee.learning
+    for t in range(30, 1200, 5):  # far longer than the 5-minute window: it keeps forming
+        assert referee.choose(float(t), front()).source == "self", t
+
+
 def test_posture_reminder_says_what_is_wrong() -> None:
     rule = PostureRule(PostureSettings(True, 60.0, 10.0, 60.0), load_catalog())
     prev = None

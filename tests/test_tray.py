@@ -131,7 +131,11 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
                       fps=5)
     baseline = folder / "baseline.json"
     write_baseline(model, [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in pools["upright"]], baseline)
-    replay = ("--source", str(clip), "--baseline", str(baseline))
+    # A frame a second (not every 5 s): the icon, not the sampling, is under test here, and
+    # the 5 s with nobody in view must not fall between two frames.
+    config = folder / "every-second.toml"
+    config.write_text("[monitor]\nslow_interval_s = 1.0\n")
+    replay = ("--source", str(clip), "--baseline", str(baseline), "--config", str(config))
     args = (*replay, "--no-store")
     seen: dict = {}
     with desktop_session(folder) as desktop:

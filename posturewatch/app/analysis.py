@@ -140,6 +140,13 @@ class Pipeline:
         return [_settled(held, state)
                 for held, state in self._settler.push(frame.t, judged.state, result)]
 
+    @property
+    def unsure(self) -> bool:
+        """More frames soon would help: a change of state is not clear yet (the settler
+        holds it), or a person seen from the front has nothing learned yet to be judged
+        against (no calibration, or one gone stale, and no self-baseline yet)."""
+        return self._settler.pending or self._referee.learning
+
     def flush(self) -> list[FrameResult]:
         """Release the frames still settling (the stream pauses or ends); what was
         learned stays."""

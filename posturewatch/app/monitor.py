@@ -74,7 +74,7 @@ from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.engine import RuleEngine
 from posturewatch.core.reminders.reminder import Reminder
 from posturewatch.core.reminders.settings import RuleSettings
-from posturewatch.core.sampling import SamplingPolicy, SamplingSettings
+from posturewatch.core.sampling import SamplingSettings
 from posturewatch.core.settings import Config, settings
 from posturewatch.core.sitting import Bout, Break, day_of
 from posturewatch.errors import PostureWatchError, SourceError
@@ -92,10 +92,7 @@ PAUSE_WRITE_S = 60.0  # a pause going on is written this often (a crash loses no
 @dataclass(frozen=True, slots=True)
 class MonitorSettings:
     interval_s: float
-    fast_for_s: float
-    medium_interval_s: float
     slow_interval_s: float
-    steady_after_s: float
     camera_retry_min_s: float
     camera_retry_max_s: float
     camera_loss: str  # "sitting": the bout goes on while the camera is lost; "unseen"
@@ -213,7 +210,7 @@ class Monitor:
         self._bouts_written = self._breaks_written = 0
         self._going_bout: Bout | None = None
         self._stale = False
-        self._interval = self.settings.interval_s
+        self._closer_s = math.inf  # a closer look wanted (a wall angel watched, calibrating)
         self._due: float | None = None  # when the next frame is grabbed (None: at once)
         self._problems: dict[str, str] = {}
         self._latest = LatestStatus(self._status())
@@ -357,7 +354,7 @@ class Monitor:
                 return
             for result in self._pipeline.push(Frame(t, rgb)):
                 self._on_result(result)
-            self._due = t + self._interval
+            self._due = t + min(self._sampling.wait_s(self._pipeline.unsure), self._closer_s)
 
     def _flush(self) -> None:
         """Watching stops: the frames still settling are judged now."""
@@ -387,11 +384,11 @@ class Monitor:
                          "since you calibrated; until you calibrate again your posture is "
                          "judged against your recent upright posture.", logging.WARNING)
         self._stale = result.stale
-        self._interval = self._sampling.observe(result.t, result.state)
+        self._closer_s = math.inf
         if self._exercises.watching(result.t):  # slow slides need a closer look
-            self._interval = min(self._interval, self._watch_interval_s)
+            self._closer_s = self._watch_interval_s
         if self._calibrating is not None:
-            self._interval = min(self._interval, self._calibration_step_s)
+            self._closer_s = min(self._closer_s, self._calibration_step_s)
             self._collect(result)
         if result.t >= self._next_config_check:
             self._next_config_check = result.t + CONFIG_CHECK_S
@@ -540,7 +537,6 @@ class Monitor:
         self._sinks.pause(self._paused_at, now)
         self._paused_until = None
         self._engine.resume()
-        self._sampling.reset()
         self._set_state(now, TrayState.STARTING)
 
     def _snooze(self, now: float, seconds: float | None) -> None:
@@ -561,7 +557,7 @@ class Monitor:
     def _start_calibration(self, now: float) -> None:
         seconds = self.settings.calibration_s
         self._calibrating = (now + seconds, [])
-        self._interval = min(self._interval, self._calibration_step_s)
+        self._closer_s = min(self._closer_s, self._calibration_step_s)
         self._notice("Calibrating: sit tall",
                      f"Sit tall and look at the screen for {seconds:g} seconds.")
 
@@ -604,10 +600,8 @@ class Monitor:
         self._calibration_frames = int(calibration["target_frames"])
         # a guided calibration spreads its frames over the seconds it announces
         self._calibration_step_s = float(calibration["seconds"]) / self._calibration_frames
-        self._sampling = SamplingPolicy(SamplingSettings(
-            self.settings.interval_s, self.settings.slow_interval_s,
-            self.settings.steady_after_s, self.settings.fast_for_s,
-            self.settings.medium_interval_s))
+        self._sampling = SamplingSettings(self.settings.interval_s,
+                                          self.settings.slow_interval_s)
         rules = RuleSettings.from_config(config)
         exercise = config.section("exercise")
         self._watch_interval_s = float(exercise["watch_interval_s"])

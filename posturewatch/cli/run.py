@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = add_command(
         sub, "run",
         help="the background monitor: tray icon, reminders, history",
-        description="Watch the webcam about once a second and remind you to move, stretch "
+        description="Watch the webcam every few seconds and remind you to move, stretch "
         "and sit tall. One monitor per user; control it with status, pause, resume, snooze "
         "and calibrate, or from the tray menu. Ctrl-C, SIGTERM or Quit stop it.",
         epilog=EPILOG,

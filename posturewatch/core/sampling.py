@@ -1,51 +1,24 @@
-"""How often the monitor looks: about once a second, less when nothing is happening.
+"""How often the monitor looks: every few seconds, and every second while it is unsure.
 
-Each sample costs one pose-model run, the whole of the monitor's CPU bill. A person at a
-desk changes posture over seconds and leaves for minutes, so: ``interval_s`` for
-``fast_for_s`` after a change of state, then ``medium_interval_s``, then
-``slow_interval_s`` once the state has held for ``steady_after_s`` (at once while nobody is
-there); any change goes back to ``interval_s``. Time is an input.
+Each sample costs one pose-model run (about 28 ms of CPU), nearly the whole of the
+monitor's CPU bill. A person at a desk holds a posture for many seconds and leaves for
+minutes, and every rule acts on minutes, so one frame every ``slow_interval_s`` is plenty
+while the state is clear. While the monitor is unsure, it looks every ``interval_s``: a
+change of state not yet clear (one noisy frame is dismissed, or a real change confirmed,
+within a couple of seconds, so the timeline's edges stay sharp), or nothing learned yet to
+judge against (see ``Pipeline.unsure``). Time is an input: nothing here reads a clock.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from posturewatch.core.observation import Posture
-
 
 @dataclass(frozen=True, slots=True)
 class SamplingSettings:
-    interval_s: float
-    slow_interval_s: float
-    steady_after_s: float
-    fast_for_s: float = 0.0
-    medium_interval_s: float = 0.0
+    interval_s: float  # between frames while unsure
+    slow_interval_s: float  # between frames otherwise
 
-
-class SamplingPolicy:
-    def __init__(self, settings: SamplingSettings) -> None:
-        self.settings = settings
-        self._state: Posture | None = None
-        self._since = 0.0
-
-    def observe(self, t: float, state: Posture) -> float:
-        """Take the settled state at ``t``; return the seconds to wait before the next frame."""
-        if state != self._state:
-            self._state, self._since = state, t
-        return self.interval(t)
-
-    def interval(self, t: float) -> float:
-        s = self.settings
-        if self._state is None:
-            return s.interval_s
-        held = t - self._since
-        if self._state is Posture.AWAY or held >= s.steady_after_s:
-            return max(s.interval_s, s.slow_interval_s)
-        if held >= s.fast_for_s:
-            return max(s.interval_s, s.medium_interval_s)
-        return s.interval_s
-
-    def reset(self) -> None:
-        """After a pause or a camera problem: look closely again."""
-        self._state = None
+    def wait_s(self, unsure: bool) -> float:
+        """Seconds from one sampled frame to the next."""
+        return self.interval_s if unsure else max(self.interval_s, self.slow_interval_s)

@@ -103,6 +103,10 @@ class ViewWatch:
         return self.stale
 
 
+# A stretch: its first frame's time, its frames, and (baseline, uprightness) once computed.
+_Stretch = tuple[float, list[PostureMetrics], list[tuple[Baseline, float]]]
+
+
 class SelfBaseline:
     """The most upright stretch of the person's recent front-view frames. Each stretch's
     medians are computed once it is complete (and for the open one at most once a
@@ -111,21 +115,27 @@ class SelfBaseline:
     def __init__(self, s: ClassifierSettings) -> None:
         self.s = s
         self.prior = population(s.priors(), "front")
-        # start, frames, and (baseline, uprightness) once computed
-        self._stretches: deque[tuple[float, list[PostureMetrics], list[tuple[Baseline, float]]]]
-        self._stretches = deque()
+        self._stretches: deque[_Stretch] = deque()
         self._open_dirty = False
 
+    def learns_from(self, m: PostureMetrics) -> bool:
+        return m.view == "front" and m.visibility >= self.s.min_visibility
+
     def update(self, t: float, m: PostureMetrics) -> None:
-        if m.view != "front" or m.visibility < self.s.min_visibility:
+        if not self.learns_from(m):
             return
-        start = t - t % self.s.self_stretch_s
-        if not self._stretches or self._stretches[-1][0] != start:
-            self._stretches.append((start, [], []))
-        self._stretches[-1][1].append(m)
-        self._open_dirty = True
         while self._stretches and self._stretches[0][0] < t - self.s.self_window_s:
             self._stretches.popleft()
+        if not self._stretches or self._complete(self._stretches[-1], t):
+            self._stretches.append((t, [], []))
+        self._stretches[-1][1].append(m)
+        self._open_dirty = True
+
+    def _complete(self, stretch: _Stretch, t: float) -> bool:
+        """A stretch spans ``self_stretch_s`` and holds enough frames to trust its medians
+        (at the monitor's frame every few seconds that takes longer than the seconds)."""
+        start, frames, _ = stretch
+        return t - start >= self.s.self_stretch_s and len(frames) >= _MIN_STRETCH_FRAMES
 
     def baseline(self) -> Baseline | None:
         """None until one stretch holds enough frames."""
@@ -267,8 +277,10 @@ class Referee:
                         if calibration and calibration.view == "front" else None)
         self.learner = SelfBaseline(s)
         self.s = s
+        self._learnable = False  # the latest frame is one the self-baseline learns from
 
     def choose(self, t: float, m: PostureMetrics | None) -> Choice:
+        self._learnable = m is not None and self.learner.learns_from(m)
         if m is None:
             return self._current(stale=self._stale())
         self.learner.update(t, m)
@@ -280,6 +292,12 @@ class Referee:
 
     def _stale(self) -> bool:
         return bool((self.watch and self.watch.stale) or (self.posture and self.posture.stale))
+
+    @property
+    def learning(self) -> bool:
+        """Judged against the population priors for want of a self-baseline that the
+        latest frame (a person seen from the front) is helping to learn."""
+        return self._learnable and self._current(self._stale()).source == "population"
 
     def _current(self, stale: bool) -> Choice:
         if self.calibration is not None and not stale:

@@ -53,7 +53,7 @@ def clashes(values: Mapping[str, Mapping[str, Any]]) -> list[Clash]:
     max_gap = float(values["sitting"]["max_gap_s"])
     gap_why = ("frames further apart than half of it turn sitting into unseen time (a gap "
                "over max_gap_s is neither sitting nor a break)")
-    for name in ("interval_s", "medium_interval_s", "slow_interval_s"):
+    for name in ("interval_s", "slow_interval_s"):
         key, seconds = f"monitor.{name}", float(values["monitor"][name])
         if seconds > max_gap / 2:
             found.append(Clash((key, "sitting.max_gap_s"),

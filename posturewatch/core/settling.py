@@ -48,6 +48,11 @@ class Settler(Generic[T]):
         elif t - self._held[0][0] >= self.settle_s:
             yield from self._release(self._most_common())
 
+    @property
+    def pending(self) -> bool:
+        """A change is being held until it is clear (or taken as noise)."""
+        return bool(self._held)
+
     def flush(self) -> Iterator[tuple[T, Posture]]:
         """At the end of a stream an unconfirmed change is taken as noise."""
         if self.state is not None:
