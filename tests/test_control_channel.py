@@ -254,3 +254,6 @@ def test_a_socket_path_over_the_system_limit_is_one_line(
         control.ControlServer(_Monitor())  # type: ignore[arg-type]
     assert "\n" not in str(e.value)
     assert list((deep / "posturewatch").iterdir()) == []  # no key left behind
+    # ... and none tried elsewhere: the socket and its key name the same folder (a made
+    # XDG_RUNTIME_DIR that platformdirs refused would put the key in the user's real one)
+    assert control.key_path().parent == deep / "posturewatch" == Path(control.address()[1]).parent

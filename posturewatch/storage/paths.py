@@ -42,7 +42,11 @@ def runtime_dir() -> Path:
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
         folder = Path(platformdirs.user_runtime_dir(APP))
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # A missing XDG_RUNTIME_DIR is made user-only, as the spec wants it: platformdirs
+    # passes over one that is not, so the next call would name another folder (the
+    # socket in one, its key in the other).
+    folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.mkdir(exist_ok=True, mode=0o700)
     os.chmod(folder, 0o700)
     return folder
 
