@@ -119,6 +119,7 @@ class SelfBaseline:
         self._open_dirty = False
 
     def learns_from(self, m: PostureMetrics) -> bool:
+        """Only clear front views teach it (a side view has other proportions)."""
         return m.view == "front" and m.visibility >= self.s.min_visibility
 
     def update(self, t: float, m: PostureMetrics) -> None:
