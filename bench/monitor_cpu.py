@@ -85,6 +85,14 @@ def make_clip(path: Path, seconds: float, hold_s: float, noise: float) -> Path:
     return path
 
 
+def truth_seconds(seconds: float) -> dict[str, float]:
+    """Seconds per stored state the clip holds (nobody in view is stored as away)."""
+    truth = {"upright": 0.0, "slouched": 0.0, "away": 0.0}
+    for name, share in STRETCH:
+        truth["away" if name == "nobody" else name] += share * seconds
+    return {state: round(value, 1) for state, value in truth.items()}
+
+
 def stored_seconds(store: Path) -> dict[str, float]:
     """Seconds per state the monitor wrote to its history store."""
     import sqlite3
@@ -161,11 +169,7 @@ def main() -> int:
         "peak_rss_mb": round(peak_kb / 1024, 1),
         "model": runs[-1] if runs else None,
         "stored_s": stored,
-        "clip_truth_s": {state: round(sum(share for name, share in STRETCH
-                                          if name == label) * args.seconds, 1)
-                         for state, label in (("upright", "upright"),
-                                              ("slouched", "slouched"),
-                                              ("away", "nobody"))},
+        "clip_truth_s": truth_seconds(args.seconds),
     }
     if args.json:
         print(json.dumps(result, indent=2))

@@ -278,27 +278,24 @@ class Referee:
                         if calibration and calibration.view == "front" else None)
         self.learner = SelfBaseline(s)
         self.s = s
-        self._learnable = False  # the latest frame is one the self-baseline learns from
+        # The latest frame was a person seen from the front judged by the population
+        # priors for want of a self-baseline, which it is helping to learn.
+        self.learning = False
 
     def choose(self, t: float, m: PostureMetrics | None) -> Choice:
-        self._learnable = m is not None and self.learner.learns_from(m)
-        if m is None:
-            return self._current(stale=self._stale())
-        self.learner.update(t, m)
-        if self.watch:
-            self.watch.update(t, m)
-        if self.posture and m.view == "front":
-            self.posture.update(t, self.learner.baseline())
-        return self._current(self._stale())
+        if m is not None:
+            self.learner.update(t, m)
+            if self.watch:
+                self.watch.update(t, m)
+            if self.posture and m.view == "front":
+                self.posture.update(t, self.learner.baseline())
+        choice = self._current(self._stale())
+        self.learning = (m is not None and self.learner.learns_from(m)
+                         and choice.source == "population")
+        return choice
 
     def _stale(self) -> bool:
         return bool((self.watch and self.watch.stale) or (self.posture and self.posture.stale))
-
-    @property
-    def learning(self) -> bool:
-        """Judged against the population priors for want of a self-baseline that the
-        latest frame (a person seen from the front) is helping to learn."""
-        return self._learnable and self._current(self._stale()).source == "population"
 
     def _current(self, stale: bool) -> Choice:
         if self.calibration is not None and not stale:
