@@ -34,21 +34,44 @@ def user_cache_dir() -> Path:
 
 
 def runtime_dir() -> Path:
-    """The user's runtime folder (the instance lock, the control socket and its key),
-    created user-only (0700 on POSIX)."""
+    """The folder of the instance lock, the control socket and its key, created user-only
+    (0700 on POSIX): ``$XDG_RUNTIME_DIR/posturewatch`` in a desktop session. Without
+    that variable the system's shared fallback (``/tmp/runtime-<uid>``, ``/run/user/<uid>``)
+    would be one folder for every home folder of the user, so a monitor started from one
+    home answered commands from another; there the folder is named after the data folder
+    (:func:`home_tag`), so each home has a monitor of its own, and the socket path stays
+    short, far below the system's limit (108 bytes; 104 on macOS)."""
     import os
     import warnings
 
-    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        warnings.simplefilter("ignore")
-        folder = Path(platformdirs.user_runtime_dir(APP))
-    # A missing XDG_RUNTIME_DIR is made user-only, as the spec wants it: platformdirs
-    # passes over one that is not, so the next call would name another folder (the
-    # socket in one, its key in the other).
-    folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder.mkdir(exist_ok=True, mode=0o700)
-    os.chmod(folder, 0o700)
+    xdg = os.environ.get("XDG_RUNTIME_DIR", "").strip()
+    if xdg:  # made user-only if missing, as the spec wants it, so platformdirs accepts it
+        Path(xdg).mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            base = Path(platformdirs.user_runtime_dir())
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if hasattr(os, "getuid") and base.lstat().st_uid != os.getuid():
+            raise PermissionError(0, "it belongs to another user", str(base))
+        folder = base / (APP if xdg and base == Path(xdg) else f"{APP}-{home_tag()}")
+        folder.mkdir(exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)
+    except OSError as exc:  # e.g. the shared fallback made by another user
+        from posturewatch.errors import PostureWatchError
+
+        raise PostureWatchError(
+            f"cannot use the runtime folder {exc.filename or ''}: {exc.strerror or exc}",
+            "set XDG_RUNTIME_DIR to a folder of your own (mode 0700)") from None
     return folder
+
+
+def home_tag() -> str:
+    """A short name for this user's data folder (where the history is): the runtime
+    folder outside a desktop session is one per data folder, hence one per home."""
+    import hashlib
+
+    return hashlib.sha256(str(user_data_dir().resolve()).encode()).hexdigest()[:12]
 
 
 def bundled_config(name: str) -> Traversable:
