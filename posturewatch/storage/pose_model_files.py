@@ -250,8 +250,11 @@ def _download(
     """Stream ``source`` into the open temporary file ``fd`` and check the result; every
     failure becomes a one-line :class:`ModelError`."""
     failed = f"download of {source} failed"
-    mirror = f" and {ENV_URL_BASE}" if os.environ.get(ENV_URL_BASE, "").strip() else ""
-    fix = f"check the network{mirror}, or place the file from {spec.url} in {dest_dir}"
+    mirror = f" and {ENV_URL_BASE}" if os.environ.get(ENV_URL_BASE, "").strip() else \
+        f" (or set {ENV_URL_BASE} to a mirror)"
+    fix = (f"check the network{mirror}; with no internet here, download "
+           f"{'that file' if source == spec.url else spec.url} on another machine, then "
+           f"run `posturewatch model fetch PATH/{spec.file}` here")
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(
             source, timeout=_TIMEOUT_S
