@@ -30,7 +30,7 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px;
 dl.facts dt { color: #666; }
 dl.facts dd { margin: 0; }
 ul.cautions li, ul.sources li { margin: 0 0 4px; }
-small.file { font: 11px monospace; color: #888; margin-left: 6px; }
+small.file { font: 11px monospace; color: #888; margin-left: 6px; white-space: nowrap; }
 section.warning { border-left: 4px solid #e15759; padding: 2px 0 2px 14px; margin-top: 24px; }
 section.also { border-left: 4px solid #4e79a7; padding: 2px 0 2px 14px; margin-top: 24px; }
 """
