@@ -6,8 +6,10 @@ short, however deep the home."""
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,30 +31,41 @@ class _Monitor:
         return Status(TrayState.UPRIGHT, 0.0, 60.0, 2640.0, None, None, "ok", "test")
 
 
-def use_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
-    """A fresh home, as a new user's trial has it: no XDG variables at all."""
-    for var in ("XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
-                "XDG_STATE_HOME"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("HOME", str(home))
+@pytest.fixture
+def use_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
+    """Switches to a fresh home, as a new user's trial has it: no XDG variables at all.
+    The runtime folders it makes in the real fallback (``/tmp/runtime-<uid>`` or
+    ``/run/user/<uid>``) are removed afterwards."""
+    made: list[Path] = []
+
+    def use(home: Path) -> None:
+        for var in ("XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
+                    "XDG_STATE_HOME"):
+            monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv("HOME", str(home))
+        made.append(runtime_dir())
+
+    yield use
+    for folder in made:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_two_homes_have_two_monitors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_homes_have_two_monitors(tmp_path: Path, use_home: Callable[[Path], None]) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
-    use_home(monkeypatch, first)
+    use_home(first)
     lock = InstanceLock()
     lock.acquire()
     server = control.ControlServer(_Monitor())  # type: ignore[arg-type]
     server.start()
     try:
         assert control.request("status")["state"] == "upright"
-        use_home(monkeypatch, second)
+        use_home(second)
         with pytest.raises(control.NotRunning, match="no monitor is running"):
             control.request("resume")  # reached the first home's monitor before
         other = InstanceLock()
         other.acquire()  # was refused: "a monitor is already running"
         other.release()
-        use_home(monkeypatch, first)
+        use_home(first)
         assert control.request("status")["state"] == "upright"  # the same home: the same one
     finally:
         server.close()
@@ -60,9 +73,9 @@ def test_two_homes_have_two_monitors(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_the_folder_is_user_only_and_its_socket_path_short(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, use_home: Callable[[Path], None]
 ) -> None:
-    use_home(monkeypatch, tmp_path / ("h" * 120) / ("o" * 120))
+    use_home(tmp_path / ("h" * 120) / ("o" * 120))
     folder = runtime_dir()
     assert folder == runtime_dir()  # named the same each time
     for each in (folder, folder.parent):

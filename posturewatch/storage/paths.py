@@ -52,16 +52,20 @@ def runtime_dir() -> Path:
             warnings.simplefilter("ignore")
             base = Path(platformdirs.user_runtime_dir())
         base.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if hasattr(os, "getuid") and base.lstat().st_uid != os.getuid():
-            raise PermissionError(0, "it belongs to another user", str(base))
-        folder = base / (APP if xdg and base == Path(xdg) else f"{APP}-{home_tag()}")
+        session = bool(xdg) and base == Path(xdg)
+        if not session and hasattr(os, "getuid"):  # the shared fallback: ours alone
+            if base.lstat().st_uid != os.getuid():
+                raise PermissionError(0, "it belongs to another user", str(base))
+            os.chmod(base, 0o700)
+        folder = base / (APP if session else f"{APP}-{home_tag()}")
         folder.mkdir(exist_ok=True, mode=0o700)
         os.chmod(folder, 0o700)
     except OSError as exc:  # e.g. the shared fallback made by another user
         from posturewatch.errors import PostureWatchError
 
+        where = f" {exc.filename}" if exc.filename else ""
         raise PostureWatchError(
-            f"cannot use the runtime folder {exc.filename or ''}: {exc.strerror or exc}",
+            f"cannot use the runtime folder{where}: {exc.strerror or exc}",
             "set XDG_RUNTIME_DIR to a folder of your own (mode 0700)") from None
     return folder
 
