@@ -151,8 +151,9 @@ def _fetch(args: argparse.Namespace) -> int:
         path = models.fetch(spec, target, url=carried.resolve().as_uri() if carried else None)
         written = True
     if args.json:
-        print(json.dumps({"name": spec.name, "path": str(path), "downloaded": written,
-                          "from": str(carried) if carried else models.download_url(spec),
+        print(json.dumps({"name": spec.name, "path": str(path),
+                          "downloaded": written and not carried,
+                          "copied_from": str(carried) if written and carried else None,
                           "sha256": spec.sha256}))
     elif not written:
         print(f"already present and verified: {path}")

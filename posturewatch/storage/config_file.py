@@ -154,8 +154,9 @@ def _fits(text: str, kind: type) -> bool:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return False
-    return isinstance(value, kind) and not (kind is not bool and isinstance(value, bool)) \
-        or (kind is float and isinstance(value, int) and not isinstance(value, bool))
+    if isinstance(value, bool):
+        return kind is bool
+    return isinstance(value, kind) or (kind is float and isinstance(value, int))
 
 
 def _check(
