@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from posturewatch.cli.parsing import add_action, add_command
+from posturewatch.cli.parsing import add_action, add_command, json_option
 
 EPILOG = """examples:
   posturewatch autostart enable     start `posturewatch run` at every login
@@ -35,11 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         sub, "autostart", help="start the monitor at login (or stop doing so)",
         description="Linux: an XDG autostart entry (~/.config/autostart/posturewatch.desktop); "
         "macOS: a LaunchAgent; Windows: a script in the Startup folder.", epilog=EPILOG)
-    json_option = argparse.ArgumentParser(add_help=False)
-    json_option.add_argument("--json", action="store_true", help="machine-readable output")
+    with_json = json_option()
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     for name, (summary, examples) in ACTIONS.items():
-        add_action(actions, name, help=summary, epilog=examples, parents=[json_option])
+        add_action(actions, name, help=summary, epilog=examples, parents=[with_json])
     parser.set_defaults(func=run)
 
 

@@ -9,7 +9,7 @@ import shlex
 import shutil
 import subprocess
 
-from posturewatch.cli.parsing import add_action, add_command
+from posturewatch.cli.parsing import add_action, add_command, json_option
 from posturewatch.errors import ConfigError, PostureWatchError
 from posturewatch.storage.atomic import write_atomic
 from posturewatch.storage.config_file import load_config
@@ -48,12 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  posturewatch config edit                 $VISUAL/$EDITOR; a running monitor "
         "picks it up\n\neach action has its own help: `posturewatch config path --help`",
     )
-    json_option = argparse.ArgumentParser(add_help=False)
-    json_option.add_argument("--json", action="store_true", help="machine-readable output")
+    with_json = json_option()
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     for name, (summary, examples) in ACTIONS.items():
         add_action(actions, name, help=summary, epilog=examples,
-                   parents=[] if name == "edit" else [json_option])
+                   parents=[] if name == "edit" else [with_json])
     parser.set_defaults(func=run)
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
-from posturewatch.cli.parsing import add_action, add_command, path_arg
+from posturewatch.cli.parsing import add_action, add_command, json_option, path_arg
 from posturewatch.core.settings import Config, settings
 from posturewatch.errors import ModelError
 from posturewatch.storage import pose_model_files as models
@@ -72,8 +72,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "version, size and SHA-256 in models/manifest.toml.",
         epilog=EPILOG,
     )
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="machine-readable output")
+    common = json_option()
     named = argparse.ArgumentParser(add_help=False)
     named.add_argument(
         "name", nargs="?", metavar="NAME", help="lite, full or heavy (default: model.variant)"

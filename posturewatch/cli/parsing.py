@@ -38,6 +38,13 @@ def add_action(
     return parser
 
 
+def json_option() -> argparse.ArgumentParser:
+    """``--json``, as a parent for the actions that have it."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--json", action="store_true", help="machine-readable output")
+    return parent
+
+
 def path_arg(text: str) -> Path:
     return Path(text).expanduser()
 
