@@ -48,6 +48,27 @@ def test_every_help_example_is_a_command_line_that_parses(command: str | None) -
         assert command is None or args.command == command, line
 
 
+@pytest.mark.parametrize(("command", "actions"), [
+    ("config", ["path", "show", "check", "edit"]),
+    ("autostart", ["enable", "disable", "status"]),
+    ("model", ["list", "fetch", "verify", "path"]),
+])
+def test_every_action_has_its_own_help_with_examples(command: str, actions: list[str]) -> None:
+    for action in actions:
+        out = run_cli(command, action, "--help").stdout
+        assert out.startswith(f"usage: posturewatch {command} {action} "), out
+        lines = examples(out)
+        assert lines, out
+        for line in lines:
+            args = build_parser().parse_args(shlex.split(line)[1:])
+            assert (args.command, args.action) == (command, action), line
+
+
+def test_summary_help_says_where_the_json_shape_is() -> None:
+    out = run_cli("summary", "--help").stdout
+    assert "docs/HISTORY.md" in out and "README" not in out
+
+
 def test_top_level_help_lists_every_command() -> None:
     out = run_cli("--help").stdout
     assert COMMAND_NAMES and all(f"    {name}" in out for name in COMMAND_NAMES), out

@@ -356,6 +356,30 @@ def test_cli_errors_are_one_line_and_fetch_repairs(
     assert os.listdir(damaged.parent) == [FILE]
 
 
+def test_cli_fetch_installs_a_carried_copy_offline(
+    cli: Callable[..., Result], tmp_path: Path, full_bytes: bytes
+) -> None:
+    """No internet: `model fetch FILE` installs a copy brought over (renamed on the way),
+    checked against the pinned hash; a damaged copy is refused and nothing is kept."""
+    offline = {"POSTUREWATCH_MODEL_URL_BASE": "http://127.0.0.1:9/nowhere"}  # nothing listens
+    stick = tmp_path / "stick"
+    damaged = _place(stick, full_bytes[:-1] + b"!", "pose_landmarker_full (1).task")
+    _assert_one_line_error(cli("fetch", str(damaged), **offline),
+                           "is none of the pinned pose models", "copy the file from")
+    assert not (tmp_path / "xdg_cache_home").exists() or not any(
+        (tmp_path / "xdg_cache_home").rglob("*.task*"))
+
+    carried = _place(stick, full_bytes, "pose_landmarker_full (1).task")
+    installed = cli("fetch", str(carried), **offline)
+    assert installed.returncode == 0, installed.stderr
+    assert installed.stdout.startswith("copied and verified: ")
+    path = Path(installed.stdout.split(": ", 1)[1].strip())
+    assert path.name == FILE and path.is_relative_to(tmp_path / "xdg_cache_home")
+    assert path.read_bytes() == full_bytes and os.listdir(path.parent) == [FILE]
+    assert cli("path", **offline).stdout.strip() == str(path)  # what run will load
+    _assert_one_line_error(cli("fetch", str(stick / "nope.task"), **offline), "no model file at")
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is POSIX")
 def test_cli_ctrl_c_during_download_leaves_nothing(
     cli: Callable[..., Result], cli_env: dict[str, str],

@@ -150,3 +150,34 @@ def test_analyze_json_to_our_own_stdout_prints_the_json_alone(tmp_path: Path) ->
         subprocess.run([sys.executable, "-m", "posturewatch", "analyze", str(image),
                         "--json", str(link)], stdout=stdout, check=True, timeout=120)
     assert json.loads(out.read_text())["frames"][0]["state"] in ("upright", "slouched")
+
+
+@pytest.fixture
+def read_only_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real read-only file system: a small tmpfs mounted ``ro`` (needs root, which CI
+    and these machines run as)."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)],
+                             capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_disk_is_named_as_such_not_as_no_permission(
+    read_only_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import assert_one_line_error, run_cli
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(read_only_disk / "data"))  # calibrate's default
+    for argv in (["calibrate", "--source", "me.mp4"],
+                 ["calibrate", "--source", "me.mp4", "--out", read_only_disk / "me.json"]):
+        result = run_cli(*argv, check=False)
+        assert result.returncode == 7
+        assert_one_line_error(result, f"{read_only_disk} is on a read-only file system",
+                              "remount it read-write")
+        assert "permission" not in result.stderr

@@ -6,11 +6,17 @@ data. The figures are laid out by matplotlib as the SVG is (Agg), and read back 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from posturewatch.app.report import hourly_chart, trend_chart
 from posturewatch.core.daily import DayTotals
 from posturewatch.core.intervals import Interval
 from posturewatch.core.records import Records
+from posturewatch.storage.history import History
+
+from conftest import run_cli
 
 DAY = date(2026, 3, 2)
 
@@ -71,3 +77,36 @@ def test_the_hourly_axis_spans_the_hours_with_data() -> None:
     assert low < 8 < 16 < high and high - low < 11  # 08:00 to 16:00, not 00 to 23
     ticks = [t.get_text() for t in day.axes[0].get_xticklabels()]
     assert ticks[0] == "08:00" and ticks[-1] == "16:00"
+
+
+def test_two_hours_after_midnight_are_the_two_hours_shown() -> None:
+    """A first evening that ran past midnight: its hours 00 and 01, not 00:00 to 05:00
+    with four empty hours labelled; the two bars still bars, not the chart's width."""
+    figure = hourly_chart(minutes_at(DAY, 0.2, 95), [DAY])
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["00:00", "01:00"]
+    low, high = ax.get_xlim()
+    assert 5 <= high - low <= 7 and low < 0 < 1 < high
+    assert legend_clear_of_axes(figure)
+
+
+def test_a_report_without_out_goes_to_the_cache_not_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_home: Path
+) -> None:
+    store = tmp_path / "history.sqlite3"
+    records = minutes_at(DAY, 9.0, 30)
+    with History.open(store) as history:
+        session = history.begin_session(kind="live", source="camera 0",
+                                        start_utc=records.intervals[0].start_utc,
+                                        utc_offset_s=0)
+        history.write_intervals(session, records.intervals)
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    monkeypatch.chdir(clone)
+    monkeypatch.setenv("TZ", "UTC")
+    result = run_cli("report", "--store", store, "--date", DAY.isoformat())
+    assert list(clone.iterdir()) == []
+    page = isolated_home / "cache" / "posturewatch" / "reports" / (
+        f"posturewatch-report-{DAY.isoformat()}.html")
+    assert page.is_file() and "Posture report" in page.read_text()
+    assert result.stdout.splitlines() == [f"report written to {page} (--open shows it)"]

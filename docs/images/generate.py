@@ -30,15 +30,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "bench")]
 
-SLOUCH_NOW = """
-[posture]
-nudge_after_s = 5.0
+# the default posture reminder (after 60 s of slouching), alone, at any hour it is made
+POSTURE_ONLY = """
 [wall_angel]
 enabled = false
 [stretch]
 enabled = false
 [reminders]
-min_gap_min = 0.0
 active_from_h = 0.0
 active_until_h = 24.0
 """
@@ -71,7 +69,7 @@ def tray(out: Path) -> None:
         baseline = folder / "baseline.json"
         write_baseline(model, [cv2.cvtColor(f, cv2.COLOR_BGR2RGB)
                                for f, label in frames if label == "upright"], baseline)
-        (folder / "now.toml").write_text(SLOUCH_NOW)
+        (folder / "now.toml").write_text(POSTURE_ONLY)
         with desktop_session(folder, dunst_settings=DUNST) as desktop:
             env = dict(desktop.env, HOME=str(folder), XDG_RUNTIME_DIR=str(folder / "run"))
             (folder / "run").mkdir(mode=0o700)
@@ -82,7 +80,7 @@ def tray(out: Path) -> None:
                 stderr=(folder / "run.err").open("w"))
             try:
                 try:
-                    poll(lambda: int(desktop.dunst("count", "displayed")) >= 1, 60, "a reminder")
+                    poll(lambda: int(desktop.dunst("count", "displayed")) >= 1, 110, "a reminder")
                 except AssertionError:
                     raise SystemExit((folder / "run.err").read_text()) from None
                 time.sleep(1.0)
@@ -92,6 +90,9 @@ def tray(out: Path) -> None:
             finally:
                 run.terminate()
                 run.wait(timeout=15)
+    # the panel's corner and the bubble, with a little of the dark screen below and left
+    subprocess.run(["convert", str(out), "-trim", "+repage", "-background", "black",
+                    "-gravity", "southwest", "-splice", "10x10", str(out)], check=True)
     print(f"wrote {out}")
 
 

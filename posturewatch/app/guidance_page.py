@@ -2,7 +2,8 @@
 
 The bubble says what to do and why in a line; its "Show me how" button opens this page in
 the browser: the steps, how long, where it can be done, the cautions, what we added beyond
-the documents, the documents it comes from (title and file name), any entry the reminder
+the documents, the documents it comes from (title, publisher and date; our copy's file
+name in small print), any entry the reminder
 also points to (water with a break, breathing with a stretch) and the warning signs that
 need a professional. One self-contained file in the report's style: inline CSS, no
 scripts, nothing loaded from anywhere. Pages are written to the user's cache folder
@@ -29,7 +30,7 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px;
 dl.facts dt { color: #666; }
 dl.facts dd { margin: 0; }
 ul.cautions li, ul.sources li { margin: 0 0 4px; }
-code { font: 13px monospace; color: #555; }
+small.file { font: 11px monospace; color: #888; margin-left: 6px; white-space: nowrap; }
 section.warning { border-left: 4px solid #e15759; padding: 2px 0 2px 14px; margin-top: 24px; }
 section.also { border-left: 4px solid #4e79a7; padding: 2px 0 2px 14px; margin-top: 24px; }
 """
@@ -41,7 +42,7 @@ def _esc(text: str) -> str:
 
 def _sources(entry: Entry, catalog: Catalog) -> str:
     return "\n".join(
-        f"<li>{_esc(catalog.title_of(name))} <code>{_esc(name)}</code></li>"
+        f"<li>{_esc(catalog.cite(name))} <small class=\"file\">our copy: {_esc(name)}</small></li>"
         for name in entry.sources)
 
 

@@ -184,22 +184,13 @@ def timeline_chart(records: Records, days: Sequence[date]) -> Figure:
     return figure
 
 
-MIN_HOURS = 6  # the hourly axis spans at least this many hours, so one bar stays a bar
+MIN_HOURS = 6  # the hourly axis is at least this many hours wide, so one bar stays a bar
 
 
 def _active_hours(hours: Sequence[HourShare]) -> range:
-    """The hours with judged time, first to last, widened around them to at least
-    ``MIN_HOURS`` within the day; 08 to 17 when there is none."""
+    """The hours with judged time, first to last; 08 to 17 when there is none."""
     judged = [h.hour for h in hours if h.upright_s + h.slouched_s > 0]
-    if not judged:
-        return range(8, 18)
-    low, high = min(judged), max(judged)
-    while high - low + 1 < MIN_HOURS:
-        if high < 23:
-            high += 1
-        if high - low + 1 < MIN_HOURS and low > 0:
-            low -= 1
-    return range(low, high + 1)
+    return range(min(judged), max(judged) + 1) if judged else range(8, 18)
 
 
 def hourly_chart(records: Records, days: Sequence[date]) -> Figure:
@@ -215,7 +206,10 @@ def hourly_chart(records: Records, days: Sequence[date]) -> Figure:
            width=0.8)
     step = 1 if len(shown) <= 12 else 2
     ax.set_xticks(list(shown)[::step], [f"{h:02d}:00" for h in shown][::step])
-    ax.set_xlim(shown.start - 0.6, shown.stop - 1 + 0.6)
+    # labelled only where there is data; a short span is centred in blank room (even
+    # at midnight), not widened with empty hours
+    middle, half = (shown.start + shown.stop - 1) / 2, max(len(shown), MIN_HOURS) / 2
+    ax.set_xlim(middle - half - 0.1, middle + half + 0.1)
     ax.set_ylim(0, 100)
     ax.set_ylabel("% of judged time")
     ax.set_xlabel("local hour (each bar: the hour that starts there)")

@@ -5,13 +5,29 @@ from __future__ import annotations
 import argparse
 import json
 
-from posturewatch.cli.parsing import add_command
+from posturewatch.cli.parsing import add_action, add_command, json_option
 
 EPILOG = """examples:
   posturewatch autostart enable     start `posturewatch run` at every login
   posturewatch autostart status --json
   posturewatch autostart disable
+
+each action has its own help: `posturewatch autostart enable --help`
 """
+
+ACTIONS = {
+    "enable": ("start `posturewatch run` at every login from now on", """examples:
+  posturewatch autostart enable            Linux: ~/.config/autostart/posturewatch.desktop
+  posturewatch autostart enable --json
+"""),
+    "disable": ("stop starting the monitor at login (a running one goes on)", """examples:
+  posturewatch autostart disable
+"""),
+    "status": ("say whether the monitor starts at login, and from which file", """examples:
+  posturewatch autostart status
+  posturewatch autostart status --json
+"""),
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,8 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         sub, "autostart", help="start the monitor at login (or stop doing so)",
         description="Linux: an XDG autostart entry (~/.config/autostart/posturewatch.desktop); "
         "macOS: a LaunchAgent; Windows: a script in the Startup folder.", epilog=EPILOG)
-    parser.add_argument("action", choices=["enable", "disable", "status"])
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    with_json = json_option()
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, (summary, examples) in ACTIONS.items():
+        add_action(actions, name, help=summary, epilog=examples, parents=[with_json])
     parser.set_defaults(func=run)
 
 

@@ -1,4 +1,4 @@
-"""``posturewatch config path | show | check``."""
+"""``posturewatch config path | show | check | edit``."""
 
 from __future__ import annotations
 
@@ -9,11 +9,32 @@ import shlex
 import shutil
 import subprocess
 
-from posturewatch.cli.parsing import add_command
+from posturewatch.cli.parsing import add_action, add_command, json_option
 from posturewatch.errors import ConfigError, PostureWatchError
 from posturewatch.storage.atomic import write_atomic
 from posturewatch.storage.config_file import load_config
 from posturewatch.storage.paths import bundled_config, user_config_file
+
+ACTIONS = {
+    "path": ("print where your config file is (it need not exist yet)", """examples:
+  posturewatch config path                 ~/.config/posturewatch/config.toml on Linux
+  posturewatch config path --json          the defaults file and yours
+"""),
+    "show": ("print the settings in force (defaults, your file, --config)", """examples:
+  posturewatch config show
+  posturewatch config show --json
+  posturewatch config show --config short.toml   with that file on top
+"""),
+    "check": ("check your config file (or --config FILE): keys, types, ranges", """examples:
+  posturewatch config check
+  posturewatch config check --config my.toml
+  posturewatch config check --json
+"""),
+    "edit": ("open your config file in $VISUAL/$EDITOR, then check it", """examples:
+  posturewatch config edit                 a running monitor picks up the saved change
+  EDITOR=nano posturewatch config edit
+"""),
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,10 +46,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="examples:\n  posturewatch config path\n  posturewatch config show --json\n"
         "  posturewatch config check --config my.toml\n"
         "  posturewatch config edit                 $VISUAL/$EDITOR; a running monitor "
-        "picks it up",
+        "picks it up\n\neach action has its own help: `posturewatch config path --help`",
     )
-    parser.add_argument("action", choices=["path", "show", "check", "edit"])
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    with_json = json_option()
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, (summary, examples) in ACTIONS.items():
+        add_action(actions, name, help=summary, epilog=examples,
+                   parents=[] if name == "edit" else [with_json])
     parser.set_defaults(func=run)
 
 

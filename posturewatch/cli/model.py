@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
-from posturewatch.cli.parsing import add_command, add_global_options, path_arg
+from posturewatch.cli.parsing import add_action, add_command, json_option, path_arg
 from posturewatch.core.settings import Config, settings
+from posturewatch.errors import ModelError
 from posturewatch.storage import pose_model_files as models
 from posturewatch.storage.config_file import load_config
 
@@ -16,9 +17,12 @@ EPILOG = """examples:
   posturewatch model list                  variants, sizes, which are present and where
   posturewatch model fetch                 download the configured variant (default: full)
   posturewatch model fetch lite            download another variant
+  posturewatch model fetch /media/usb/pose_landmarker_full.task   install a copy you carried over
   posturewatch model verify                check the model in use against its SHA-256
   posturewatch model verify full --model ~/Downloads/pose_landmarker_full.task
   posturewatch model path --json           where the model is, without downloading
+
+each action has its own help: `posturewatch model fetch --help`
 
 lookup order: --model PATH, model.path in the config, $POSTUREWATCH_MODEL_DIR,
 the package's models/ directory, then the user cache (where downloads go).
@@ -28,6 +32,35 @@ environment:
   POSTUREWATCH_MODEL_URL_BASE  download BASE/<file> from a mirror instead of the pinned
                                URL; the file must still match the pinned size and SHA-256
 """
+
+ACTIONS = {
+    "list": ("show each variant, its size, and whether and where it is", """examples:
+  posturewatch model list                  * marks the variant in use (model.variant)
+  posturewatch model list --json           with URLs, hashes and the folders searched
+"""),
+    "fetch": ("download and verify a variant (once), or install a copy of the file you have",
+              """examples:
+  posturewatch model fetch                 the configured variant (default: full)
+  posturewatch model fetch heavy           another variant (lite, full or heavy)
+  posturewatch model fetch ~/Downloads/pose_landmarker_full.task
+                                           no internet here: install a copy you carried
+                                           over, checked against the pinned SHA-256
+  POSTUREWATCH_MODEL_URL_BASE=https://mirror.example.com/models posturewatch model fetch
+                                           from your organisation's mirror, verified
+
+The file goes to the user cache (~/.cache/posturewatch/models on Linux).
+"""),
+    "verify": ("check the resolved file's size and SHA-256", """examples:
+  posturewatch model verify                the model in use
+  posturewatch model verify lite           another variant
+  posturewatch model verify full --model ~/Downloads/pose_landmarker_full.task
+  posturewatch model verify --model mine.task   your own model: is it loadable?
+"""),
+    "path": ("print the resolved file, never downloading", """examples:
+  posturewatch model path                  the file `run` and `analyze` will load
+  posturewatch model path heavy --json
+"""),
+}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,28 +72,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "version, size and SHA-256 in models/manifest.toml.",
         epilog=EPILOG,
     )
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="machine-readable output")
+    common = json_option()
     named = argparse.ArgumentParser(add_help=False)
     named.add_argument(
         "name", nargs="?", metavar="NAME", help="lite, full or heavy (default: model.variant)"
+    )
+    carried = argparse.ArgumentParser(add_help=False)
+    carried.add_argument(
+        "name", nargs="?", metavar="NAME|FILE",
+        help="lite, full or heavy (default: model.variant), or a model file to install",
     )
     explicit = argparse.ArgumentParser(add_help=False)
     explicit.add_argument(
         "--model", type=path_arg, metavar="PATH", help="a .task file that wins over all else"
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    for action, parents, summary, handler in (
-        ("list", [common], "show each variant, its size, and whether and where it is", _list),
-        ("fetch", [named, common], "download and verify a variant (once)", _fetch),
-        ("verify", [named, explicit, common], "check the resolved file's size and SHA-256",
-         _verify),
-        ("path", [named, explicit, common], "print the resolved file, never downloading",
-         _print_path),
+    for action, parents, handler in (
+        ("list", [common], _list),
+        ("fetch", [carried, common], _fetch),
+        ("verify", [named, explicit, common], _verify),
+        ("path", [named, explicit, common], _print_path),
     ):
-        command = actions.add_parser(action, parents=parents, help=summary,
-                                     description=summary)
-        add_global_options(command)
+        summary, examples = ACTIONS[action]
+        command = add_action(actions, action, help=summary, epilog=examples, parents=parents)
         command.set_defaults(func=handler)
 
 
@@ -105,20 +139,38 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    spec = _spec(args, load_config(args.config))
+    config = load_config(args.config)
+    carried = _carried(args.name)
+    spec = models.identify(carried) if carried else _spec(args, config)
     found = models.locate(spec)
     if found is not None and models.problem(found, spec) is None:
-        path, downloaded = found, False
+        path, written = found, False
     else:  # missing, or damaged: then the damaged copy is replaced where it lies
         target = found.parent if found else models.download_dir()
-        path, downloaded = models.fetch(spec, target), True
+        path = models.fetch(spec, target, url=carried.resolve().as_uri() if carried else None)
+        written = True
     if args.json:
-        print(json.dumps({"name": spec.name, "path": str(path), "downloaded": downloaded,
+        print(json.dumps({"name": spec.name, "path": str(path),
+                          "downloaded": written and not carried,
+                          "copied_from": str(carried) if written and carried else None,
                           "sha256": spec.sha256}))
+    elif not written:
+        print(f"already present and verified: {path}")
     else:
-        print(f"{'downloaded and verified' if downloaded else 'already present and verified'}:"
-              f" {path}")
+        print(f"{'copied' if carried else 'downloaded'} and verified: {path}")
     return 0
+
+
+def _carried(name: str | None) -> Path | None:
+    """The model file named instead of a variant (``model fetch FILE``), else None."""
+    if name is None or name in models.load_manifest():
+        return None
+    path = Path(name).expanduser()
+    if path.is_file():
+        return path
+    if path.suffix in (".task", ".tflite") or len(path.parts) > 1:
+        raise ModelError(f"no model file at {path}", "check the path")
+    return None  # an unknown variant name: refused by get_spec, naming the known ones
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -24,6 +24,27 @@ def add_command(
     return parser
 
 
+def add_action(
+    actions: argparse._SubParsersAction, name: str, *, help: str, epilog: str,
+    parents: list[argparse.ArgumentParser] | None = None,
+) -> argparse.ArgumentParser:
+    """An action of a command (``config path``, ``model fetch``): its own ``--help``, with
+    its own examples, and the global options after it too."""
+    parser = actions.add_parser(
+        name, parents=parents or [], help=help, description=help, epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_global_options(parser)
+    return parser
+
+
+def json_option() -> argparse.ArgumentParser:
+    """``--json``, as a parent for the actions that have it."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--json", action="store_true", help="machine-readable output")
+    return parent
+
+
 def path_arg(text: str) -> Path:
     return Path(text).expanduser()
 

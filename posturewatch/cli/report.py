@@ -14,6 +14,7 @@ from posturewatch.core.daily import day_range, day_totals, summarize
 from posturewatch.storage.atomic import check_writable, write_atomic
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
+from posturewatch.storage.paths import user_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     history_options.add_period_options(parser)
     parser.add_argument("--out", type=path_arg, metavar="FILE.html",
-                        help="where to write it (default: posturewatch-report-DATE.html here)")
+                        help="where to write it (default: posturewatch-report-DATE.html in "
+                        f"{reports_dir()})")
     parser.add_argument("--open", action="store_true", help="open it in your web browser")
     history_options.add_store_option(parser)
     parser.set_defaults(func=run)
+
+
+def reports_dir() -> Path:
+    """Where a report goes unless --out says otherwise: the user's cache, never the
+    current folder (a new user's clone). A report is made again from the history."""
+    return user_cache_dir() / "reports"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from posturewatch.app.local_time import today
 
     span = history_options.period(args)
-    out: Path = args.out or Path(
+    out: Path = args.out or reports_dir() / (
         f"posturewatch-report-{span.first.isoformat()}"
         + ("" if span.first == span.last else f"-to-{span.last.isoformat()}") + ".html")
     check_writable(out)
@@ -62,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     page = report.render(summary, records, trend, store=store,
                          generated=today().strftime("%Y-%m-%d %H:%M"), catalog=load_catalog())
     write_atomic(out, page)
-    print(f"report written to {out}")
+    print(f"report written to {out}" + ("" if args.open else " (--open shows it)"))
     if args.open:
         webbrowser.open(out.resolve().as_uri())
     return 0

@@ -16,8 +16,11 @@ EPILOG = """examples:
   posturewatch summary                            today so far
   posturewatch summary --yesterday                yesterday
   posturewatch summary --date 2026-03-02 --week   the 7 days ending that Monday
-  posturewatch summary --json                     machine-readable (shape in the README)
+  posturewatch summary --json                     machine-readable (keys: see below)
   posturewatch summary --store day.sqlite3        a store written by `analyze --store`
+
+The JSON's keys are described in docs/HISTORY.md (under "summary"), in the folder you
+cloned or unpacked posturewatch into.
 """
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from posturewatch.errors import PostureWatchError
@@ -25,6 +26,7 @@ _OPTIONAL = ("hold_s", "from_documents", "note", "where")
 PLACES = ("desk", "standing", "floor")  # where an entry can be done
 AT_THE_DESK = frozenset(("desk", "standing"))  # what fits the working day
 _NEEDS_WHERE = ("stretch", "exercise", "movement", "breathing")
+_DOCUMENT_KEYS = frozenset(("title", "publisher", "date", "untitled"))
 BRIEF_MAX = 120  # characters: a bubble says the brief and a few words of its own
 
 
@@ -70,20 +72,47 @@ class Entry:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A guidance document as a reader can look it up: the documents do not ship with us,
+    so the file name we keep them under means nothing to anyone else."""
+
+    file: str  # the seed file name: for developers (JSON, a page's small print)
+    title: str
+    publisher: str = ""  # who put it out, as the document names them; "" if it does not
+    published: date | None = None
+    untitled: bool = False  # the document has no title: ``title`` is our description
+
+    def citation(self) -> str:
+        """``Title — Publisher, 22 June 2023``, saying so where one is not known."""
+        title = f"{self.title} (untitled; our description)" if self.untitled else self.title
+        when = (f"{self.published.day} {self.published:%B %Y}" if self.published
+                else "undated")
+        return f"{title} — {self.publisher or 'publisher not named'}, {when}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "title": self.title, "publisher": self.publisher or None,
+                "date": self.published.isoformat() if self.published else None,
+                "untitled": self.untitled}
+
+
 @dataclass(frozen=True)
 class Catalog:
     entries: tuple[Entry, ...]
-    documents: Mapping[str, str] = field(default_factory=dict)  # seed file name -> title
+    documents: Mapping[str, Document] = field(default_factory=dict)  # by seed file name
 
-    def document(self, name: str) -> dict[str, str]:
-        """A cited document as JSON shows it: file name and title."""
-        return {"file": name, "title": self.title_of(name)}
+    def document(self, name: str) -> dict[str, Any]:
+        """A cited document as JSON shows it: file name, title, publisher, date."""
+        return self.source(name).to_dict()
 
     def cite(self, name: str) -> str:
-        """A cited document as text shows it: ``Title (file name)``."""
-        return f"{self.title_of(name)} ({name})"
+        """A cited document as a person reads it: title, publisher and date."""
+        return self.source(name).citation()
 
     def title_of(self, name: str) -> str:
+        return self.source(name).title
+
+    def source(self, name: str) -> Document:
         try:
             return self.documents[name]
         except KeyError:
@@ -189,18 +218,34 @@ def _entry(origin: str, number: int, raw: Any) -> Entry:
     )
 
 
-def _documents(origin: str, raw: Any) -> dict[str, str]:
-    """The [sources] table: seed file name -> the document's title."""
+def _documents(origin: str, raw: Any) -> dict[str, Document]:
+    """The [sources] table: seed file name -> its title, publisher and date."""
     if not isinstance(raw, dict):
         raise GuidanceError(f"{origin}: [sources] must be a table", "see the file's header")
-    for name, title in raw.items():
+    documents = {}
+    for name, fields_ in raw.items():
+        where = f"{origin}: [sources] {name}"
         if not SOURCE_NAME.match(name):
             raise GuidanceError(
                 f"{origin}: [sources] {name!r} is not a seed file name",
                 "name documents by file name, like 002_cfa01021598e5606.txt",
             )
-        _text(f"{origin}: [sources] {name}", "title", title)
-    return {name: title.strip() for name, title in raw.items()}
+        if not isinstance(fields_, dict) or set(fields_) - _DOCUMENT_KEYS:
+            raise GuidanceError(
+                f"{where} must be a table of {', '.join(sorted(_DOCUMENT_KEYS))}",
+                'write e.g. { title = "...", publisher = "...", date = 2023-06-22 }',
+            )
+        published = fields_.get("date")
+        if published is not None and (isinstance(published, datetime)
+                                      or not isinstance(published, date)):
+            raise GuidanceError(f"{where}: date must be a day such as 2023-06-22",
+                                "write it without quotes or a time")
+        publisher = fields_.get("publisher", "")
+        documents[name] = Document(
+            name, _text(where, "title", fields_.get("title")),
+            _text(where, "publisher", publisher) if publisher else "", published,
+            fields_.get("untitled", False) is True)
+    return documents
 
 
 def parse_catalog(data: Any, origin: str) -> Catalog:

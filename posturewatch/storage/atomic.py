@@ -32,6 +32,19 @@ def _refuse(path: Path, reason: str) -> OutputError:
     return OutputError(f"cannot write {path}: {reason}", "choose a writable file path")
 
 
+def _unwritable(path: Path, where: Path, reason: str) -> OutputError:
+    """``reason`` (no permission), unless the cause is a read-only file system: then that,
+    with its own fix (permissions would not help)."""
+    try:
+        readonly = bool(os.statvfs(where).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):  # no statvfs on Windows
+        readonly = False
+    if readonly:
+        return OutputError(f"cannot write {path}: {where} is on a read-only file system",
+                           "remount it read-write, or choose a file on another disk")
+    return _refuse(path, reason)
+
+
 def _failure(path: Path, exc: OSError) -> OutputError:
     return _refuse(path, exc.strerror or str(exc))
 
@@ -81,7 +94,7 @@ def check_writable(path: Path) -> None:
     target = _rename_target(path)
     if target is None:
         if not os.access(path, os.W_OK):
-            raise _refuse(path, "no permission to write to it")
+            raise _unwritable(path, path, "no permission to write to it")
         return
     folder = target.parent
     while not folder.exists():
@@ -89,7 +102,7 @@ def check_writable(path: Path) -> None:
     if not folder.is_dir():
         raise _refuse(path, f"{folder} is not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise _refuse(path, f"no permission to write in {folder}")
+        raise _unwritable(path, folder, f"no permission to write in {folder}")
 
 
 def _umask() -> int:

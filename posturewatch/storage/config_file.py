@@ -31,6 +31,7 @@ class Rule:
     """What a key accepts, read from the default file."""
 
     kind: type
+    default: Any = None
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
@@ -109,11 +110,53 @@ def _rules(text: str, values: dict[str, Any]) -> dict[tuple[str, str], Rule]:
                     low, high = float(m.group(1)), float(m.group(2))
                 if m := _CHOICES.search(comment):
                     choices = tuple(c.strip() for c in m.group(1).split("|"))
-            rules[(current, name)] = Rule(type(values[current][name]), low, high, choices)
+            default = values[current][name]
+            rules[(current, name)] = Rule(type(default), default, low, high, choices)
             comments = []
         elif not line.strip():
             comments = []
     return rules
+
+
+_KIND_WORDS = {
+    float: "a number such as 1.5",
+    int: "a whole number such as 10",
+    bool: "true or false",
+    str: "text in quotes",
+}
+
+
+def _described(value: Any) -> str:
+    """A value as a person reads it in their file: ``the text "fast"``, ``true``, ``2.5``."""
+    if isinstance(value, str):
+        return f'the text "{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return f"a {type(value).__name__}"  # a TOML date or time
+
+
+def _toml(value: Any) -> str:
+    """``value`` as it is written in TOML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def _fits(text: str, kind: type) -> bool:
+    """Whether quoted ``text`` would be right without its quotes (``fps = "2"``)."""
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return False
+    if isinstance(value, bool):
+        return kind is bool
+    return isinstance(value, kind) or (kind is float and isinstance(value, int))
 
 
 def _check(
@@ -127,9 +170,11 @@ def _check(
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        unquoted = isinstance(value, str) and _fits(value, kind)
         raise fail(
-            f"must be a {kind.__name__}, not {type(value).__name__} ({value!r})",
-            "see `posturewatch config show` for the expected types",
+            f"must be {_KIND_WORDS.get(kind, kind.__name__)}, not {_described(value)}",
+            f"write {key} = {value}, without the quotes" if unquoted
+            else f"write e.g. {key} = {_toml(rule.default)} (the default)",
         )
     if rule.low is not None and isinstance(value, (int, float)):
         if not rule.low <= value <= (rule.high if rule.high is not None else float("inf")):

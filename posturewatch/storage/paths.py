@@ -8,11 +8,17 @@ The shipped data stays in the project's top-level ``config/`` and ``models/`` fo
 
 from __future__ import annotations
 
+import hashlib
+import os
+import sys
+import warnings
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import platformdirs
+
+from posturewatch.errors import PostureWatchError
 
 APP = "posturewatch"
 
@@ -34,21 +40,42 @@ def user_cache_dir() -> Path:
 
 
 def runtime_dir() -> Path:
-    """The user's runtime folder (the instance lock, the control socket and its key),
-    created user-only (0700 on POSIX)."""
-    import os
-    import warnings
-
-    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        warnings.simplefilter("ignore")
-        folder = Path(platformdirs.user_runtime_dir(APP))
-    # A missing XDG_RUNTIME_DIR is made user-only, as the spec wants it: platformdirs
-    # passes over one that is not, so the next call would name another folder (the
-    # socket in one, its key in the other).
-    folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder.mkdir(exist_ok=True, mode=0o700)
-    os.chmod(folder, 0o700)
+    """The folder of the instance lock, the control socket and its key, created user-only
+    (0700 on POSIX): ``$XDG_RUNTIME_DIR/posturewatch`` in a desktop session. Without
+    that variable, Linux's shared fallback (``/run/user/<uid>``, ``/tmp/runtime-<uid>``)
+    would be one folder for every home folder of the user, so a monitor started from one
+    home answered commands from another; there the folder is named after the data folder
+    (:func:`home_tag`), so each home has a monitor of its own, and the socket path stays
+    short, far below the system's limit (108 bytes; 104 on macOS, whose folder is in the
+    home already)."""
+    xdg = os.environ.get("XDG_RUNTIME_DIR", "").strip()
+    try:
+        if xdg:  # made user-only if missing, as the spec wants it, so platformdirs takes it
+            Path(xdg).mkdir(parents=True, exist_ok=True, mode=0o700)
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            base = Path(platformdirs.user_runtime_dir())
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        shared = not (xdg and base == Path(xdg)) and sys.platform not in ("darwin", "win32")
+        if shared:  # ours alone, or refused
+            if base.lstat().st_uid != os.getuid():
+                raise PermissionError(0, "it belongs to another user", str(base))
+            os.chmod(base, 0o700)
+        folder = base / (f"{APP}-{home_tag()}" if shared else APP)
+        folder.mkdir(exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)
+    except OSError as exc:  # e.g. the shared fallback made by another user
+        where = f" {exc.filename}" if exc.filename else ""
+        raise PostureWatchError(
+            f"cannot use the runtime folder{where}: {exc.strerror or exc}",
+            "set XDG_RUNTIME_DIR to a folder of your own (mode 0700)") from None
     return folder
+
+
+def home_tag() -> str:
+    """A short name for this user's data folder (where the history is): the runtime
+    folder outside a desktop session is one per data folder, hence one per home."""
+    return hashlib.sha256(str(user_data_dir().resolve()).encode()).hexdigest()[:12]
 
 
 def bundled_config(name: str) -> Traversable:

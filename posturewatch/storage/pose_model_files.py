@@ -82,6 +82,28 @@ def spec_for(path: Path) -> ModelSpec | None:
     return next((s for s in load_manifest().values() if s.file == path.name), None)
 
 
+def identify(path: Path) -> ModelSpec:
+    """The pinned variant a file is, byte for byte, whatever it is called (a copy carried
+    over on a stick may have been renamed); a ModelError naming the fix if it is none."""
+    manifest = load_manifest()
+    try:
+        size = path.stat().st_size
+        digest = next((_sha256(path) for s in manifest.values() if s.size == size), None)
+    except OSError as exc:
+        raise ModelError(f"cannot read {path}: {exc.strerror or exc}", "check the path") \
+            from None
+    for spec in manifest.values():
+        if spec.size == size and spec.sha256 == digest:
+            return spec
+    wanted = manifest.get("full") or next(iter(manifest.values()))
+    raise ModelError(
+        f"{path} ({size:,} bytes) is none of the pinned pose models "
+        f"({', '.join(manifest)}): a wrong or damaged file",
+        f"copy the file from {wanted.url} again (SHA-256 {wanted.sha256}), or load a "
+        "model of your own with --model PATH",
+    )
+
+
 def download_url(spec: ModelSpec) -> str:
     """The pinned URL, or ``BASE/<file>`` when POSTUREWATCH_MODEL_URL_BASE names a mirror."""
     base = os.environ.get(ENV_URL_BASE, "").strip()
@@ -228,8 +250,11 @@ def _download(
     """Stream ``source`` into the open temporary file ``fd`` and check the result; every
     failure becomes a one-line :class:`ModelError`."""
     failed = f"download of {source} failed"
-    mirror = f" and {ENV_URL_BASE}" if os.environ.get(ENV_URL_BASE, "").strip() else ""
-    fix = f"check the network{mirror}, or place the file from {spec.url} in {dest_dir}"
+    mirror = f" and {ENV_URL_BASE}" if os.environ.get(ENV_URL_BASE, "").strip() else \
+        f" (or set {ENV_URL_BASE} to a mirror)"
+    fix = (f"check the network{mirror}; with no internet here, download "
+           f"{'that file' if source == spec.url else spec.url} on another machine, then "
+           f"run `posturewatch model fetch PATH/{spec.file}` here")
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(
             source, timeout=_TIMEOUT_S

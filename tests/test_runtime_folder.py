@@ -1,0 +1,94 @@
+"""Outside a desktop session (no XDG_RUNTIME_DIR) each home folder has a runtime folder,
+hence a monitor, of its own: a command from one home never reaches the monitor of
+another, and a second home may run its own. Its folder is user-only and its socket path
+short, however deep the home."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from posturewatch.app import control
+from posturewatch.core.monitor_status import Status, TrayState
+from posturewatch.storage.instance_lock import InstanceLock
+from posturewatch.storage.paths import runtime_dir
+
+
+class _Monitor:
+    """What the control server asks of a monitor: take commands, give a status."""
+
+    def submit(self, command: object, done: threading.Event | None = None) -> None:
+        if done is not None:
+            done.set()
+
+    def status(self) -> Status:
+        return Status(TrayState.UPRIGHT, 0.0, 60.0, 2640.0, None, None, "ok", "test")
+
+
+@pytest.fixture
+def use_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
+    """Switches to a fresh home, as a new user's trial has it: no XDG variables at all.
+    The runtime folders it makes in the real fallback (``/tmp/runtime-<uid>`` or
+    ``/run/user/<uid>``) are removed afterwards."""
+    made: list[Path] = []
+
+    def use(home: Path) -> None:
+        for var in ("XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
+                    "XDG_STATE_HOME"):
+            monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv("HOME", str(home))
+        made.append(runtime_dir())
+
+    yield use
+    for folder in made:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_two_homes_have_two_monitors(tmp_path: Path, use_home: Callable[[Path], None]) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    use_home(first)
+    lock = InstanceLock()
+    lock.acquire()
+    server = control.ControlServer(_Monitor())  # type: ignore[arg-type]
+    server.start()
+    try:
+        assert control.request("status")["state"] == "upright"
+        use_home(second)
+        with pytest.raises(control.NotRunning, match="no monitor is running"):
+            control.request("resume")  # reached the first home's monitor before
+        other = InstanceLock()
+        other.acquire()  # was refused: "a monitor is already running"
+        other.release()
+        use_home(first)
+        assert control.request("status")["state"] == "upright"  # the same home: the same one
+    finally:
+        server.close()
+        lock.release()
+
+
+def test_the_folder_is_user_only_and_its_socket_path_short(
+    tmp_path: Path, use_home: Callable[[Path], None]
+) -> None:
+    use_home(tmp_path / ("h" * 120) / ("o" * 120))
+    folder = runtime_dir()
+    assert folder == runtime_dir()  # named the same each time
+    for each in (folder, folder.parent):
+        info = each.lstat()
+        assert stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+        assert stat.S_IMODE(info.st_mode) == 0o700
+    assert len(os.fsencode(control.address()[1])) < 104  # macOS's limit; Linux's is 108
+    assert control.key_path().parent == folder == Path(control.address()[1]).parent
+
+
+def test_a_session_runtime_folder_is_used_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = tmp_path / "run"
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(session))
+    assert runtime_dir() == session / "posturewatch"
