@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -29,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from desktop_session import notify_calls
 
 TOOLS = Path(__file__).resolve().parent / "desktop_tools"
 W, H = 1024, 768
@@ -139,19 +140,7 @@ class Desktop:
     def notifications_sent(self) -> list[dict[str, str]]:
         """Every Notify call to the notification service so far (dbus-monitor's record):
         app, summary, body and the action labels."""
-        text = (self.folder / "notify-calls.log").read_text()
-        calls = []
-        for block in re.split(r"\n(?=method call )", text):
-            header = block.split("\n", 1)[0]
-            # only calls to the service's name: GNOME's gjs service forwards each to the shell
-            if "member=Notify" not in header or \
-                    "destination=org.freedesktop.Notifications" not in header:
-                continue
-            strings = re.findall(r'^\s*string "(.*)"$', block, re.M)
-            if len(strings) >= 4:
-                calls.append({"app": strings[0], "summary": strings[2], "body": strings[3],
-                              "actions": strings[5::2]})
-        return calls
+        return notify_calls((self.folder / "notify-calls.log").read_text())
 
     def stop(self) -> None:
         for process in reversed(self.processes):
