@@ -31,6 +31,7 @@ from pathlib import Path
 
 import cv2
 import pytest
+from test_desktop import SHORT as SLOUCH_SOON
 
 from posturewatch.desktop.dispatch import HOLD_CHECK_S
 from posturewatch.desktop.sni_tray import NO_HOST_TITLE
@@ -58,20 +59,8 @@ from wayland_desktops import (
 pytestmark = pytest.mark.slow
 
 KINDS = ("gnome", "kde", "sway")
-SHORT = """
-[monitor]
-slow_interval_s = 1.0
-[posture]
-nudge_after_s = 5.0
-[wall_angel]
-enabled = false
-[stretch]
-enabled = false
-[reminders]
-min_gap_min = 0.0
-active_from_h = 0.0
-active_until_h = 24.0
-"""
+# test_desktop's short thresholds, at any hour, a frame a second (the icon must not lag)
+SHORT = SLOUCH_SOON + "active_from_h = 0.0\nactive_until_h = 24.0\n[monitor]\nslow_interval_s = 1.0\n"
 COLOURS = {"upright": (0x2E, 0x9E, 0x44), "slouched": (0xE0, 0x7B, 0x00),
            "paused": (0x4A, 0x78, 0xC2)}
 # (Plasma's taskbar has blue launchers on its left: only the status area counts there)
@@ -229,7 +218,6 @@ _RUNS: dict[str, dict] = {}
 @pytest.fixture(scope="module")
 def replay(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path) -> list[str]:
     folder = tmp_path_factory.mktemp("wayland-inputs")
-    folder.chmod(0o755)  # the sway session's user reads them (with CAP_DAC_READ_SEARCH)
     clip = write_clip(folder / "upright-then-slouching.mp4",
                       [(pools["upright"], 20), (pools["slouched"], 150)], fps=5)
     baseline = folder / "baseline.json"

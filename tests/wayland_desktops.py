@@ -23,13 +23,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from desktop_session import notify_calls
+from desktop_session import notify_calls, poll
 
 TOOLS = Path(__file__).resolve().parent / "desktop_tools"
 W, H = 1024, 768
@@ -56,17 +55,6 @@ def require(kind: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
-
-
-def poll(check, timeout: float, what: str, every: float = 0.2):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(every)
 
 
 @dataclass

@@ -202,7 +202,6 @@ def wayland_desktop(kind: str, out: Path) -> None:
     frames = [(read_rgb(p), label) for p, label in labelled(FRONTAL)]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        folder.chmod(0o755)  # sway's session user reads the clip
         clip = write_clip(folder / "slouching.mp4",
                           [([f for f, label in frames if label == "slouch"], 120)], fps=5)
         baseline = folder / "baseline.json"
