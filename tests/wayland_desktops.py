@@ -38,7 +38,7 @@ AS_NOBODY = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-group
 WATCHER = ("org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher")
 NEEDS = {
     "gnome": ("gnome-shell", "gjs", "gsettings", "gdbus", "dbus-daemon", "dbus-monitor",
-              "Xwayland"),
+              "Xwayland", "foot"),
     "kde": ("plasmashell", "kwin_wayland", "gdbus", "dbus-daemon", "dbus-monitor"),
     "sway": ("sway", "swaymsg", "waybar", "mako", "makoctl", "gdbus", "dbus-daemon",
              "dbus-monitor", "grim", "foot", "setpriv", "jq", "busctl"),
