@@ -11,6 +11,7 @@ appends the menu it was offered to ``menu`` (so a test can read the buttons).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -47,6 +48,24 @@ def _free_display() -> int:
                 not Path(f"/tmp/.X{number}-lock").exists():
             return number
     raise RuntimeError("no free X display for the desktop tests")
+
+
+def notify_calls(record: str) -> list[dict]:
+    """The Notify calls to the notification service in a ``dbus-monitor`` record: app,
+    summary, body, and the strings after it: the actions (a key and a label each; "default"
+    is the plain click), then the names of the hints."""
+    calls = []
+    for block in re.split(r"\n(?=method call )", record):
+        header = block.split("\n", 1)[0]
+        # only calls to the service's name: GNOME's gjs service forwards each to the shell
+        if "member=Notify" not in header or \
+                "destination=org.freedesktop.Notifications" not in header:
+            continue
+        strings = re.findall(r'^\s*string "(.*)"$', block, re.M)
+        if len(strings) >= 4:
+            calls.append({"app": strings[0], "summary": strings[2], "body": strings[3],
+                          "actions": strings[4:]})
+    return calls
 
 
 def poll(check, timeout: float, what: str, every: float = 0.1):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ import cv2
 import pytest
 from test_history_footage import WINDOW, chromium
 
-from desktop_session import desktop_session, poll
+from desktop_session import desktop_session, notify_calls, poll
 
 pytestmark = pytest.mark.desktop
 
@@ -39,6 +39,7 @@ print("body", len(reminder_body(reminder)), flush=True)
 lasting = DesktopNotifications(lambda rid, outcome: print("outcome", rid, outcome, flush=True),
                                timeout_s=0, on_guidance=lambda rid: open_guidance(reminder))
 assert lasting.send(reminder.title, reminder_body(reminder), reminder.id)
+assert lasting.send("Calibrated", "Your upright posture is saved.")  # informational
 print("sent", flush=True)
 sys.stdin.readline()  # the test has pressed "Show me how"
 expired = threading.Event()
@@ -63,6 +64,11 @@ def bubble(tmp_path_factory: pytest.TempPathFactory, isolated_home: Path) -> dic
     seen: dict = {}
     with desktop_session(folder) as desktop:
         env = dict(desktop.env, BROWSER=str(browser))
+        record = folder / "notify-calls.log"
+        monitor = subprocess.Popen(
+            ["dbus-monitor", "--session", "type='method_call',member='Notify'"], env=env,
+            stdout=record.open("w"), stderr=subprocess.DEVNULL)
+        time.sleep(0.5)  # the monitor is on the bus before anything is sent
         sender = subprocess.Popen([sys.executable, "-c", SENDER], env=env, text=True,
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT)
@@ -82,7 +88,10 @@ def bubble(tmp_path_factory: pytest.TempPathFactory, isolated_home: Path) -> dic
             seen["expired_after_s"] = time.monotonic() - started
             seen["out"] = lines[0] + out
             seen["buttons"] = desktop.buttons("Sit tall")
+            seen["calls"] = notify_calls(record.read_text())
         finally:
+            monitor.terminate()
+            monitor.wait(timeout=5)
             if sender.poll() is None:
                 sender.kill()
                 sender.wait()
@@ -96,6 +105,14 @@ def test_show_me_how_opens_the_local_guidance_page(bubble: dict) -> None:
     page = Path(url.removeprefix("file://")).read_text()
     assert "<h1>Sit tall</h1>" in page and "Soothing Back Muscle Spasms without Surgery" in page
     assert "outcome 0" not in bubble["out"]  # the guidance is not an answer
+
+
+def test_an_informational_bubble_has_no_actions(bubble: dict) -> None:
+    """No buttons, and no "default" action either: dunst would mark it "(A)" as if it had
+    buttons; a reminder has both."""
+    actions = {call["summary"]: call["actions"] for call in bubble["calls"]}
+    assert actions["Calibrated"] == [], actions
+    assert {"default", "Done", "Snooze", "Show me how"} <= set(actions["Sit tall"])
 
 
 def test_a_bubble_the_daemon_closes_on_its_timeout_is_expired(bubble: dict) -> None:

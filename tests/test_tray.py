@@ -6,8 +6,9 @@ One desktop (Xvfb, trayer, a D-Bus session, dunst); `posturewatch run` replays r
 1. with trayer alone (XEmbed) and a fresh home: the icon is drawn as soon as it is docked,
    square, filled with the state's colour after start, pause, resume, away and back
    upright (the clip's first 12 s cover the start-up, however slow, and the pause), and
-   again in a new trayer after the first quit; Ctrl-C then ends it with one line and exit
-   status 130.
+   again in a new trayer after the first quit; the pointer over it shows its tooltip, a
+   click its menu, whose "Pause 15 min" shows in ``status --json``; Ctrl-C then ends it
+   with one line and exit status 130.
 2. with gtk-sni-tray-standalone too (a StatusNotifier host) and the default history store:
    the icon shows in that bar, its DBusMenu lists the entries, a click opens the menu;
    "Today's summary" chosen there writes the report into the cache folder and asks the
@@ -162,6 +163,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
             desktop.start_trayer()
             seen["new_panel"] = poll(lambda: tray("upright"), 10, "the icon in the new panel",
                                      every=0.2)
+            seen.update(xembed_tooltip_and_menu(desktop, env, seen["new_panel"]))
         except AssertionError as exc:
             shot = desktop.shot(SCREEN_W - TRAY_W, 0, TRAY_W, TRAY_H)
             found = {state: icon_in(shot, state) for state in COLOURS}
@@ -220,6 +222,47 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
     return seen
 
 
+def popup(desktop: Desktop, name: str) -> tuple[int, int, int, int] | None:
+    """Where the XEmbed icon's own window ``name`` is shown (x, y, w, h), or None."""
+    info = desktop.run("xwininfo", "-name", name, check=False).stdout
+    if "IsViewable" not in info:
+        return None
+    fields = ("Absolute upper-left X", "Absolute upper-left Y", "Width", "Height")
+    x, y, w, h = (int(re.search(rf"{f}:\s+(-?\d+)", info).group(1))  # type: ignore[union-attr]
+                  for f in fields)
+    return x, y, w, h
+
+
+def ink(desktop: Desktop, box: tuple[int, int, int, int]) -> int:
+    """Dark (text) pixels in that rectangle of the screen."""
+    image = desktop.shot(*box).convert("L")
+    return sum(image.histogram()[:100])
+
+
+def xembed_tooltip_and_menu(desktop: Desktop, env: dict[str, str], icon: dict) -> dict:
+    """trayer shows no tooltip and no menu for an icon: the icon shows its own. The pointer
+    over it: the tooltip with the state; a click: the menu, whose first entry, "Pause 15
+    min", clicked, shows in ``status --json``."""
+    seen: dict = {}
+    x0, y0, x1, y1 = icon["box"]
+    desktop.run("xdotool", "mousemove", str(SCREEN_W - TRAY_W + (x0 + x1) // 2),
+                str((y0 + y1) // 2))
+    seen["tooltip"] = tip = poll(lambda: popup(desktop, "posturewatch tooltip"), 5,
+                                 "the tooltip", every=0.1)
+    seen["tooltip_ink"] = ink(desktop, tip)
+    desktop.run("xdotool", "click", "1")
+    seen["xembed_menu"] = menu = poll(lambda: popup(desktop, "posturewatch menu"), 5,
+                                      "the menu", every=0.1)
+    seen["tooltip_after_click"] = popup(desktop, "posturewatch tooltip")
+    seen["menu_ink"] = ink(desktop, menu)
+    mx, my, mw, _ = menu
+    desktop.run("xdotool", "mousemove", str(mx + mw // 2), str(my + 12), "click", "1")
+    seen["xembed_status"] = poll(lambda: (s := status(desktop, env))["paused_until"] and s,
+                                 10, "the pause from the XEmbed menu")
+    seen["menu_closed"] = popup(desktop, "posturewatch menu") is None
+    return seen
+
+
 def menu_labels(env: dict[str, str], pid: int) -> list[str]:
     """The entries the host reads: DBusMenu's GetLayout, as dbus-send prints it."""
     name = f"org.kde.StatusNotifierItem-{pid}-1"
@@ -261,9 +304,21 @@ def test_xembed_icon_follows_pause_and_resume(scenario: dict) -> None:
     assert scenario["resume"]["w"] == scenario["start"]["w"]
 
 
+def test_xembed_icon_shows_its_tooltip_and_its_menu(scenario: dict) -> None:
+    assert scenario["tooltip"][3] >= 20 and scenario["tooltip_ink"] > 30  # text drawn
+    assert scenario["tooltip_after_click"] is None  # the menu replaces it
+    assert scenario["xembed_menu"][3] >= 9 * 20 and scenario["menu_ink"] > 200
+
+
+def test_pause_from_the_xembed_menu_shows_in_status(scenario: dict) -> None:
+    assert scenario["xembed_status"]["state"] == "paused"
+    assert scenario["menu_closed"]
+
+
 def test_run_says_where_it_runs_and_how_to_stop(scenario: dict) -> None:
     line = scenario["xembed_line"]
-    assert "icon in the system tray" in line and "log: " in line and "Ctrl-C" in line
+    assert "icon in the system tray, click it for the menu" in line
+    assert "log: " in line and "Ctrl-C" in line
     assert "monitor.log" in line
     assert "panel's status area, click it for the menu" in scenario["sni_line"]
     assert "Quit in the tray menu" in scenario["sni_line"]

@@ -7,8 +7,12 @@
   icon clicked: its menu, over D-Bus.
 - ``report-week.png``: `posturewatch report --week` on a week of generated working days
   (the ones ``bench/history_speed.py`` writes, as the monitor would), shown by Chromium.
+- ``desktop-gnome.png``, ``desktop-kde.png``, ``desktop-sway.png``: the slouched icon in the
+  panel and the "Sit tall" reminder as each Wayland desktop shows it (GNOME Shell 43 with
+  the AppIndicator extension, KDE Plasma 5.27, sway with waybar and mako; headless, started
+  by ``tests/wayland_desktops.py``): the desktop's own chrome and posturewatch's pixels only.
 
-    python docs/images/generate.py [tray] [menu] [report]
+    python docs/images/generate.py [tray] [menu] [report] [gnome] [kde] [sway]
 
 Needs the Debian desktop tools ``.ci/run`` installs, and for the tray picture the pose
 model and the footage (``POSTUREWATCH_MODEL_DIR``, ``POSTUREWATCH_TESTDATA``).
@@ -179,14 +183,72 @@ def report(out: Path) -> None:
     print(f"wrote {out}")
 
 
+# What each picture shows of the 1024x768 screen: the icon in the panel and the bubble.
+WAYLAND_CROPS = {"gnome": (264, 0, 1024, 130), "kde": (584, 448, 1024, 768),
+                 "sway": (544, 0, 1024, 170)}
+
+
+def wayland_desktop(kind: str, out: Path) -> None:
+    """`posturewatch run` replaying real slouched frames under a headless Wayland desktop,
+    until its reminder shows; then the panel's corner with the icon and the bubble."""
+    import cv2
+
+    from posturewatch.storage.pose_model_files import ENV_MODEL_DIR
+
+    import wayland_desktops
+    from conftest import FRONTAL, labelled, read_rgb, write_clip
+    from monitor_harness import write_baseline
+
+    model = Path(os.environ[ENV_MODEL_DIR]) / "pose_landmarker_full.task"
+    frames = [(read_rgb(p), label) for p, label in labelled(FRONTAL)]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        clip = write_clip(folder / "slouching.mp4",
+                          [([f for f, label in frames if label == "slouch"], 120)], fps=5)
+        baseline = folder / "baseline.json"
+        write_baseline(model, [cv2.cvtColor(f, cv2.COLOR_BGR2RGB)
+                               for f, label in frames if label == "upright"], baseline)
+        (folder / "now.toml").write_text(SLOUCH_NOW)
+        desktop = {"gnome": wayland_desktops.gnome, "kde": wayland_desktops.kde,
+                   "sway": wayland_desktops.sway}[kind]()
+        try:
+            if kind == "gnome":  # its session starts with the banners off
+                wayland_desktops.gnome_do_not_disturb(desktop, False)
+                # as root GNOME may greet with "Logged in as a privileged user", a banner
+                # that stays until input comes: a pointer move, and it is gone 4 s later
+                desktop.tool("gnome_input.py", "click:600,500,none")
+                time.sleep(5)
+            run = desktop.start(sys.executable, "-m", "posturewatch", "run", "--source",
+                                str(clip), "--baseline", str(baseline), "--config",
+                                str(folder / "now.toml"), "--no-store", log="run.log")
+            try:
+                wayland_desktops.poll(lambda: any(
+                    call["summary"] == "Sit tall" for call in desktop.notifications_sent()),
+                    90, "a reminder")
+                time.sleep(2.0)  # drawn, and the banner's slide-in done
+                image = desktop.shot(folder / "shot.png")
+                image.crop(WAYLAND_CROPS[kind]).save(out)
+            except AssertionError:
+                raise SystemExit((desktop.folder / "run.log").read_text()[-3000:]) from None
+            finally:
+                run.terminate()
+                run.wait(timeout=15)
+        finally:
+            desktop.stop()
+    print(f"wrote {out}")
+
+
 def main() -> int:
-    wanted = sys.argv[1:] or ["tray", "menu", "report"]
+    wanted = sys.argv[1:] or ["tray", "menu", "report", "gnome", "kde", "sway"]
     if "tray" in wanted:
         tray(HERE / "tray-notification.png")
     if "menu" in wanted:
         menu(HERE / "tray-menu.png")
     if "report" in wanted:
         report(HERE / "report-week.png")
+    for kind in ("gnome", "kde", "sway"):
+        if kind in wanted:
+            wayland_desktop(kind, HERE / f"desktop-{kind}.png")
     return 0
 
 

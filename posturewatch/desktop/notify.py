@@ -14,14 +14,20 @@ closed because its time ran out (freedesktop reason 1). Its D-Bus backend connec
 handler there first, which reports reason 1 and then hands every close to the library's.
 On another backend (macOS, Windows) or a changed library the hook is absent and expiry is
 simply not reported.
+
+Informational bubbles ("Calibrated", "Settings reloaded") have no buttons, and on Linux they
+go out without any action at all (:func:`send_plain`): desktop-notifier always adds a
+"default" action, which daemons such as dunst mark with "(A)" as if there were buttons.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import threading
 from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 # desktop-notifier logs a failed send as a warning with a traceback and carries on; we
@@ -30,6 +36,19 @@ logging.getLogger("desktop_notifier").setLevel(logging.ERROR)
 
 DONE, SNOOZE, HOW = "Done", "Snooze", "Show me how"
 CLOSED_EXPIRED = 1  # freedesktop NotificationClosed reason: the timeout ran out
+SERVER_DEFAULT_TIMEOUT = -1
+
+
+async def send_plain(bus: Any, app_name: str, title: str, body: str) -> int | None:
+    """A freedesktop notification with no actions, over a connected dbus-fast ``bus``;
+    the daemon's id, or None if it refused. It expires when the daemon's default says."""
+    from dbus_fast import Message, MessageType
+
+    reply = await bus.call(Message(
+        destination="org.freedesktop.Notifications", path="/org/freedesktop/Notifications",
+        interface="org.freedesktop.Notifications", member="Notify", signature="susssasa{sv}i",
+        body=[app_name, 0, "", title, body, [], {}, SERVER_DEFAULT_TIMEOUT]))
+    return int(reply.body[0]) if reply.message_type == MessageType.METHOD_RETURN else None
 
 
 class DesktopNotifications:
@@ -41,6 +60,7 @@ class DesktopNotifications:
         self._app_name = app_name
         self._timeout_s = timeout_s  # 0: the bubble stays until answered
         self._reminder_of: dict[str, int] = {}  # notification identifier -> reminder id
+        self._plain_bus: Any = None  # Linux: the connection informational bubbles use
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="notifications",
                                         daemon=True)
@@ -90,6 +110,9 @@ class DesktopNotifications:
         by not calling ``on_dispatched``)."""
         from desktop_notifier import Button
 
+        if reminder_id is None and sys.platform == "linux":
+            return await self._send_plain(title, body)
+
         buttons: list[Button] = []
         kwargs = {}
         if reminder_id is not None:
@@ -108,6 +131,13 @@ class DesktopNotifications:
         if reminder_id is not None and dispatched:
             self._reminder_of[sent] = reminder_id
         return bool(dispatched)
+
+    async def _send_plain(self, title: str, body: str) -> bool:
+        from dbus_fast.aio import MessageBus
+
+        if self._plain_bus is None or not self._plain_bus.connected:
+            self._plain_bus = await MessageBus().connect()
+        return await send_plain(self._plain_bus, self._app_name, title, body) is not None
 
     def _guidance_cb(self, reminder_id: int) -> Callable[[], None]:
         def called() -> None:
@@ -129,5 +159,7 @@ class DesktopNotifications:
         return called
 
     def close(self) -> None:
+        if self._plain_bus is not None:
+            self._loop.call_soon_threadsafe(self._plain_bus.disconnect)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=1)

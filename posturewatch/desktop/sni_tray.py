@@ -56,6 +56,11 @@ async def _host_registered() -> bool:
         bus.disconnect()
 
 
+def bus_available() -> bool:
+    """A session bus to put the item on, reached over a unix socket."""
+    return _unix_bus()
+
+
 def host_running() -> bool:
     """Whether a StatusNotifier host (a panel that shows items) is on the session bus."""
     if not _unix_bus():
@@ -188,7 +193,22 @@ class _Item(ServiceInterface):
         return "Active"
 
 
+NO_HOST_GRACE_S = 5.0  # a panel starting at login along with us: give it time
+NO_HOST_LINE = ("no panel shows tray icons here yet (on GNOME: install and enable the "
+                "AppIndicator extension); reminders and `posturewatch status` work without it, "
+                "and the icon appears once a panel shows tray icons")
+# GNOME shows a banner's title in full and its body cut to one line: the title says it all
+NO_HOST_TITLE = "No tray icon: on GNOME, enable the AppIndicator extension"
+NO_HOST_BODY = ("posturewatch is running: reminders still come as notifications and "
+                "`posturewatch status` tells the state. The icon appears once a panel shows "
+                "tray icons.")
+
+
 class SniTray:
+    """The item, registered with every StatusNotifierWatcher that appears (a panel that
+    restarts; GNOME drops every item on lock and unlock, its watcher gone and back empty).
+    With no host at start it waits for one, and says once how to get one."""
+
     backend = "statusnotifier"
     has_menu = True
 
@@ -196,6 +216,7 @@ class SniTray:
         self._item = _Item()
         self._menu = DBusMenu(menu_entries(actions))
         self._stopping = False
+        self._host = False
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="statusnotifier",
                                         daemon=True)
@@ -213,31 +234,75 @@ class SniTray:
         bus.export(ITEM_PATH, self._item)
         bus.export(MENU_PATH, self._menu)
         await bus.request_name(f"org.kde.StatusNotifierItem-{os.getpid()}-1")
-        await self._register()
-        # A watcher that restarts (the panel restarted) forgets us: register again.
-        await bus.call(Message(
-            destination="org.freedesktop.DBus", path="/org/freedesktop/DBus",
-            interface="org.freedesktop.DBus", member="AddMatch", signature="s",
-            body=[f"type='signal',member='NameOwnerChanged',arg0='{WATCHER}'"]))
+        for rule in (f"type='signal',member='NameOwnerChanged',arg0='{WATCHER}'",
+                     f"type='signal',interface='{WATCHER}'"):
+            await bus.call(Message(
+                destination="org.freedesktop.DBus", path="/org/freedesktop/DBus",
+                interface="org.freedesktop.DBus", member="AddMatch", signature="s",
+                body=[rule]))
         bus.add_message_handler(self._on_message)
+        if await self._register():
+            self._host = await self._host_registered()
+        if not self._host:
+            log.info("no StatusNotifier host yet: waiting for one")
+            self._loop.call_later(NO_HOST_GRACE_S, lambda: self._spawn(self._say_no_host()))
 
-    async def _register(self) -> None:
+    async def _register(self) -> bool:
+        """Register with the watcher; False if there is none (or it refused)."""
         assert self._bus is not None
         reply = await self._bus.call(Message(
             destination=WATCHER, path=WATCHER_PATH, interface=WATCHER,
             member="RegisterStatusNotifierItem", signature="s", body=[self._bus.unique_name]))
         if reply.message_type == MessageType.ERROR:
-            raise RuntimeError(f"StatusNotifierWatcher refused the item: {reply.body}")
+            log.info("StatusNotifierWatcher did not take the item: %s", reply.body)
+            return False
         log.info("tray icon registered with the StatusNotifierWatcher")
+        return True
+
+    async def _register_again(self) -> None:
+        """A new watcher: its object may come a moment after its name, so try a few times."""
+        for _ in range(20):
+            if self._stopping or await self._register():
+                self._host = await self._host_registered()
+                return
+            await asyncio.sleep(0.5)
+
+    async def _host_registered(self) -> bool:
+        assert self._bus is not None
+        reply = await self._bus.call(Message(
+            destination=WATCHER, path=WATCHER_PATH, interface="org.freedesktop.DBus.Properties",
+            member="Get", signature="ss", body=[WATCHER, "IsStatusNotifierHostRegistered"]))
+        return reply.message_type == MessageType.METHOD_RETURN and bool(reply.body[0].value)
+
+    async def _say_no_host(self) -> None:
+        """Once a run, after the grace: how to get the icon, as a notification (the
+        terminal had it in ``run``'s first line)."""
+        if self._host or self._stopping or self._bus is None:
+            return
+        from posturewatch.desktop.notify import send_plain
+
+        log.info("no StatusNotifier host after %.0f s: telling the person", NO_HOST_GRACE_S)
+        if await send_plain(self._bus, "posturewatch", NO_HOST_TITLE, NO_HOST_BODY) is None:
+            log.info("the no-tray notice was not taken by a notification service")
+
+    def _spawn(self, coro: Any) -> None:
+        task = self._loop.create_task(coro)
+        task.add_done_callback(_log_failure)
 
     def _on_message(self, message: Message) -> None:
-        if message.member == "NameOwnerChanged" and message.body[:1] == [WATCHER] \
-                and message.body[2]:
-            self._loop.create_task(self._register())
+        if message.member == "NameOwnerChanged" and message.body[:1] == [WATCHER]:
+            if message.body[2]:
+                self._spawn(self._register_again())
+            else:
+                self._host = False
+        elif message.interface == WATCHER and message.member == "StatusNotifierHostRegistered":
+            self._host = True
 
     # -- the Tray interface --------------------------------------------------------------
 
     def where(self) -> str:
+        if not self._host:
+            return NO_HOST_LINE
         return "icon in the panel's status area, click it for the menu"
 
     def run(self, setup: Callable[[], None]) -> None:
@@ -273,3 +338,8 @@ class SniTray:
         if self._loop.is_running():
             self._loop.call_soon_threadsafe(close)
             self._thread.join(timeout=2)
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.info("tray registration step failed: %s", task.exception())

@@ -5,8 +5,10 @@ Three ways to show it, one look and one menu (:func:`open_tray` picks):
 - Linux with a StatusNotifier host on the session bus (KDE, GNOME's AppIndicator extension,
   Xfce, Cinnamon, waybar ...): ``sni_tray`` (StatusNotifierItem and DBusMenu over D-Bus,
   pure-pip dbus-fast): icon, tooltip and menu.
-- Linux otherwise: ``xembed_tray`` (python-xlib), the XEmbed system tray any X panel hosts
-  (trayer, tint2, ...): icon only; every menu action is also a command.
+- Linux with an X panel's XEmbed system tray (trayer, tint2, ...): ``xembed_tray``
+  (python-xlib): icon, its own tooltip and menu.
+- Linux with neither: the StatusNotifierItem, waiting for a host (and saying once how to
+  get one, e.g. GNOME's AppIndicator extension).
 - macOS and Windows: pystray, the platform's own status item with its menu. ``import
   pystray`` opens the display at import time, so it is imported only here, when wanted.
 """
@@ -134,16 +136,17 @@ def open_tray(actions: MenuActions) -> Tray:
     """The best tray this desktop offers (see the module docstring); raises if none works
     (``run`` then goes headless)."""
     if sys.platform == "linux":
-        from posturewatch.desktop import sni_tray
+        from posturewatch.desktop import sni_tray, xembed_tray
 
-        if sni_tray.host_running():
+        # no host of either kind (GNOME without the extension, a bare compositor): the
+        # StatusNotifier item, which waits for a host and says how to get one
+        if sni_tray.host_running() or (sni_tray.bus_available()
+                                       and not xembed_tray.tray_running()):
             try:
                 return sni_tray.SniTray(actions)
             except Exception as exc:  # a host that vanished meanwhile: XEmbed then
                 log.info("StatusNotifier tray failed (%s); using the XEmbed icon", exc)
-        from posturewatch.desktop.xembed_tray import XEmbedTray
-
-        return XEmbedTray()
+        return xembed_tray.XEmbedTray(actions)
     return PystrayTray(actions)
 
 

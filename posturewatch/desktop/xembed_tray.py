@@ -1,6 +1,8 @@
 """The XEmbed system-tray icon (freedesktop System Tray protocol), through python-xlib.
 
-Any X panel hosts it (trayer, tint2, Xfce, LXDE ...). Our own, not pystray's XEmbed backend,
+Any X panel hosts it (trayer, tint2, Xfce, LXDE ...). Such hosts show no tooltip and no
+menu for an icon, so it draws its own (``xembed_popup``): the tooltip while the pointer is
+over it, the menu on a click. Our own, not pystray's XEmbed backend,
 which drew the image stretched to whatever the host gave (an oval disc), started as a 1x1
 window some hosts keep (a 1-pixel sliver) and asked to be docked again at every update.
 Here the window asks for a square, docks once per tray manager (again only when a new one
@@ -17,12 +19,21 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from Xlib import X, Xutil, display, error
 from Xlib.protocol import event
 
 from posturewatch.core.monitor_status import Status, TrayState
-from posturewatch.desktop.tray import LOOK, STARTING_TOOLTIP, icon_image, rgb
+from posturewatch.desktop.tray import (
+    LOOK,
+    STARTING_TOOLTIP,
+    MenuActions,
+    icon_image,
+    menu_entries,
+    rgb,
+)
+from posturewatch.desktop.xembed_popup import Menu, Tooltip
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +41,36 @@ REQUEST_DOCK = 0
 START_SIZE = 24  # asked for before the host says; hosts then size it to their panel
 
 
+def tray_running() -> bool:
+    """An X panel owns the system tray selection (an XEmbed host runs)."""
+    try:
+        d = display.Display()
+    except Exception:  # no X server
+        return False
+    try:
+        owner = d.get_selection_owner(d.intern_atom(f"_NET_SYSTEM_TRAY_S{d.get_default_screen()}"))
+        return bool(getattr(owner, "id", 0))
+    finally:
+        d.close()
+
+
+def _start_action(label: str, action: Callable[[], None]) -> None:
+    """A menu entry's action, in a thread of its own (Quit waits for this loop to end)."""
+    def run() -> None:
+        try:
+            action()
+        except Exception:  # a failing action must not take the icon down
+            log.exception("tray menu %r failed", label)
+
+    log.info("tray menu: %s", label)
+    threading.Thread(target=run, name="tray-action", daemon=True).start()
+
+
 class XEmbedTray:
     backend = "xembed"
-    has_menu = False
 
-    def __init__(self) -> None:
+    def __init__(self, actions: MenuActions | None = None) -> None:
+        self.has_menu = actions is not None
         self._d = display.Display()
         self._waker = display.Display()  # other threads' connection: wake-ups only
         for connection in (self._d, self._waker):  # a window gone mid-draw: no stderr noise
@@ -53,7 +89,8 @@ class XEmbedTray:
         self._window = self._root.create_window(
             0, 0, START_SIZE, START_SIZE, 0, screen.root_depth, X.InputOutput,
             X.CopyFromParent, background_pixmap=X.ParentRelative,
-            event_mask=X.ExposureMask | X.StructureNotifyMask)
+            event_mask=X.ExposureMask | X.StructureNotifyMask | X.EnterWindowMask
+            | X.LeaveWindowMask | X.ButtonPressMask)
         self._window.set_wm_name("posturewatch")
         self._window.set_wm_class("posturewatch", "posturewatch")
         self._window.set_wm_normal_hints(
@@ -72,6 +109,8 @@ class XEmbedTray:
         self._manager: int | None = None
         self._said_no_tray = False
         self._asked = START_SIZE
+        self._tooltip = Tooltip(self._d)
+        self._menu = Menu(self._d, menu_entries(actions), _start_action) if actions else None
         self._dock()
         self._d.flush()
 
@@ -80,7 +119,9 @@ class XEmbedTray:
     def where(self) -> str:
         if self._manager is None:
             return "no system tray running yet: the icon appears when one starts"
-        return "icon in the system tray (no menu here: use the posturewatch commands)"
+        if self._menu is None:
+            return "icon in the system tray (no menu here: use the posturewatch commands)"
+        return "icon in the system tray, click it for the menu"
 
     def update(self, status: Status) -> None:
         with self._lock:
@@ -114,11 +155,22 @@ class XEmbedTray:
         try:
             while True:
                 e = self._d.next_event()
-                if e.type == X.ClientMessage and e.window.id == self._window.id:
+                if self._menu is not None and self._menu.handle(e):
+                    pass
+                elif e.type == X.ClientMessage and e.window.id == self._window.id:
                     if self._stopping:
                         return
                     self._window.set_wm_name(self._title)
+                    if self._tooltip.shown:
+                        self._tooltip.show(self._title, self._where_on_screen())
                     self._draw()
+                elif e.type in (X.EnterNotify, X.LeaveNotify, X.ButtonPress) \
+                        and e.window.id == self._window.id:
+                    self._pointer(e)
+                elif e.type == X.Expose and e.window.id != self._window.id:
+                    self._tooltip.draw()
+                    if self._menu is not None:
+                        self._menu.draw()
                 elif e.type == X.ClientMessage and e.client_type == self._manager_atom \
                         and e.data[1][1] == self._selection:
                     self._dock()  # a tray (re)started
@@ -137,6 +189,9 @@ class XEmbedTray:
                 self._d.flush()
         finally:
             try:
+                self._tooltip.destroy()
+                if self._menu is not None:
+                    self._menu.destroy()
                 self._window.destroy()
                 self._d.close()
             except (error.XError, error.ConnectionClosedError, OSError):
@@ -144,6 +199,26 @@ class XEmbedTray:
             with self._waker_lock:
                 self._closed = True
                 self._waker.close()
+
+    def _where_on_screen(self) -> tuple[int, int, int, int]:
+        origin = self._root.translate_coords(self._window, 0, 0)
+        geometry = self._window.get_geometry()
+        return origin.x, origin.y, geometry.width, geometry.height
+
+    def _pointer(self, e: Any) -> None:
+        """The tooltip while the pointer is over the icon; a click opens the menu."""
+        try:
+            if e.type == X.EnterNotify:
+                with self._lock:
+                    title = self._title
+                self._tooltip.show(title, self._where_on_screen())
+            elif e.type == X.LeaveNotify:
+                self._tooltip.hide()
+            elif self._menu is not None:
+                self._tooltip.hide()
+                self._menu.open(self._where_on_screen())
+        except error.XError as exc:  # the icon went with its panel meanwhile
+            log.debug("tray pointer event: %s", exc)
 
     def _dock(self) -> None:
         owner = self._d.get_selection_owner(self._selection)
