@@ -323,6 +323,48 @@ def test_the_monitor_in_a_desktop_talks_only_to_its_bus_and_display(
     assert named & bus, "no D-Bus connection"
 
 
+def verdict(rows: list[tuple[int, int, int, int]], arch: int, nr: int, family: int = 0) -> str:
+    """What a seccomp program says to one call: a small BPF machine over ``seccomp_data``
+    (the call's number at 0, the arch at 4, the first argument's low word at 16)."""
+    data = {0: nr, 4: arch, 16: family}
+    accumulator, pc = 0, 0
+    while True:
+        code, jt, jf, k = rows[pc]
+        if code == 0x20:  # load a word
+            accumulator, pc = data[k], pc + 1
+        elif code in (0x15, 0x35):  # jump if equal / greater or equal
+            hit = accumulator == k if code == 0x15 else accumulator >= k
+            pc += 1 + (jt if hit else jf)
+        else:  # return
+            return {0x7FFF0000: "allow", 0x5000D: "EACCES", 0x50026: "ENOSYS"}[k]
+
+
+@pytest.mark.parametrize("machine", sorted(no_network._ARCHES))
+def test_the_filters_say_what_they_mean_on_each_processor(machine: str) -> None:
+    """Both programs, run by hand for x86_64 and aarch64 alike (only one is run for real
+    here): the worker's refuses every socket and socketpair, the monitor's lets local
+    families through; both refuse io_uring, pidfd_getfd and other call tables."""
+    calls = no_network._ARCHES[machine]
+    local, none = no_network.program(machine), no_network.program(machine, ())
+    unix, netlink, inet, inet6 = (int(f) for f in (socket.AF_UNIX, socket.AF_NETLINK,
+                                                   socket.AF_INET, socket.AF_INET6))
+    for family in (unix, netlink):
+        assert verdict(local, calls.arch, calls.socket, family) == "allow"
+        assert verdict(none, calls.arch, calls.socket, family) == "EACCES"
+    for family in (inet, inet6, 17):  # 17: AF_PACKET
+        assert verdict(local, calls.arch, calls.socket, family) == "EACCES"
+        assert verdict(none, calls.arch, calls.socket, family) == "EACCES"
+    assert verdict(local, calls.arch, calls.socketpair, unix) == "allow"
+    assert verdict(none, calls.arch, calls.socketpair, unix) == "EACCES"
+    for rows in (local, none):
+        assert verdict(rows, calls.arch, calls.pidfd_getfd) == "EACCES"
+        assert {verdict(rows, calls.arch, nr) for nr in calls.io_uring} == {"ENOSYS"}
+        assert verdict(rows, 0x40000003, calls.socket, inet) == "ENOSYS"  # i386's table
+        assert verdict(rows, calls.arch, 0) == "allow"  # read (x86_64), io_setup (aarch64)
+    if machine == "x86_64":
+        assert verdict(none, calls.arch, 0x40000000 | calls.socket, unix) == "ENOSYS"  # x32
+
+
 BLOCK_CHECK = """
 import logging, socket, subprocess, sys, threading
 from posturewatch.capture import no_network

@@ -86,6 +86,9 @@ class Worker:
             self.close()
             raise ModelError(f"the pose model's process ended at start ({exc})",
                              "see the log (--log-level debug) for what it said") from None
+        except BaseException:  # Ctrl-C while it loads: it ends once the pipe is closed
+            self.close()
+            raise
         if kind == b"E":
             self.close()
             error = json.loads(payload)
