@@ -24,6 +24,7 @@ Each traced run must show:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import platform
@@ -37,7 +38,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -173,7 +173,7 @@ def test_the_trace_checks_recognise_each_fault() -> None:
                                               "process 80: connect to /var/run/nscd/socket = 0"]
 
 
-@contextmanager
+@contextlib.contextmanager
 def stand_in_nscd() -> Iterator[tuple[list[str], list[bytes]]]:
     """A listener that the traced command finds at ``/var/run/nscd/socket``, and what it
     received. The machine is not touched: the command runs in a private mount namespace
@@ -191,18 +191,17 @@ def stand_in_nscd() -> Iterator[tuple[list[str], list[bytes]]]:
     if NSCD.parent.is_dir():  # a real nscd's folder: ours hides it
         target, listening = NSCD.parent, folder / NSCD.name
     else:  # /var/run (a link to /run on most systems) with an nscd folder in it
-        target, listening = Path(os.path.realpath(NSCD.parent.parent)), folder / "nscd" / NSCD.name
+        target = Path(os.path.realpath(NSCD.parent.parent))
+        listening = folder / NSCD.parent.name / NSCD.name
         listening.parent.mkdir()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(listening))
-    listener.listen(8)
     received: list[bytes] = []
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 
     def serve() -> None:
         while True:
             try:
                 conn, _ = listener.accept()
-            except OSError:
+            except OSError:  # closed: the test is over
                 return
             with conn:
                 conn.settimeout(2)
@@ -212,13 +211,16 @@ def stand_in_nscd() -> Iterator[tuple[list[str], list[bytes]]]:
                     received.append(b"")
 
     thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    prefix = [unshare, "-m", "--propagation", "private", "sh", "-c",
-              'mount --bind "$1" "$2" && shift 2 && exec "$@"', "sh", str(folder), str(target)]
     try:
-        yield prefix, received
+        listener.bind(str(listening))
+        listener.listen(8)
+        thread.start()
+        yield [unshare, "-m", "--propagation", "private", "sh", "-c",
+               'mount --bind "$1" "$2" && shift 2 && exec "$@"', "sh", str(folder),
+               str(target)], received
     finally:
-        listener.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the accept
         listener.close()
         thread.join(timeout=5)
         shutil.rmtree(folder)
