@@ -13,8 +13,10 @@ the unchanged-picture check (capture/steady_scene.py). It is written at 2 frames
 so replaying it decodes about what reading a webcam once a second does (a replay must
 decode every frame it skips; a webcam does not).
 
-Reported: the CPU share over the whole run (model loading included) and over the steady
-part (from ``--warmup`` seconds on, read from /proc), the peak resident memory, and the
+Reported, for the monitor's processes together (the monitor and the pose worker it
+starts): the CPU share over the whole run (model loading included) and over the steady
+part (from ``--warmup`` seconds on, read from /proc), the peak resident memory (RSS and PSS
+summed every half second, and the sum of each process's own high-water mark), and the
 seconds per state the monitor stored against the clip's own (so a cheaper sampling that
 blurred the timeline would show).
 Linux only (/proc).
@@ -104,10 +106,53 @@ def stored_seconds(store: Path) -> dict[str, float]:
             for name, value in zip(("upright", "slouched", "away", "unknown", "unseen"), row)}
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of the process, all threads, from /proc/PID/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def family(pid: int) -> list[int]:
+    """``pid`` and every process under it (the pose worker, a launcher), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        found.append(todo.pop())
+        todo += children.get(found[-1], [])
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of the processes, all threads, and of their children that ended and
+    were waited for (cutime + cstime), from /proc/PID/stat."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += sum(int(value) for value in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def resident_kb(pids: list[int], high: dict[int, int]) -> tuple[int, int]:
+    """The processes' resident memory together: RSS (a page shared by two counted twice)
+    and PSS (each shared page split between its sharers), in kB; ``high`` keeps each
+    one's own high-water mark (VmHWM)."""
+    rss = pss = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    high[pid] = max(high.get(pid, 0), int(line.split()[1]))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return rss, pss
 
 
 def main() -> int:
@@ -135,16 +180,17 @@ def main() -> int:
              "run", "--headless", "--source", str(clip)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         time.sleep(args.warmup)
-        warm_cpu, warm_at = cpu_seconds(process.pid), time.monotonic()
-        peak_kb = 0
+        pids = family(process.pid)
+        warm_cpu, warm_at = cpu_seconds(pids), time.monotonic()
+        end_cpu, end_at = warm_cpu, warm_at
+        peak_rss = peak_pss = most = 0
+        high: dict[int, int] = {}
         while process.poll() is None:
-            try:
-                end_cpu, end_at = cpu_seconds(process.pid), time.monotonic()
-                for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        peak_kb = max(peak_kb, int(line.split()[1]))
-            except (FileNotFoundError, ProcessLookupError):
-                break
+            pids = family(process.pid)
+            end_cpu, end_at = cpu_seconds(pids), time.monotonic()
+            rss, pss = resident_kb(pids, high)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+            most = max(most, len(pids))
             time.sleep(0.5)
         _, err = process.communicate()
         wall = time.monotonic() - started
@@ -155,9 +201,8 @@ def main() -> int:
                 for line in log.read_text().splitlines() if "pose model: " in line
                 and " runs, " in line]
         stored = stored_seconds(folder / "data" / "posturewatch" / "history.sqlite3")
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the monitor and under it
         total_cpu = usage.ru_utime + usage.ru_stime
-        peak_kb = max(peak_kb, usage.ru_maxrss)
     result = {
         "clip_s": args.seconds,
         "hold_s": args.hold,
@@ -166,7 +211,10 @@ def main() -> int:
         "cpu_s": round(total_cpu, 2),
         "share_of_one_core_whole_run": round(total_cpu / wall, 4),
         "share_of_one_core_steady": round((end_cpu - warm_cpu) / (end_at - warm_at), 4),
-        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "processes": most,
+        "peak_rss_mb": round(peak_rss / 1024, 1),
+        "peak_pss_mb": round(peak_pss / 1024, 1),
+        "high_water_mb": round(sum(high.values()) / 1024, 1),
         "model": runs[-1] if runs else None,
         "stored_s": stored,
         "clip_truth_s": truth_seconds(args.seconds),
@@ -180,7 +228,9 @@ def main() -> int:
               f"{100 * result['share_of_one_core_whole_run']:.2f} % of one core")
         print(f"  CPU, steady (after {args.warmup:.0f} s): "
               f"{100 * result['share_of_one_core_steady']:.2f} % of one core")
-        print(f"  peak resident memory: {result['peak_rss_mb']} MB")
+        print(f"  peak resident memory, its {most} processes together: "
+              f"{result['peak_rss_mb']} MB RSS, {result['peak_pss_mb']} MB PSS "
+              f"(their high-water marks: {result['high_water_mb']} MB)")
         if result["model"]:
             print(f"  pose model: {result['model']}")
         truth = result["clip_truth_s"]

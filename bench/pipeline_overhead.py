@@ -2,8 +2,8 @@
 
 Builds a 640x480 clip from the real frontal webcam frames, then times, on the very same
 frames: (a) the MediaPipe PoseLandmarker alone (VIDEO mode, frames already decoded in
-memory) and (b) the whole ``analyze`` path: decode, colour conversion, model, metrics,
-classifier and settling. Rounds alternate (a, b, a, b, …) so machine noise hits both;
+memory) and (b) the whole ``analyze`` path: decode, colour conversion, the frame to the
+pose worker and its landmarks back, model, metrics, classifier and settling. Rounds alternate (a, b, a, b, …) so machine noise hits both;
 the figure is the ratio of the medians.
 
     python bench/pipeline_overhead.py [--rounds 5] [--seconds 20] [--model PATH]

@@ -213,9 +213,9 @@ def frontal_baseline(
 @pytest.fixture(autouse=True, scope="session")
 def network_left_open() -> Iterator[None]:
     """The kernel's network block (``capture/no_network.py``) lasts for the life of a
-    process, and this one still serves loopback HTTP to the download tests after models
-    have loaded in it: here it is left out. ``tests/test_network.py`` proves it on the
-    real ``analyze`` and ``run`` processes."""
+    process, and this one still serves loopback HTTP to the download tests after pose
+    estimators were made in it: here it is left out (the pose workers they start take
+    theirs). ``tests/test_network.py`` proves it on the real ``analyze`` and ``run``."""
     from posturewatch.capture import no_network
 
     with pytest.MonkeyPatch.context() as patch:

@@ -1,29 +1,27 @@
-"""The pose model: MediaPipe Tasks ``PoseLandmarker``, loaded once, one person.
+"""The pose model: MediaPipe Tasks ``PoseLandmarker``, loaded once, one person, run in a
+worker process of its own that can open no socket at all (``capture/pose_worker.py``).
 
 VIDEO mode (tracking between frames, about twice as fast) for streams, IMAGE mode for
-stills. In VIDEO mode the tracker carries the last pose over into frames with nobody in
-them; ``fresh_look`` runs the detector from scratch on one frame, which the core asks for
-now and then to tell a person from such a carried-over pose (``core.presence.TrackCheck``).
-It does so with the same landmarker: a blank frame first makes the tracker lose the pose,
-so the frame after it is searched afresh, exactly as IMAGE mode would (the landmarks agree
-to 1e-4 px on the real frames), without a second landmarker's 55 MB.
+stills; ``fresh_look`` is a detection from scratch, which the core asks for now and then to
+tell a person from a pose the tracker carried over into an empty scene
+(``core.presence.TrackCheck``; how: ``capture/landmarker.py``).
 """
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
-import sys
+import logging
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import TracebackType
 
 import numpy as np
 
-from posturewatch.capture import native_logs as quiet  # noqa: F401  (quiets MediaPipe before it loads)
 from posturewatch.capture import no_network
+from posturewatch.capture.pose_worker import Worker, WorkerGone
 from posturewatch.core.landmarks import Landmarks
 from posturewatch.errors import ModelError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,105 +31,65 @@ class PoseSettings:
     min_tracking_confidence: float
 
 
-# MediaPipe's vision package imports its drawing helpers, and with them matplotlib.pyplot:
-# about 36 MB resident and 0.5 s of start-up that landmarks never use.
-_DRAWING = ("mediapipe.tasks.python.vision.drawing_utils",
-            "mediapipe.tasks.python.vision.drawing_styles")
-
-
-class _Unused(ModuleType):
-    def __getattr__(self, name: str) -> object:
-        raise AttributeError(f"{self.__name__}.{name}: posturewatch loads MediaPipe "
-                             "without its drawing helpers (matplotlib)")
-
-
-class _SkipDrawing(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def find_spec(self, name: str, path: object, target: object = None
-                  ) -> importlib.machinery.ModuleSpec | None:
-        return importlib.machinery.ModuleSpec(name, self) if name in _DRAWING else None
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        return _Unused(spec.name)
-
-    def exec_module(self, module: ModuleType) -> None:
-        pass
-
-
-def _tasks() -> tuple[type, ModuleType]:
-    """MediaPipe's ``BaseOptions`` and ``vision``, loaded without the drawing helpers."""
-    finder = _SkipDrawing()
-    sys.meta_path.insert(0, finder)
-    try:
-        from mediapipe.tasks.python import BaseOptions, vision
-    finally:
-        sys.meta_path.remove(finder)
-    return BaseOptions, vision
-
-
 class PoseEstimator:
-    """Use as a context manager: an unclosed landmarker raises from ``__del__`` at exit."""
+    """Landmarks from the pose worker. Use as a context manager (or call ``close``): the
+    worker ends with it. A worker that ends while running (killed, out of memory) is
+    started again once per frame; a second ending on the same frame is a ModelError."""
 
     def __init__(self, model_path: Path, settings: PoseSettings, *, video: bool) -> None:
-        # MediaPipe's usage logger would reach the internet: no process runs the model
-        # without the kernel's network block (the model file is resolved, and downloaded
-        # if need be, before any estimator exists).
+        # This process may talk D-Bus, X11 and its control socket, but reaches no internet
+        # address either (defence in depth; the model file is resolved, and downloaded if
+        # need be, before any estimator exists). The worker blocks every socket.
         no_network.forbid()
-        self._model_path, self._settings = model_path, settings
-        self._landmarker = self._create(video)
+        self._start = lambda: Worker(model_path, settings, video=video)
+        self._worker: Worker | None = self._start()
         self._video = video
-        self._blank: np.ndarray | None = None  # fresh_look's tracker reset, at the frame size
         self._last_frame: np.ndarray | None = None  # IMAGE mode: the last frame detected ...
         self._last_found: Landmarks | None = None  # ... and what was found in it
-        self._last_ms = -1
 
-    def _create(self, video: bool):  # noqa: ANN202 - mediapipe's type is imported lazily
-        BaseOptions, vision = _tasks()
-
-        settings = self._settings
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self._model_path)),
-            running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
-            num_poses=1,
-            min_pose_detection_confidence=settings.min_detection_confidence,
-            min_pose_presence_confidence=settings.min_presence_confidence,
-            min_tracking_confidence=settings.min_tracking_confidence,
-        )
-        try:
-            return vision.PoseLandmarker.create_from_options(options)
-        except (RuntimeError, ValueError) as exc:
-            raise ModelError(
-                f"cannot load pose model {self._model_path}: {exc}",
-                "run `posturewatch model fetch` or pass a valid .task file with --model",
-            ) from None
+    @property
+    def worker_pid(self) -> int | None:
+        return self._worker.pid if self._worker is not None else None
 
     def detect(self, rgb: np.ndarray, t: float) -> Landmarks | None:
         """Landmarks of the one person in an RGB frame taken at ``t`` seconds, or None."""
+        found = self._ask(b"d", rgb, t)
         if not self._video:
-            self._last_frame, self._last_found = rgb, _landmarks(
-                self._landmarker.detect(_image(rgb)), rgb)
-            return self._last_found
-        # VIDEO mode wants strictly increasing integer milliseconds.
-        return self._next(rgb, max(int(round(t * 1000)), self._last_ms + 1))
+            self._last_frame, self._last_found = rgb, found
+        return found
 
     def fresh_look(self, rgb: np.ndarray) -> Landmarks | None:
         """The pose found in this frame alone, no tracking (a stream's tracker may carry a
         pose over into an empty scene). Costs about two tracked frames; the core decides
         when (rarely). In VIDEO mode the track is re-anchored on what it finds."""
-        if not self._video:  # every IMAGE-mode detection is fresh: this frame's stands
-            return self._last_found if rgb is self._last_frame else self.detect(rgb, 0.0)
-        if self._blank is None or self._blank.shape != rgb.shape:
-            self._blank = np.zeros_like(rgb)
-        self._next(self._blank, self._last_ms + 1)  # nothing there: the track is lost
-        return self._next(rgb, self._last_ms + 1)
+        if not self._video and rgb is self._last_frame:  # every IMAGE-mode detection is fresh
+            return self._last_found
+        return self._ask(b"f", rgb, 0.0)
 
-    def _next(self, rgb: np.ndarray, ms: int) -> Landmarks | None:
-        self._last_ms = ms
-        return _landmarks(self._landmarker.detect_for_video(_image(rgb), ms), rgb)
+    def _ask(self, op: bytes, rgb: np.ndarray, t: float) -> Landmarks | None:
+        if self._worker is None:
+            raise ModelError("the pose model is closed", "open a new PoseEstimator")
+        try:
+            rows = self._worker.ask(op, rgb, t)
+        except WorkerGone as exc:
+            log.warning("the pose model's process ended (%s): starting it again", exc)
+            self._worker.close()
+            self._worker = None
+            self._worker = self._start()
+            try:
+                rows = self._worker.ask(op, rgb, t)
+            except WorkerGone as again:
+                raise ModelError(f"the pose model's process ended twice on one frame "
+                                 f"({again})", "see the log for what it said") from None
+        if rows is None:
+            return None
+        height, width = rgb.shape[:2]
+        return Landmarks.from_normalized(rows, width, height)
 
     def close(self) -> None:
-        if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None
+        if self._worker is not None:
+            worker, self._worker = self._worker, None
+            worker.close()
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -143,17 +101,3 @@ class PoseEstimator:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _image(rgb: np.ndarray):  # noqa: ANN202 - mediapipe's type is imported lazily
-    import mediapipe as mp
-
-    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-
-
-def _landmarks(result, rgb: np.ndarray) -> Landmarks | None:  # noqa: ANN001 - mediapipe's
-    if not result.pose_landmarks:
-        return None
-    rows = np.array([(p.x, p.y, p.visibility or 0.0) for p in result.pose_landmarks[0]])
-    height, width = rgb.shape[:2]
-    return Landmarks.from_normalized(rows, width, height)

@@ -79,6 +79,8 @@ def inputs(
 
 
 def estimator(model: Path, config: Config, *, video: bool) -> PoseEstimator:
+    """The pose model, in a worker process that can reach nothing; this process keeps
+    local sockets only (a window, the desktop bus): ``capture/pose.py``."""
     return PoseEstimator(model, settings(PoseSettings, config.section("pose")), video=video)
 
 

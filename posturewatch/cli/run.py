@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from posturewatch.storage.config_watch import ConfigWatch
     from posturewatch.storage.history import History, default_store
     from posturewatch.storage.logs import log_to_file
+    from posturewatch.storage.paths import user_config_file
 
     headless = args.headless
     if not headless and not has_display():
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
                                    config.section("sitting")["max_gap_s"])
         watch = ConfigWatch(args.config)
         if not headless:  # the browser and editor the tray opens keep their network
-            no_network.keep_a_way_out()
+            no_network.keep_a_way_out(config_file=user_config_file())
         # IMAGE mode: frames a second or more apart gain nothing from VIDEO mode's tracking,
         # and every detection is then fresh (no pose carried over into an empty chair, so
         # no extra fresh looks): about a quarter less CPU (bench/monitor_cpu.py).
