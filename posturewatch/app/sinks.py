@@ -6,8 +6,7 @@ the exercise sets the camera counted, pauses, calibrations, notices and status s
 :class:`SinkDispatcher`, which passes it to every :class:`Sink` in turn (the history store,
 the status mailbox, the events queue the tray and notifications read, and whatever else is
 added). A sink that raises is logged once, with its traceback, and called again with the
-next result (a sink with ``reopen`` is reopened first, at most every ``REOPEN_S`` of the
-timeline); it never stops the loop or the other sinks. When it works again that is logged
+next result; it never stops the loop or the other sinks. When it works again that is logged
 too. A sink that can tell what is wrong without raising (the store keeps its unwritten
 rows and retries) says so in :meth:`Sink.problem`, which the status shows.
 
@@ -31,9 +30,6 @@ from posturewatch.core.reminders.reminder import Reminder
 from posturewatch.core.sitting import Bout, Break
 
 log = logging.getLogger(__name__)
-
-REOPEN_S = 30.0  # a failing sink with ``reopen`` is reopened at most this often
-
 
 class Sink:
     """One consumer of the monitor's results. Times are timeline seconds; the
@@ -91,28 +87,20 @@ class Sink:
 class Guard:
     """One part's fault isolation: a failure logged with its traceback the first time,
     quietly while it goes on, its recovery once; each kind of call (``what``) separately,
-    so a hook that works does not hide one that keeps failing. ``reopen`` (if given) is
-    called before a retry, at most every ``REOPEN_S``. The desktop side uses it too."""
+    so a hook that works does not hide one that keeps failing. The desktop side uses it
+    too."""
 
-    def __init__(self, name: str, reopen: Callable[[], None] | None = None) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
         self._failing: dict[str, str] = {}  # what -> the error
-        self._reopen = reopen
-        self._reopen_at = -float("inf")
 
     @property
     def failing(self) -> str | None:
         """The first error still going on, if any."""
         return next(iter(self._failing.values()), None)
 
-    def call(self, action: Callable[[], object], now: float = 0.0, what: str = "") -> bool:
+    def call(self, action: Callable[[], object], what: str = "") -> bool:
         """Run ``action``; False if it raised (logged, never raised here)."""
-        if self._failing and self._reopen is not None and now >= self._reopen_at:
-            self._reopen_at = now + REOPEN_S
-            try:
-                self._reopen()
-            except Exception as exc:
-                log.debug("%s not reopened: %r", self.name, exc)
         label = f"{self.name} ({what})" if what else self.name
         try:
             action()
@@ -136,19 +124,15 @@ class SinkDispatcher(Sink):
     name = "dispatcher"
 
     def __init__(self, sinks: Sequence[Sink]) -> None:
-        self._sinks = [(sink, Guard(sink.name, getattr(sink, "reopen", None)))
-                       for sink in sinks]
-        self._now = 0.0
+        self._sinks = [(sink, Guard(sink.name)) for sink in sinks]
 
     @property
     def sinks(self) -> tuple[Sink, ...]:
         return tuple(sink for sink, _ in self._sinks)
 
     def _each(self, what: str, hook: Callable[[Sink], None], now: float | None = None) -> None:
-        if now is not None:
-            self._now = max(self._now, now)
         for sink, guard in self._sinks:
-            guard.call(lambda: hook(sink), self._now, what)  # noqa: B023 - called at once
+            guard.call(lambda: hook(sink), what)  # noqa: B023 - called at once
 
     def problems(self) -> dict[str, str]:
         """Sink name → what is wrong, for the sinks with a problem."""

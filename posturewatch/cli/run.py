@@ -15,6 +15,7 @@ from typing import Any
 from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg
 from posturewatch.errors import PostureWatchError, SourceError
+from posturewatch.interrupts import INTERRUPTED
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +143,6 @@ def run(args: argparse.Namespace) -> int:
     return _stopped(started.signal)
 
 
-INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as for every other command
-
-
 class Started:
     """The one line ``run`` prints once it is up, and what stopped it: a signal's number,
     "Quit" (the tray menu), or None (the monitor ended by itself)."""
@@ -208,7 +206,8 @@ def _tray(monitor: Any, stop_ui: list[Callable[[], None]], started: Started,
     from posturewatch.desktop import focus
     from posturewatch.desktop.dispatch import Dispatcher
     from posturewatch.desktop.notify import DesktopNotifications
-    from posturewatch.desktop.tray import MenuActions, Tray, open_tray
+    from posturewatch.desktop.tray import Tray, open_tray
+    from posturewatch.desktop.tray_look import MenuActions
 
     tray_box: list[Tray] = []
 

@@ -98,7 +98,7 @@ class Dispatcher:
         def run() -> None:
             box[0] = action()
 
-        self._guards[name].call(run, time.monotonic(), what)
+        self._guards[name].call(run, what)
         return box[0]
 
     def _busy(self) -> str | None:

@@ -22,7 +22,7 @@ from Xlib import X, Xutil, display, error
 from Xlib.protocol import event
 
 from posturewatch.core.monitor_status import Status, TrayState
-from posturewatch.desktop.tray import LOOK, STARTING_TOOLTIP, icon_image, rgb
+from posturewatch.desktop.tray_look import LOOK, STARTING_TOOLTIP, icon_image, rgb
 
 log = logging.getLogger(__name__)
 
