@@ -67,7 +67,7 @@ def test_a_camera_gone_for_days_and_a_config_byte_that_is_not_utf8(
     assert len(refused) == 1 and "byte 0xe9 is not UTF-8" in refused[0].body
     logged = [r.getMessage() for r in caplog.records if "not reloaded" in r.getMessage()]
     assert len(logged) == 1 and "\n" not in logged[0]
-    assert monitor.settings.interval_s == 1.0 and \
+    assert monitor.settings.monitor.interval_s == 1.0 and \
         monitor.engine.settings.breaks.break_after_min == 45.0  # the old settings stay
     statuses = [e.status for e in events if isinstance(e, StatusChanged)]
     lost = [s for s in statuses if s.camera.startswith("camera problem")]

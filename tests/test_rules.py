@@ -14,11 +14,11 @@ from posturewatch.app.replay import replay
 from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.engine import Reminder, RuleEngine, RuleSettings
 from posturewatch.storage.catalog_file import load_catalog
-from posturewatch.storage.config_file import load_config
+from posturewatch.storage.config_file import load_settings
 
 UP, SLOUCH, AWAY, UNKNOWN = Posture.UPRIGHT, Posture.SLOUCHED, Posture.AWAY, Posture.UNKNOWN
-CONFIG = load_config(user_file=Path(__file__).with_name("no-such-user-config.toml"))
-DEFAULTS = RuleSettings.from_config(CONFIG)
+CONFIG = load_settings(user_file=Path(__file__).with_name("no-such-user-config.toml"))
+DEFAULTS = CONFIG.rules
 CATALOG = load_catalog()
 SECTIONS = ("breaks", "stretch", "posture", "wall_angel", "ergonomics")
 

@@ -19,11 +19,11 @@ from posturewatch.app.analysis import GAP_INTERVALS, FrameResult, StepTally
 from posturewatch.app.local_time import now_utc
 from posturewatch.capture.clip_facts import content_hash, creation_time
 from posturewatch.capture.sources import FrameSource
-from posturewatch.core.exercise import WallAngelCounter, exercise_settings
+from posturewatch.core.exercise import WallAngelCounter
 from posturewatch.core.guidance import Catalog
 from posturewatch.core.intervals import Interval, IntervalAggregator, aware_datetime
 from posturewatch.core.reminders.engine import RuleEngine
-from posturewatch.core.settings import Config
+from posturewatch.core.typed_settings import Settings
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.history import History
 
@@ -51,7 +51,7 @@ class ClipRecorder:
 
     def __init__(
         self,
-        config: Config,
+        config: Settings,
         *,
         start_utc: float,
         key: str | None,
@@ -63,12 +63,12 @@ class ClipRecorder:
         self.key = key
         self._offset_of = offset_of
         self._interval = interval
-        self._aggregator = IntervalAggregator(float(config.section("history")["interval_s"]))
+        self._aggregator = IntervalAggregator(config.history.interval_s)
         # t = 0 is this many seconds after a local midnight (active hours, days)
         self.clock_offset_s = (start_utc + offset_of(start_utc)) % 86_400
-        self._engine = RuleEngine.from_config(config, catalog or load_catalog(),
-                                              clock_offset_s=self.clock_offset_s)
-        self._counter = WallAngelCounter(exercise_settings(config.section("exercise")))
+        self._engine = RuleEngine(config.rules, catalog or load_catalog(),
+                                  clock_offset_s=self.clock_offset_s)
+        self._counter = WallAngelCounter(config.exercise)
         self._held: FrameResult | None = None
         self._steps = StepTally()  # for the typical step, as ``Totals`` counts it
         self._intervals: list[Interval] = []

@@ -36,7 +36,6 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,22 +64,22 @@ from posturewatch.capture.sources import Frame
 from posturewatch.core.baseline import Baseline, CalibrationError, build_baseline
 from posturewatch.core.camera_health import CameraHealth, CameraSettings
 from posturewatch.core.day_clock import DayClock, Suspend
-from posturewatch.core.exercise import ExerciseWatch, WatchNews, exercise_settings, seen_note
+from posturewatch.core.exercise import ExerciseWatch, WatchNews, seen_note
 from posturewatch.core.guidance import Catalog
-from posturewatch.core.judgement import ClassifierSettings, describe, not_upright
+from posturewatch.core.judgement import describe, not_upright
 from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.monitor_status import Status, TrayState
 from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.engine import RuleEngine
 from posturewatch.core.reminders.reminder import Reminder
-from posturewatch.core.reminders.settings import RuleSettings
 from posturewatch.core.sampling import SamplingSettings
-from posturewatch.core.settings import Config, settings
+from posturewatch.core.settings import Config
 from posturewatch.core.sitting import Bout, Break, day_of
+from posturewatch.core.typed_settings import Settings
 from posturewatch.errors import PostureWatchError, SourceError
 
 __all__ = [
-    "Calibrate", "Command", "Event", "Monitor", "MonitorSettings", "Notice", "Outcome",
+    "Calibrate", "Command", "Event", "Monitor", "Notice", "Outcome",
     "Pause", "Quit", "Reload", "ReminderDue", "Resume", "Snooze", "StatusChanged", "Stopped",
 ]
 
@@ -88,22 +87,6 @@ log = logging.getLogger(__name__)
 
 CONFIG_CHECK_S = 2.0  # how often a saved change to the settings is looked for (a stat)
 PAUSE_WRITE_S = 60.0  # a pause going on is written this often (a crash loses no more)
-
-@dataclass(frozen=True, slots=True)
-class MonitorSettings:
-    interval_s: float
-    slow_interval_s: float
-    camera_retry_min_s: float
-    camera_retry_max_s: float
-    camera_loss: str  # "sitting": the bout goes on while the camera is lost; "unseen"
-    snooze_min: float
-    calibration_s: float
-
-    @classmethod
-    def from_config(cls, config: Config) -> MonitorSettings:
-        return settings(cls, {**config.section("monitor"),
-                              "calibration_s": config.section("calibration")["seconds"]})
-
 
 class LatestStatus:
     """A one-value mailbox: the monitor puts frozen snapshots in, readers take the newest."""
@@ -191,8 +174,8 @@ class Monitor:
         first = clock.read()
         self._day = DayClock(first, min_suspend_s=min(5.0, self._max_gap_s / 2))
         self._engine.clock_offset_s = self._engine.sitting.clock_offset_s = self._day.offset_s
-        self._camera = CameraHealth(CameraSettings(self.settings.camera_retry_min_s,
-                                                   self.settings.camera_retry_max_s))
+        self._camera = CameraHealth(CameraSettings(self.settings.monitor.camera_retry_min_s,
+                                                   self.settings.monitor.camera_retry_max_s))
         self._grabber: Grabber | None = None
         self._stopping = False
         self._now = 0.0
@@ -475,7 +458,7 @@ class Monitor:
     def _fill_camera_loss(self, now: float) -> None:
         """While the camera is lost the bout goes on (``camera_loss = "sitting"``) if the
         person was there when it went; otherwise the time is unseen."""
-        if self._camera.ok or self._last_t is None or self.settings.camera_loss != "sitting":
+        if self._camera.ok or self._last_t is None or self.settings.monitor.camera_loss != "sitting":
             return
         if self._last_state is None or not self._last_state.present:
             return
@@ -540,7 +523,7 @@ class Monitor:
         self._set_state(now, TrayState.STARTING)
 
     def _snooze(self, now: float, seconds: float | None) -> None:
-        seconds = self.settings.snooze_min * 60 if seconds is None else seconds
+        seconds = self.settings.monitor.snooze_min * 60 if seconds is None else seconds
         self._snoozed_until = max(self._snoozed_until or now, now + seconds)
         self._engine.snooze(self._snoozed_until)
 
@@ -555,7 +538,7 @@ class Monitor:
     # -- calibration ---------------------------------------------------------------------
 
     def _start_calibration(self, now: float) -> None:
-        seconds = self.settings.calibration_s
+        seconds = self.settings.calibration.seconds
         self._calibrating = (now + seconds, [])
         self._closer_s = min(self._closer_s, self._calibration_step_s)
         self._notice("Calibrating: sit tall",
@@ -590,31 +573,23 @@ class Monitor:
     # -- settings ------------------------------------------------------------------------
 
     def _apply_config(self, config: Config, *, first: bool = False) -> None:
-        self.config = config
-        self.settings = MonitorSettings.from_config(config)
-        self._classifier = settings(ClassifierSettings, config.section("classifier"))
-        self._max_gap_s = float(config.section("sitting")["max_gap_s"])
-        self._min_break_s = float(config.section("sitting")["min_break_s"])
-        calibration = config.section("calibration")
-        self._min_calibration_frames = int(calibration["min_frames"])
-        self._calibration_frames = int(calibration["target_frames"])
-        # a guided calibration spreads its frames over the seconds it announces
-        self._calibration_step_s = float(calibration["seconds"]) / self._calibration_frames
-        self._sampling = SamplingSettings(self.settings.interval_s,
-                                          self.settings.slow_interval_s)
-        rules = RuleSettings.from_config(config)
-        exercise = config.section("exercise")
-        self._watch_interval_s = float(exercise["watch_interval_s"])
-        watch_s = float(exercise["watch_min"]) * 60
+        self.settings = s = Settings.from_config(config)
+        self._classifier = s.classifier
+        self._max_gap_s = s.sitting.max_gap_s
+        self._min_break_s = s.sitting.min_break_s
+        self._min_calibration_frames = s.calibration.min_frames
+        self._calibration_frames = s.calibration.target_frames
+        self._calibration_step_s = s.calibration.step_s
+        self._sampling = SamplingSettings(s.monitor.interval_s, s.monitor.slow_interval_s)
+        self._watch_interval_s = s.exercise_watch.watch_interval_s
         if first:
-            self._engine = RuleEngine(rules, self._catalog)
+            self._engine = RuleEngine(s.rules, self._catalog)
             self._pipeline = Pipeline(self._estimator, self._baseline, self._classifier)
-            self._exercises = ExerciseWatch(exercise_settings(exercise), watch_s)
+            self._exercises = ExerciseWatch(s.exercise, s.exercise_watch)
             return
-        self._engine.reconfigure(rules, self._catalog)  # the bout and reminders go on
+        self._engine.reconfigure(s.rules, self._catalog)  # the bout and reminders go on
         self._pipeline.reconfigure(self._classifier)
-        self._exercises.counter.s = exercise_settings(exercise)  # a set going on, goes on
-        self._exercises.watch_s = watch_s
+        self._exercises.reconfigure(s.exercise, s.exercise_watch)  # a set going on, goes on
         log.info("settings reloaded from %s", ", ".join(config.files))
         self._notice("Settings reloaded", "Your changed settings are in use.")
 

@@ -12,13 +12,13 @@ from typing import Any
 from posturewatch.core.guidance import Catalog
 from posturewatch.core.observation import Observation
 from posturewatch.core.reminders.engine import RuleEngine
-from posturewatch.core.settings import Config
+from posturewatch.core.typed_settings import Settings
 from posturewatch.storage.catalog_file import load_catalog
 
 
 def replay(
     observations: Iterable[Observation],
-    config: Config,
+    config: Settings,
     *,
     clock_offset_s: float = 0.0,
     catalog: Catalog | None = None,
@@ -29,9 +29,7 @@ def replay(
     days); 0 makes ``t = 0`` midnight, which the default all-day active hours ignore.
     Outcomes still open when the footage ends stay ``None``.
     """
-    engine = RuleEngine.from_config(
-        config, catalog or load_catalog(), clock_offset_s=clock_offset_s
-    )
+    engine = RuleEngine(config.rules, catalog or load_catalog(), clock_offset_s=clock_offset_s)
     for obs in observations:
         engine.observe(obs)
     return {

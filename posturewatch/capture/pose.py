@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
 
@@ -23,15 +22,8 @@ import numpy as np
 from posturewatch.capture import native_logs as quiet  # noqa: F401  (quiets MediaPipe before it loads)
 from posturewatch.capture import no_network
 from posturewatch.core.landmarks import Landmarks
+from posturewatch.core.typed_settings import PoseSettings
 from posturewatch.errors import ModelError
-
-
-@dataclass(frozen=True, slots=True)
-class PoseSettings:
-    min_detection_confidence: float
-    min_presence_confidence: float
-    min_tracking_confidence: float
-
 
 # MediaPipe's vision package imports its drawing helpers, and with them matplotlib.pyplot:
 # about 36 MB resident and 0.5 s of start-up that landmarks never use.

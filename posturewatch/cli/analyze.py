@@ -22,10 +22,10 @@ from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
 from posturewatch.cli.report_json import ReportStream
 from posturewatch.core.baseline import Baseline
-from posturewatch.core.exercise import WallAngelCounter, exercise_settings
+from posturewatch.core.exercise import WallAngelCounter
 from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.core.observation import Posture
-from posturewatch.core.settings import Config, settings
+from posturewatch.core.typed_settings import Settings
 from posturewatch.errors import SourceError
 from posturewatch.storage.atomic import check_writable, is_stdout
 from posturewatch.storage.baseline_file import find_baseline
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json not in (None, "-"):
         check_writable(path_arg(args.json))  # before minutes of work, not after
     config = frame_input.load(args)
-    classifier = settings(ClassifierSettings, config.section("classifier"))
+    classifier = config.classifier
     baseline = find_baseline(args.baseline)
     log.info("baseline: %s", "calibrated" if baseline else "population defaults")
     start = _start(args)
@@ -144,7 +144,7 @@ def report_source(
     baseline: Baseline | None,
     stream: ReportStream | None,
     *,
-    config: Config,
+    config: Settings,
     reminders: bool,
     clock_offset_s: float = 0.0,
 ) -> tuple[dict[str, Any], Seen]:
@@ -163,7 +163,7 @@ def report_source(
     if stream:
         stream.begin(report)
     tally, seen, notes = Totals(source.interval, still=source.still), Seen(), JudgementNotes()
-    counter = WallAngelCounter(exercise_settings(config.section("exercise")))
+    counter = WallAngelCounter(config.exercise)
 
     def passing() -> Iterator[FrameResult]:
         for result in results:
@@ -202,7 +202,7 @@ def _start(args: argparse.Namespace) -> float | None:
     return parse_time(args.start)
 
 
-def _recorder(source: FrameSource, start: float | None, config: Config) -> ClipRecorder:
+def _recorder(source: FrameSource, start: float | None, config: Settings) -> ClipRecorder:
     start_utc, key = place_clip(source, start)
     return ClipRecorder(config, start_utc=start_utc, key=key, offset_of=utc_offset_s,
                         interval=source.interval)
@@ -220,7 +220,7 @@ def _judge(
     source: FrameSource,
     seconds: float | None,
     model: Path,
-    config: Config,
+    config: Settings,
     classifier: ClassifierSettings,
     baseline: Baseline | None,
     recorder: ClipRecorder | None = None,

@@ -67,10 +67,10 @@ def run(args: argparse.Namespace) -> int:
     from posturewatch.app.monitor import Monitor, save_to
     from posturewatch.app.store_history import StoreHistory
     from posturewatch.capture import no_network
-    from posturewatch.capture.steady_scene import SteadySettings, steady
-    from posturewatch.core.settings import settings
+    from posturewatch.capture.steady_scene import steady
     from posturewatch.storage.baseline_file import default_path, find_baseline
     from posturewatch.storage.catalog_file import load_catalog
+    from posturewatch.storage.config_file import load_config
     from posturewatch.storage.config_watch import ConfigWatch
     from posturewatch.storage.history import History, default_store
     from posturewatch.storage.logs import log_to_file
@@ -99,19 +99,17 @@ def run(args: argparse.Namespace) -> int:
             def open_grabber() -> Grabber:
                 return ReplayGrabber(path, lambda: clock.read().elapsed, start)
         else:
-            section = config.section("source")
+            source = config.source
 
             def open_grabber() -> Grabber:
-                return CameraGrabber(args.camera, section["camera_width"],
-                                     section["camera_height"])
+                return CameraGrabber(args.camera, source.camera_width, source.camera_height)
 
         history: HistorySink = LogHistory()
         if not args.no_store:  # opened before the camera, so a bad store fails at once
             store = args.store or default_store()
             History.open(store).close()
-            history = StoreHistory(lambda: History.open(store),
-                                   config.section("history")["interval_s"],
-                                   config.section("sitting")["max_gap_s"])
+            history = StoreHistory(lambda: History.open(store), config.history.interval_s,
+                                   config.sitting.max_gap_s)
         watch = ConfigWatch(args.config)
         if not headless:  # the browser and editor the tray opens keep their network
             no_network.keep_a_way_out()
@@ -119,9 +117,9 @@ def run(args: argparse.Namespace) -> int:
         # and every detection is then fresh (no pose carried over into an empty chair, so
         # no extra fresh looks): about a quarter less CPU (bench/monitor_cpu.py).
         with frame_input.estimator(model, config, video=False) as pose:
-            estimator = steady(pose, settings(SteadySettings, config.section("pose")))
+            estimator = steady(pose, config.steady)
             monitor = Monitor(
-                config, open_grabber=open_grabber, estimator=estimator, baseline=baseline,
+                load_config(args.config), open_grabber=open_grabber, estimator=estimator, baseline=baseline,
                 catalog=load_catalog(), clock=clock, history=history,
                 source_name=source_name,
                 save_baseline=save_to(args.baseline or default_path()),
@@ -226,7 +224,7 @@ def _tray(monitor: Any, stop_ui: list[Callable[[], None]], started: Started,
         summary=lambda: _open_summary(args),
         open_config=lambda: _open_config(),
         quit=quit_all,
-        calibration_s=float(monitor.config.section("calibration")["seconds"]),
+        calibration_s=monitor.settings.calibration.seconds,
     )
     try:
         tray = open_tray(actions)
@@ -241,14 +239,14 @@ def _tray(monitor: Any, stop_ui: list[Callable[[], None]], started: Started,
     stop_ui.append(tray.stop)
     log.info("tray backend: %s (menu: %s)", tray.backend, "yes" if tray.has_menu else "no")
     dispatcher: Dispatcher | None = None
-    stale_s = float(monitor.config.section("monitor")["notify_stale_min"]) * 60
+    stale_s = monitor.settings.monitor.notify_stale_min * 60
 
     def setup() -> None:
         nonlocal dispatcher
         try:
             notifications: DesktopNotifications | None = DesktopNotifications(
                 lambda rid, outcome: dispatcher.outcome(rid, outcome) if dispatcher else None,
-                timeout_s=int(monitor.config.section("monitor")["notify_timeout_s"]),
+                timeout_s=monitor.settings.monitor.notify_timeout_s,
                 on_guidance=lambda rid: dispatcher.guidance(rid) if dispatcher else None)
         except Exception as exc:
             log.warning("no notification service (%s): tray notifications, then the log", exc)

@@ -31,7 +31,6 @@ from posturewatch.core.reminders.reminder import EngineUpdate, Reminder, RuleInf
 from posturewatch.core.reminders.rule import Rule, merge_sources
 from posturewatch.core.reminders.settings import RuleSettings
 from posturewatch.core.reminders.sitting_rules import BreakRule, StretchRule
-from posturewatch.core.settings import Config
 from posturewatch.core.sitting import DAY_S, EPS, Bout, SittingTracker, day_of
 
 # Re-exported: callers build and read the engine through this module alone.
@@ -84,11 +83,6 @@ class RuleEngine:
             StretchRule(rules.stretch, stop_at, catalog),
             ErgonomicsRule(rules.ergonomics, catalog),
         )
-
-    @classmethod
-    def from_config(cls, config: Config, catalog: Catalog, *,
-                    clock_offset_s: float = 0.0) -> RuleEngine:
-        return cls(RuleSettings.from_config(config), catalog, clock_offset_s=clock_offset_s)
 
     # -- changes from outside the stream ------------------------------------------------
 
