@@ -29,12 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from posturewatch.app.analysis import FrameResult, judge_source
+from posturewatch.app.recording import Recording
 from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.sources import Frame, FrameSource, open_source
 from posturewatch.cli.analyze import report_source
 from posturewatch.cli.report_json import ReportStream
 from posturewatch.core.observation import Posture
+from posturewatch.core.watch.calendar import RecordingCalendar
 from posturewatch.storage.atomic import atomic_output
+from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_settings
 from posturewatch.storage.pose_model_files import resolve_model
 
@@ -124,7 +127,8 @@ def main() -> int:
             stream = ReportStream(out, many=False)
             report, _ = report_source(
                 SimulatedCamera(), workday(pools, args.hours, marks, kept),
-                Path("pose_landmarker_full.task"), None, stream, config=config,
+                Path("pose_landmarker_full.task"), None, stream,
+                recording=Recording(config, load_catalog(), RecordingCalendar(0.0, lambda u: 0)),
                 reminders=True,
             )
             stream.close()

@@ -9,8 +9,8 @@ import sys
 from tqdm import tqdm
 
 from posturewatch.app.analysis import judge_source
+from posturewatch.app.history_rows import write_calibration
 from posturewatch.app.local_time import now_utc, utc_offset_s
-from posturewatch.app.store_history import write_calibration
 from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
 from posturewatch.core.baseline import Baseline, CalibrationError, build_baseline
