@@ -89,13 +89,14 @@ def live_monitor(options: LiveOptions) -> Iterator[Monitor]:
     settings = options.settings
     baseline = find_baseline(options.baseline)
     clock = SystemClock()
+    open_grabber = grabber_opener(options, clock)  # a recording plays from now on
     history = open_history(options)
     watch = ConfigWatch(options.config_file)
     with PoseEstimator(options.model, settings.pose, video=False) as pose:
         estimator = steady(pose, settings.steady)
         try:
             yield Monitor(
-                settings, open_grabber=grabber_opener(options, clock), estimator=estimator,
+                settings, open_grabber=open_grabber, estimator=estimator,
                 baseline=baseline, catalog=load_catalog(), clock=clock, history=history,
                 source_name=options.source_name, config_changed=watch.changed,
                 sinks=[BaselineFile(options.baseline or default_path())],
