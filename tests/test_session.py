@@ -31,10 +31,8 @@ from posturewatch.core.watch.happened import (
     ExerciseCounted,
     Happened,
     Judged,
-    Notice,
     Observed,
     PauseChanged,
-    ReminderFired,
     ReminderOutcome,
     ReminderSettled,
 )
@@ -396,4 +394,3 @@ def test_the_status_is_shown_again_only_when_it_changed(defaults: Settings) -> N
     assert not session.publish(31.0).changed
     assert session.publish(31.0, history="off").changed
     assert session.status(31.0).since == T0  # the state began at t = 0
-    assert Notice("a", "b").kind == "notice" and ReminderFired.kind == "reminder"
