@@ -62,9 +62,8 @@ from posturewatch.core.landmarks import Landmarks  # noqa: E402
 from posturewatch.core.metrics import PostureMetrics, compute_metrics  # noqa: E402
 from posturewatch.core.observation import Posture  # noqa: E402
 from posturewatch.core.self_baseline import for_still  # noqa: E402
-from posturewatch.core.settings import settings  # noqa: E402
 from posturewatch.core.sitting import SittingSettings, SittingTracker  # noqa: E402
-from posturewatch.storage.config_file import load_config  # noqa: E402
+from posturewatch.storage.config_file import load_settings  # noqa: E402
 
 from frame_edits import push_head_forward  # noqa: E402
 
@@ -432,14 +431,14 @@ def main() -> int:
                         help="run only these groups of cases (repeatable; default: all)")
     args = parser.parse_args()
     only = set(args.only or CASES)
-    config = load_config()
-    s = settings(ClassifierSettings, config.section("classifier"))
+    config = load_settings()
+    s = config.classifier
     lines = ["| set | balanced accuracy | frames |", "|---|---|---|"]
     if "calibration" in only:
         lines += calibration_guard(args.model, s)
     if "leaving" in only:
-        lines += leaving(args.model, s, settings(PoseSettings, config.section("pose")),
-                         settings(SittingSettings, config.section("sitting")))
+        lines += leaving(args.model, s, config.pose,
+                         config.sitting)
     if "stills" not in only:
         print("\n".join(lines))
         return 0

@@ -29,15 +29,16 @@ from pathlib import Path
 from typing import Any
 
 from posturewatch.app.analysis import FrameResult, judge_source
-from posturewatch.capture.pose import PoseEstimator, PoseSettings
+from posturewatch.app.recording import Recording
+from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.sources import Frame, FrameSource, open_source
 from posturewatch.cli.analyze import report_source
 from posturewatch.cli.report_json import ReportStream
-from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.core.observation import Posture
-from posturewatch.core.settings import settings
+from posturewatch.core.watch.calendar import RecordingCalendar
 from posturewatch.storage.atomic import atomic_output
-from posturewatch.storage.config_file import load_config
+from posturewatch.storage.catalog_file import load_catalog
+from posturewatch.storage.config_file import load_settings
 from posturewatch.storage.pose_model_files import resolve_model
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -59,11 +60,11 @@ class SimulatedCamera(FrameSource):
 
 def real_results() -> dict[Posture, list[FrameResult]]:
     """The real frames through the real model and classifier, by the state they got."""
-    config = load_config()
-    pose = settings(PoseSettings, config.section("pose"))
-    classifier = settings(ClassifierSettings, config.section("classifier"))
+    config = load_settings()
+    pose = config.pose
+    classifier = config.classifier
     pools: dict[Posture, list[FrameResult]] = {state: [] for state in Posture}
-    with PoseEstimator(resolve_model(config), pose, video=False) as estimator:
+    with PoseEstimator(resolve_model(config.model), pose, video=False) as estimator:
         for folder in ("upright", "slouch"):
             source = open_source(str(FRONTAL / folder), fps=FPS)
             for result in judge_source(source, estimator, None, classifier):
@@ -117,7 +118,7 @@ def main() -> int:
                         help="also keep every frame in lists, as analyze did before streaming")
     args = parser.parse_args()
     pools = real_results()
-    config = load_config()
+    config = load_settings()
     marks: dict[str, tuple[float, float]] = {"start": memory()}
     kept: list[Any] | None = [] if args.keep_frames else None
     with tempfile.TemporaryDirectory() as folder:
@@ -126,7 +127,8 @@ def main() -> int:
             stream = ReportStream(out, many=False)
             report, _ = report_source(
                 SimulatedCamera(), workday(pools, args.hours, marks, kept),
-                Path("pose_landmarker_full.task"), None, stream, config=config,
+                Path("pose_landmarker_full.task"), None, stream,
+                recording=Recording(config, load_catalog(), RecordingCalendar(0.0, lambda u: 0)),
                 reminders=True,
             )
             stream.close()

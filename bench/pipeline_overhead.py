@@ -29,8 +29,7 @@ from posturewatch.capture.pose import PoseEstimator, PoseSettings
 from posturewatch.capture.sources import VideoFile
 from posturewatch.core.baseline import POPULATION
 from posturewatch.core.judgement import ClassifierSettings
-from posturewatch.core.settings import settings
-from posturewatch.storage.config_file import load_config
+from posturewatch.storage.config_file import load_settings
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 # The footage and model where the tests find them (else ../shared beside the checkout).
@@ -96,9 +95,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="clip length at 5 fps")
     parser.add_argument("--model", type=Path, default=MODELS / "pose_landmarker_full.task")
     args = parser.parse_args()
-    config = load_config()
-    pose = settings(PoseSettings, config.section("pose"))
-    classifier = settings(ClassifierSettings, config.section("classifier"))
+    config = load_settings()
+    pose = config.pose
+    classifier = config.classifier
     with tempfile.TemporaryDirectory() as tmp:
         clip = make_clip(Path(tmp), args.seconds)
         frames = decoded(clip)

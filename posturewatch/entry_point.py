@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+from posturewatch.interrupts import INTERRUPTED, interrupted
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,20 +31,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if code == INTERRUPTED:
         _exit_now(code)
     return code
-
-
-def interrupted() -> int:
-    """Say so in one line and return the exit status. An object the Ctrl-C left half-built
-    (MediaPipe's ``Image`` interrupted in its constructor) complains from ``__del__`` when it
-    is freed; the process is ending, so those complaints are silenced."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: no traceback either
-    sys.unraisablehook = _ignore_unraisable
-    print("posturewatch: interrupted", file=sys.stderr)
-    return INTERRUPTED
-
-
-def _ignore_unraisable(_unraisable: object) -> None:
-    return None
 
 
 def _caused_by_interrupt(exc: BaseException) -> bool:

@@ -29,7 +29,7 @@ import pytest
 
 from posturewatch.errors import ModelError
 from posturewatch.storage import pose_model_files
-from posturewatch.storage.config_file import load_config
+from posturewatch.storage.config_file import load_settings
 
 import footage
 
@@ -123,7 +123,7 @@ def model(isolated_home: Path, pytestconfig: pytest.Config) -> Iterator[Path]:
                 raise ModelError(f"{pose_model_files.ENV_MODEL_DIR}={MODELS} has no {spec.file}",
                                  "point it at a folder holding it (e.g. shared/models), or "
                                  "unset it to download the model")
-            config = load_config(user_file=isolated_home / "no-user-config.toml")
+            config = load_settings(user_file=isolated_home / "no-user-config.toml").model
             with _uncaptured(pytestconfig):
                 found = pose_model_files.resolve_model(config, variant="full")
         except ModelError as exc:

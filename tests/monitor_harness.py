@@ -6,6 +6,8 @@ as the frames take to judge; ``FakeClock.at`` runs a test's action (a command, a
 hands out real frames from the shared pools along a timeline (and fails while the
 timeline says the camera is taken).
 ``CachedPose`` runs the real model once per distinct frame (the pools repeat).
+``DayKept`` is a sink that keeps the watch session's end: the day's totals and every
+reminder with the camera's verdict.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from datetime import datetime
 
 import numpy as np
 
+from posturewatch.app.sinks import Sink
 from posturewatch.core.day_clock import ClockReading
+from posturewatch.core.watch.happened import DayTotals, Message
 from posturewatch.errors import SourceError
 
 
@@ -116,6 +120,18 @@ class ScriptedCamera:
 
     def close(self) -> None:
         pass
+
+
+class DayKept(Sink):
+    name = "day kept"
+    takes = (DayTotals,)
+
+    def __init__(self) -> None:
+        self.totals: DayTotals | None = None
+
+    def take(self, message: Message) -> None:
+        assert isinstance(message, DayTotals)
+        self.totals = message
 
 
 class CachedPose:

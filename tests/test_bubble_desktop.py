@@ -29,9 +29,9 @@ from posturewatch.core.reminders.engine import RuleEngine
 from posturewatch.desktop.dispatch import open_guidance, reminder_body
 from posturewatch.desktop.notify import DesktopNotifications
 from posturewatch.storage.catalog_file import load_catalog
-from posturewatch.storage.config_file import load_config
+from posturewatch.storage.config_file import load_settings
 
-engine = RuleEngine.from_config(load_config(), load_catalog())
+engine = RuleEngine(load_settings().rules, load_catalog())
 for t in range(70):
     engine.observe(Observation(float(t), Posture.SLOUCHED))
 [reminder] = engine.reminders

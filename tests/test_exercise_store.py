@@ -8,12 +8,19 @@ import queue
 import sqlite3
 from pathlib import Path
 
+from posturewatch.app.analysis import FrameResult
 from posturewatch.app.store_history import StoreHistory
 from posturewatch.core.day_clock import ClockReading, DayClock
 from posturewatch.core.exercise import ExerciseSet
+from posturewatch.core.observation import Posture
 from posturewatch.core.reminders.reminder import Reminder
+from posturewatch.core.watch.commands import Outcome
+from posturewatch.core.watch.happened import ExerciseCounted, Happened
+from posturewatch.core.watch.session import WatchSession
 from posturewatch.desktop.dispatch import Dispatcher
 from posturewatch.storage import history as store
+from posturewatch.storage.catalog_file import load_catalog
+from posturewatch.storage.config_file import load_settings
 from posturewatch.storage.history import History
 
 T0 = 1_772_535_600.0  # 2026-03-03 11:00 UTC
@@ -60,18 +67,33 @@ def test_a_version_1_store_is_upgraded_with_its_reminders_kept(tmp_path: Path) -
 
 
 def test_an_expired_bubble_stays_expired_when_the_camera_saw_nothing(tmp_path: Path) -> None:
+    """The person's answer (the bubble expired) reaches the store; the camera's later
+    verdict (not seen leaving) does not overwrite it. The watch session decides that, the
+    store writes what it is told."""
     path = tmp_path / "h.sqlite3"
     sink = StoreHistory(lambda: History.open(path), 60.0, 10.0)
-    sink.begin(DayClock(ClockReading(100.0, 100.0, T0, T0 + 3600)), "camera 0")
-    reminder = Reminder(0, 5.0, "posture", "posture", "Sit tall", "m", "sit_tall", ())
-    sink.reminder(reminder)
-    sink.outcome(reminder, "expired")
-    sink.outcome(reminder, "not acted")  # the camera's verdict comes later
-    sink.exercise(ExerciseSet("wall_angel", 2, 10.0, 14.0))
-    sink.close(20.0)
+    day = DayClock(ClockReading(100.0, 100.0, T0, T0 + 3600))
+    sink.begin(day, "camera 0")
+    config = tmp_path / "breaks.toml"
+    config.write_text("[stretch]\nenabled = false\n[posture]\nenabled = false\n"
+                      "[wall_angel]\nenabled = false\n[ergonomics]\nenabled = false\n")
+    session = WatchSession(load_settings(config), load_catalog(), day)
+
+    def hand(happened: Happened) -> None:
+        for message in happened:
+            if isinstance(message, sink.takes):
+                sink.take(message)
+
+    for t in range(0, 70 * 60, 5):  # the break reminder at 45 min, never acted on
+        hand(session.frame(FrameResult(float(t), Posture.UPRIGHT, None, None, None, None)))
+        if t == 45 * 60 + 60:
+            hand(session.command(float(t), Outcome(0, "expired")))
+    sink.take(ExerciseCounted(ExerciseSet("wall_angel", 2, 10.0, 14.0)))
+    hand(session.close(70 * 60))
+    sink.close(70 * 60)
     with History.open(path) as history:
         records = history.read()
-    assert [r.outcome for r in records.reminders] == ["expired"]
+    assert [r.outcome for r in records.reminders][:1] == ["expired"]
     assert [(e.reps, e.end_utc - e.start_utc) for e in records.exercises] == [(2, 4.0)]
 
 

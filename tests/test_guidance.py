@@ -10,15 +10,14 @@ import pytest
 
 from posturewatch.core.guidance import GuidanceError
 from posturewatch.core.observation import Observation, Posture
-from posturewatch.core.reminders.engine import RuleEngine, RuleSettings
+from posturewatch.core.reminders.engine import RuleEngine
 from posturewatch.storage.catalog_file import load_catalog
-from posturewatch.storage.config_file import load_config
+from posturewatch.storage.config_file import load_settings
 
 from conftest import assert_one_line_error, run_cli
 
 CATALOG = load_catalog()
-DEFAULTS = RuleSettings.from_config(
-    load_config(user_file=Path(__file__).with_name("no-such-user-config.toml")))
+DEFAULTS = load_settings(user_file=Path(__file__).with_name("no-such-user-config.toml")).rules
 RUN = 8  # a run of this many words shared with a document counts as copied
 
 

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 import pytest
 
-from posturewatch.app.clip_history import place_clip
 from posturewatch.app.local_time import parse_time
+from posturewatch.app.recording import place_clip
 from posturewatch.capture.sources import VideoFile
 from posturewatch.storage.history import History
 

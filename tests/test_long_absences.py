@@ -18,6 +18,7 @@ from posturewatch.app.monitor import Monitor, Notice, StatusChanged, Stopped
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
 from posturewatch.core.camera_health import CameraHealth, CameraSettings
 from posturewatch.core.settings import settings
+from posturewatch.core.typed_settings import Settings
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
 from posturewatch.storage.config_watch import ConfigWatch
@@ -53,7 +54,8 @@ def test_a_camera_gone_for_days_and_a_config_byte_that_is_not_utf8(
                                          Segment(2, "upright")])
     with PoseEstimator(model, settings(PoseSettings, config.section("pose")),
                        video=False) as estimator, caplog.at_level(logging.ERROR):
-        monitor = Monitor(config, open_grabber=camera.open, estimator=CachedPose(estimator),  # type: ignore[arg-type]
+        monitor = Monitor(Settings.from_config(config), open_grabber=camera.open,
+                          estimator=CachedPose(estimator),  # type: ignore[arg-type]
                           baseline=write_baseline(model, rgb["upright"], None),
                           catalog=load_catalog(), clock=clock, history=LogHistory(),
                           source_name="scripted", config_changed=watch.changed)
@@ -67,8 +69,8 @@ def test_a_camera_gone_for_days_and_a_config_byte_that_is_not_utf8(
     assert len(refused) == 1 and "byte 0xe9 is not UTF-8" in refused[0].body
     logged = [r.getMessage() for r in caplog.records if "not reloaded" in r.getMessage()]
     assert len(logged) == 1 and "\n" not in logged[0]
-    assert monitor.settings.interval_s == 1.0 and \
-        monitor.engine.settings.breaks.break_after_min == 45.0  # the old settings stay
+    assert monitor.settings.monitor.interval_s == 1.0 and \
+        monitor.settings.rules.breaks.break_after_min == 45.0  # the old settings stay
     statuses = [e.status for e in events if isinstance(e, StatusChanged)]
     lost = [s for s in statuses if s.camera.startswith("camera problem")]
     assert lost and statuses[-1].camera == "ok"  # back by itself after three days

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from posturewatch.core.settings import Config
+from posturewatch.core.typed_settings import ModelSettings
 from posturewatch.errors import ModelError
 from posturewatch.storage import paths
 from posturewatch.storage import pose_model_files as models
-from posturewatch.storage.config_file import load_config
+from posturewatch.storage.config_file import load_settings
 
 from conftest import Result, run_cli
 
@@ -101,13 +101,14 @@ def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
 
 
 @pytest.fixture()
-def make_config(tmp_path: Path) -> Callable[..., Config]:
-    """A Config with ``model.path`` set as given, ignoring the real user's config file."""
+def make_config(tmp_path: Path) -> Callable[..., ModelSettings]:
+    """The [model] settings with ``model.path`` set as given, ignoring the real user's
+    config file."""
 
-    def make(model_path: str = "") -> Config:
+    def make(model_path: str = "") -> ModelSettings:
         file = tmp_path / "config.toml"
         file.write_text(f"[model]\npath = '{model_path}'\n", encoding="utf-8")
-        return load_config(file, user_file=tmp_path / "no-user-config.toml")
+        return load_settings(file, user_file=tmp_path / "no-user-config.toml").model
 
     return make
 
@@ -208,7 +209,7 @@ def test_http_404_and_refused_connection_are_one_line(
 
 
 def test_resolution_order_each_level_wins_over_the_later_ones(
-    server: str, dirs: dict[str, Path], make_config: Callable[..., Config],
+    server: str, dirs: dict[str, Path], make_config: Callable[..., ModelSettings],
     monkeypatch: pytest.MonkeyPatch, full_bytes: bytes,
 ) -> None:
     tmp = dirs["tmp"]
@@ -237,7 +238,7 @@ def test_resolution_order_each_level_wins_over_the_later_ones(
 
 
 def test_corrupt_file_in_model_dir_is_refused_not_skipped(
-    dirs: dict[str, Path], make_config: Callable[..., Config],
+    dirs: dict[str, Path], make_config: Callable[..., ModelSettings],
     monkeypatch: pytest.MonkeyPatch, full_bytes: bytes, full: models.ModelSpec,
 ) -> None:
     bad = _place(dirs["tmp"] / "env", full_bytes[:-10] + b"0123456789")
@@ -250,7 +251,7 @@ def test_corrupt_file_in_model_dir_is_refused_not_skipped(
 
 
 def test_explicit_paths(
-    dirs: dict[str, Path], make_config: Callable[..., Config], full_bytes: bytes
+    dirs: dict[str, Path], make_config: Callable[..., ModelSettings], full_bytes: bytes
 ) -> None:
     missing = dirs["tmp"] / "nope.task"
     with pytest.raises(ModelError, match=r"no model file at .*nope\.task \(from --model\)"):

@@ -19,11 +19,19 @@ from posturewatch.app.monitor import Monitor, ReminderDue, Stopped
 from posturewatch.app.store_history import StoreHistory
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
 from posturewatch.core.settings import settings
+from posturewatch.core.typed_settings import Settings
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
 from posturewatch.storage.history import History
 
-from monitor_harness import CachedPose, FakeClock, ScriptedCamera, Segment, write_baseline
+from monitor_harness import (
+    CachedPose,
+    DayKept,
+    FakeClock,
+    ScriptedCamera,
+    Segment,
+    write_baseline,
+)
 
 MIN = 60.0
 # Starts 20:00 local: midnight falls at minute 240.
@@ -79,10 +87,12 @@ def day(rgb_pools: dict[str, list[np.ndarray]], model: Path,
     with PoseEstimator(model, settings(PoseSettings, config.section("pose")),
                        video=False) as estimator:
         pose = CachedPose(estimator)
-        monitor = Monitor(config, open_grabber=camera.open, estimator=pose,  # type: ignore[arg-type]
+        kept = DayKept()
+        monitor = Monitor(Settings.from_config(config), open_grabber=camera.open,
+                          estimator=pose,  # type: ignore[arg-type]
                           baseline=baseline, catalog=load_catalog(), clock=clock,
                           history=StoreHistory(lambda: History.open(store), 60.0, 10.0),
-                          source_name="scripted")
+                          source_name="scripted", sinks=[kept])
         events: list = []
 
         def drain() -> None:
@@ -103,7 +113,7 @@ def day(rgb_pools: dict[str, list[np.ndarray]], model: Path,
     tracemalloc.stop()
     with History.open(store) as history:
         records = history.read()
-    return {"monitor": monitor, "events": events, "clock": clock, "memory": memory,
+    return {"totals": kept.totals, "events": events, "clock": clock, "memory": memory,
             "pose": pose, "camera": camera, "records": records}
 
 
@@ -113,7 +123,7 @@ def test_reminders_follow_the_rules_over_the_day(day: dict) -> None:
     assert [rule for rule, _ in fired] == [rule for rule, _ in EXPECTED], fired
     for (rule, got), (_, want) in zip(fired, EXPECTED):
         assert got == pytest.approx(want, abs=0.5), (rule, got, want)
-    reminders = day["monitor"].reminders
+    reminders = day["totals"].reminders
     assert reminders[1].acted is True  # left within 5 minutes of the break reminder
     assert reminders[4].acted is False  # stayed slouched after the nudge
 
@@ -121,18 +131,18 @@ def test_reminders_follow_the_rules_over_the_day(day: dict) -> None:
 def test_totals_split_at_midnight_with_suspend_as_a_break_and_camera_loss_as_sitting(
     day: dict,
 ) -> None:
-    engine = day["monitor"].engine
-    daily = sorted(engine.sitting.daily_sitting_s().items())
+    totals = day["totals"]
+    daily = sorted(totals.sitting.daily_sitting_s().items())
     assert len(daily) == 2  # the day changed at 20:00 + 4 h
     # Day one: A 48 + C 40 + E 35 + F 10 + G 40 (camera taken: the bout goes on) + H 30.
     # Day two: I 60 + K 170. Each change of state is seen within one slow sample (5 s).
     assert daily[0][1] / MIN == pytest.approx(203, abs=0.5)
     assert daily[1][1] / MIN == pytest.approx(230, abs=0.5)
-    breaks = engine.sitting.breaks
+    breaks = totals.sitting.breaks
     assert len(breaks) == 3  # B, the suspend, J
     suspend = breaks[1]
     assert (suspend.end - suspend.start) / MIN == pytest.approx(30, abs=0.5)
-    assert engine.sitting.unseen_s < 10 * 60  # nothing of the day went unaccounted
+    assert totals.sitting.unseen_s < 10 * 60  # nothing of the day went unaccounted
 
 
 def test_camera_loss_was_shown_and_sampling_stayed_cheap(day: dict) -> None:
@@ -184,11 +194,14 @@ def test_daylight_saving_change_while_running(rgb_pools: dict[str, list[np.ndarr
     camera = ScriptedCamera(clock, rgb_pools, [Segment(120, "upright")])
     with PoseEstimator(model, settings(PoseSettings, config.section("pose")),
                        video=False) as estimator:
-        monitor = Monitor(config, open_grabber=camera.open, estimator=CachedPose(estimator),  # type: ignore[arg-type]
+        kept = DayKept()
+        monitor = Monitor(Settings.from_config(config), open_grabber=camera.open,
+                          estimator=CachedPose(estimator),  # type: ignore[arg-type]
                           baseline=write_baseline(model, rgb_pools["upright"], None),
                           catalog=load_catalog(), clock=clock, history=LogHistory(),
-                          source_name="scripted")
+                          source_name="scripted", sinks=[kept])
         monitor.run()
-    first = monitor.reminders[0]
+    assert kept.totals is not None
+    first = kept.totals.reminders[0]
     assert first.t / MIN == pytest.approx(90, abs=0.5)
-    assert list(monitor.engine.sitting.daily_sitting_s().values()) == [pytest.approx(7200, abs=10)]
+    assert list(kept.totals.sitting.daily_sitting_s().values()) == [pytest.approx(7200, abs=10)]

@@ -19,7 +19,7 @@ from posturewatch.core.day_clock import ClockReading, DayClock
 from posturewatch.core.held_reminders import HeldReminders
 from posturewatch.core.monitor_status import Status, TrayState
 from posturewatch.core.sampling import SamplingSettings
-from posturewatch.desktop.tray import icon_image
+from posturewatch.desktop.tray_look import icon_image
 from posturewatch.storage import autostart
 
 from conftest import run_cli

@@ -39,6 +39,8 @@ from posturewatch.app.sinks import Sink
 from posturewatch.app.store_history import StoreHistory
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
 from posturewatch.core.settings import Config, settings
+from posturewatch.core.typed_settings import Settings
+from posturewatch.core.watch.happened import Judged
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
 from posturewatch.storage.history import History
@@ -92,7 +94,8 @@ def run_monitor(rig: dict, script: Sequence[Segment], *, history: HistorySink | 
                 sinks: Sequence[Sink] = ()) -> Run:
     clock = FakeClock(start)
     camera = ScriptedCamera(clock, rig["pools"], script)
-    monitor = Monitor(config or load_config(), open_grabber=camera.open,
+    monitor = Monitor(Settings.from_config(config or load_config()),
+                      open_grabber=camera.open,
                       estimator=rig["pose"], baseline=rig["baseline"],  # type: ignore[arg-type]
                       catalog=load_catalog(), clock=clock,
                       history=history or LogHistory(), source_name="scripted", sinks=sinks)
@@ -247,11 +250,13 @@ def test_a_failing_sink_is_logged_once_retried_and_never_stops_the_loop(
     its recovery logged, and the monitor watches on to the end."""
     class Counter(Sink):
         name = "counter"
+        takes = (Judged,)
 
         def __init__(self) -> None:
             self.frames = 0
 
-        def judged(self, result) -> None:  # type: ignore[no-untyped-def]
+        def take(self, message) -> None:  # type: ignore[no-untyped-def]
+            result = message.frame
             assert result.landmarks is not None
             self.frames += 1
             if 5 <= self.frames < 15:
@@ -280,7 +285,7 @@ def test_a_reload_keeps_the_reminders_going_where_they_were(rig: dict, tmp_path:
     config = load_config()
 
     def actions(clock: FakeClock, monitor: Monitor) -> None:
-        clock.at(46 * MIN, lambda: monitor.submit(Reload(config)))
+        clock.at(46 * MIN, lambda: monitor.submit(Reload(Settings.from_config(config))))
         clock.at(47 * MIN, lambda: monitor.submit(Outcome(1, "done")))
 
     reloaded = run_monitor(rig, script, history=store_sink(store), actions=actions)

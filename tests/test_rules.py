@@ -10,15 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from posturewatch.app.replay import replay
+from posturewatch.app.analysis import FrameResult
+from posturewatch.app.recording import Recording
 from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.engine import Reminder, RuleEngine, RuleSettings
+from posturewatch.core.watch.calendar import RecordingCalendar
 from posturewatch.storage.catalog_file import load_catalog
-from posturewatch.storage.config_file import load_config
+from posturewatch.storage.config_file import load_settings
 
 UP, SLOUCH, AWAY, UNKNOWN = Posture.UPRIGHT, Posture.SLOUCHED, Posture.AWAY, Posture.UNKNOWN
-CONFIG = load_config(user_file=Path(__file__).with_name("no-such-user-config.toml"))
-DEFAULTS = RuleSettings.from_config(CONFIG)
+CONFIG = load_settings(user_file=Path(__file__).with_name("no-such-user-config.toml"))
+DEFAULTS = CONFIG.rules
 CATALOG = load_catalog()
 SECTIONS = ("breaks", "stretch", "posture", "wall_angel", "ergonomics")
 
@@ -256,19 +258,12 @@ def test_global_gap_delays_the_next_reminder() -> None:
         (2460, "posture"), (2760, "break"), (3060, "posture"), (3360, "break")]
 
 
-def test_snooze_holds_reminders_until_it_ends() -> None:
+def test_held_reminders_wait_while_the_rules_watch_on() -> None:
+    """A pause or a snooze (the watch session's, see test_session.py) holds reminders:
+    the engine sends none while ``held``, and the due one comes once it is not."""
     engine = RuleEngine(only("break"), CATALOG)
-    engine.snooze(3000)
-    assert times(run(engine, stream((7200, UP)))) == [
-        (3000, "break"), (3600, "break"), (4200, "break")]
-
-
-def test_pause_and_resume() -> None:
-    engine = RuleEngine(only("break"), CATALOG)
-    engine.pause()
-    assert engine.paused
-    assert run(engine, stream((3000, UP))) == []
-    engine.resume()
+    held = [r for obs in stream((3000, UP)) for r in engine.observe(obs, held=True).fired]
+    assert held == []
     assert times(run(engine, stream((1000, UP), start=3000))) == [
         (3000, "break"), (3600, "break")]
 
@@ -340,7 +335,11 @@ def test_eight_hour_day_runs_fast_and_respects_every_limit() -> None:
 
 
 def test_replay_is_json_ready() -> None:
-    result = json.loads(json.dumps(replay(working_day(), CONFIG)))
+    recording = Recording(CONFIG, CATALOG, RecordingCalendar(0.0, lambda utc: 0))
+    for obs in working_day():
+        recording.push(FrameResult(obs.t, obs.state, None, None, None, obs.closeness,
+                                   reasons=obs.reasons))
+    result = json.loads(json.dumps(recording.finish(None).to_json()))
     assert set(result) == {"sitting", "reminders"}
     assert {"sitting_s", "longest_bout_s", "breaks", "bouts"} <= set(result["sitting"])
     assert result["sitting"]["breaks"] == 5  # three 240 s absences, two lunches within 8 h

@@ -17,6 +17,7 @@ from posturewatch.app.history_sink import LogHistory
 from posturewatch.app.monitor import Monitor, Stopped
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
 from posturewatch.core.settings import settings
+from posturewatch.core.typed_settings import Settings
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
 
@@ -51,7 +52,7 @@ def watched(pools: dict[str, list[np.ndarray]], model) -> dict:  # type: ignore[
                                       Segment(SLOUCHED_MIN, "slouched")])
     with PoseEstimator(model, settings(PoseSettings, config.section("pose")),
                        video=False) as estimator:
-        monitor = Monitor(config, open_grabber=camera.open,
+        monitor = Monitor(Settings.from_config(config), open_grabber=camera.open,
                           estimator=CachedPose(estimator),  # type: ignore[arg-type]
                           baseline=None, catalog=load_catalog(), clock=clock,
                           history=LogHistory(), source_name="scripted")

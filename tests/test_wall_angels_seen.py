@@ -20,6 +20,7 @@ from posturewatch.app.monitor import Monitor, Notice, ReminderDue, Stopped
 from posturewatch.app.store_history import StoreHistory
 from posturewatch.capture.pose import PoseEstimator, PoseSettings
 from posturewatch.core.settings import settings
+from posturewatch.core.typed_settings import Settings
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
 from posturewatch.storage.history import History
@@ -98,7 +99,8 @@ def seen(devdata: Path, pools: dict, model: Path, tmp_path_factory: pytest.TempP
     camera = PressCamera(clock, rgb["slouched"], press, fps, rgb["upright"])
     with PoseEstimator(model, settings(PoseSettings, config.section("pose")),
                        video=False) as estimator:
-        monitor = Monitor(config, open_grabber=camera.open, estimator=CachedPose(estimator),  # type: ignore[arg-type]
+        monitor = Monitor(Settings.from_config(config), open_grabber=camera.open,
+                          estimator=CachedPose(estimator),  # type: ignore[arg-type]
                           baseline=write_baseline(model, rgb["upright"], None),
                           catalog=load_catalog(), clock=clock,
                           history=StoreHistory(lambda: History.open(store), 60.0, 10.0),

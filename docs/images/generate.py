@@ -44,6 +44,10 @@ enabled = false
 active_from_h = 0.0
 active_until_h = 24.0
 """
+# the desktops' pictures: the same reminder after 5 s of slouching, so each session is short
+SLOUCH_NOW = POSTURE_ONLY + """[posture]
+nudge_after_s = 5.0
+"""
 # dunst's popup below the tray, larger than its default, with the buttons' hint shown
 DUNST = """    origin = top-right
     offset = 12x44

@@ -17,6 +17,7 @@ import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
 
+from posturewatch.app.page_style import CSS
 from posturewatch.core.guidance import Catalog, Entry
 from posturewatch.storage.atomic import write_atomic
 from posturewatch.storage.paths import user_cache_dir
@@ -96,8 +97,6 @@ def warning_signs_html(catalog: Catalog, *, level: int = 2) -> str:
 def render(entry: Entry, catalog: Catalog, *, also: Sequence[Entry] = (),
            heading: str = "") -> str:
     """The whole page for ``entry`` (and the entries a reminder also points to)."""
-    from posturewatch.app.report import CSS  # the report's look; matplotlib comes along
-
     extra = "\n".join(
         f'<section class="also" id="also-{_esc(e.id)}">\n<p class="note">Also in this '
         f'reminder:</p>\n{entry_html(e, catalog)}\n</section>'

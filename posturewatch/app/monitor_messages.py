@@ -1,51 +1,37 @@
 """The messages between the monitor and the rest of the process: commands in, events out.
 
-Frozen values only, so handing one to another thread shares nothing that can change.
+Frozen values only, so handing one to another thread shares nothing that can change. The
+person's commands are the watch session's (``core/watch/commands.py``); the monitor adds
+its own two (reload the settings, quit). The events are what the person's side (tray,
+notifications, printer) reads from the monitor's queue.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from posturewatch.core.monitor_status import Status
 from posturewatch.core.reminders.reminder import Reminder
-from posturewatch.core.settings import Config
+from posturewatch.core.typed_settings import Settings
+from posturewatch.core.watch.commands import (
+    Calibrate,
+    Outcome,
+    Pause,
+    PersonCommand,
+    Resume,
+    Snooze,
+)
+from posturewatch.core.watch.happened import Notice
+
+__all__ = ["Calibrate", "Command", "Event", "Notice", "Outcome", "Pause", "Quit", "Reload",
+           "ReminderDue", "Resume", "Snooze", "StatusChanged", "Stopped"]
 
 # ---- what goes in ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class Pause:
-    seconds: float | None = None  # None: until resumed
-
-
-@dataclass(frozen=True, slots=True)
-class Resume:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Snooze:
-    seconds: float | None = None  # None: monitor.snooze_min from the config
-
-
-@dataclass(frozen=True, slots=True)
-class Calibrate:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What the person did with a notification: done, snoozed, dismissed or ignored."""
-
-    reminder_id: int
-    outcome: str
-
-
-@dataclass(frozen=True, slots=True)
 class Reload:
-    config: Config
+    settings: Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +39,7 @@ class Quit:
     pass
 
 
-Command = Pause | Resume | Snooze | Calibrate | Outcome | Reload | Quit
+Command = PersonCommand | Reload | Quit
 
 # ---- what comes out --------------------------------------------------------------------
 
@@ -67,13 +53,6 @@ class StatusChanged:
 class ReminderDue:
     reminder: Reminder
     at: float  # epoch seconds
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    title: str
-    body: str
-    level: int = logging.INFO
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,8 @@ matplotlib.use("Agg")  # never a window: the report is rendered off screen
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from posturewatch.app import summary_text  # noqa: E402
+from posturewatch.app import report_sections, summary_text  # noqa: E402
+from posturewatch.app.page_style import CSS  # noqa: E402
 from posturewatch.core.daily import (  # noqa: E402
     DayTotals,
     HourShare,
@@ -253,27 +254,9 @@ def trend_chart(days: Sequence[DayTotals]) -> Figure:
     return figure
 
 
-CSS = """
-body { margin: 0; background: #ffffff; color: #222; font: 15px/1.4 sans-serif; }
-main { width: 960px; margin: 0 auto; padding: 16px 0 32px; }
-h1 { font-size: 24px; margin: 0 0 4px; }
-h2 { font-size: 18px; margin: 20px 0 6px; }
-p.note { color: #666; margin: 0 0 8px; }
-table { border-collapse: collapse; margin: 8px 0; }
-td, th { padding: 2px 14px 2px 0; text-align: left; }
-td.value { font-weight: bold; }
-td.change { color: #666; }
-figure { margin: 0; width: 960px; }
-figure svg { display: block; width: 960px; height: auto; }
-figure svg image { image-rendering: pixelated; }
-"""
-
-
 def render(summary: Summary, records: Records, trend: Sequence[DayTotals], *,
            store: str, generated: str, catalog: Catalog | None = None) -> str:
     """The whole HTML page (``catalog``: for the warning signs section)."""
-    from posturewatch.app import report_sections
-
     days = day_range(summary.first, summary.last)
     title = (f"{summary.first.isoformat()} ({summary.first.strftime('%A')})"
              if len(days) == 1 else f"{summary.first.isoformat()} to {summary.last.isoformat()}")

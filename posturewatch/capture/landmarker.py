@@ -25,7 +25,7 @@ from posturewatch.capture import native_logs as quiet  # noqa: F401  (quiets Med
 from posturewatch.errors import ModelError
 
 if TYPE_CHECKING:
-    from posturewatch.capture.pose import PoseSettings
+    from posturewatch.core.typed_settings import PoseSettings
 
 
 # What MediaPipe's tasks package imports and pose landmarks never use: the vision package's

@@ -10,7 +10,6 @@ tell a person from a pose the tracker carried over into an empty scene
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -19,16 +18,10 @@ import numpy as np
 from posturewatch.capture import no_network
 from posturewatch.capture.pose_worker import Worker, WorkerGone
 from posturewatch.core.landmarks import Landmarks
+from posturewatch.core.typed_settings import PoseSettings
 from posturewatch.errors import ModelError
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class PoseSettings:
-    min_detection_confidence: float
-    min_presence_confidence: float
-    min_tracking_confidence: float
 
 
 class PoseEstimator:

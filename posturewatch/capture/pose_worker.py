@@ -39,7 +39,7 @@ import numpy as np
 from posturewatch.errors import ModelError, PostureWatchError
 
 if TYPE_CHECKING:
-    from posturewatch.capture.pose import PoseSettings
+    from posturewatch.core.typed_settings import PoseSettings
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ def _error(out: io.FileIO, problem: str, fix: str = "") -> None:
 def serve(spec: dict, into: io.FileIO, out: io.FileIO) -> int:
     """Block every socket, load the model, then answer frames until the pipe closes."""
     from posturewatch.capture import no_network
-    from posturewatch.capture.pose import PoseSettings
+    from posturewatch.core.typed_settings import PoseSettings
 
     try:
         no_network.forbid_sockets()  # before MediaPipe is imported or the model opened

@@ -16,7 +16,6 @@ who left: leaving changes most of the picture at once.
 from __future__ import annotations  # noqa: I001  (cv2 after native_logs)
 
 import logging
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
 
@@ -24,20 +23,13 @@ import numpy as np
 
 from posturewatch.capture import native_logs as quiet  # noqa: F401  (before cv2)
 from posturewatch.core.landmarks import Landmarks
+from posturewatch.core.typed_settings import SteadySettings
 
 import cv2  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 THUMBNAIL = (64, 48)  # width, height: 10x10-pixel cells of a 640x480 frame
-
-
-@dataclass(frozen=True, slots=True)
-class SteadySettings:
-    skip_unchanged: bool
-    unchanged_level: float  # grey levels (0..255) a thumbnail cell must move by
-    unchanged_share: float  # share of the cells that must move for a change
-    recheck_s: float  # the model runs at least this often, changed or not
 
 
 class Estimator(Protocol):

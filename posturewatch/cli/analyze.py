@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,21 +13,21 @@ from typing import Any
 from tqdm import tqdm
 
 from posturewatch.app.analysis import FrameResult, JudgementNotes, Totals, judge_source
-from posturewatch.app.clip_history import ClipRecorder, place_clip
 from posturewatch.app.local_time import parse_time, utc_offset_s
-from posturewatch.app.replay import replay
+from posturewatch.app.recording import Recording, place_clip
 from posturewatch.capture.sources import FrameSource
 from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
 from posturewatch.cli.report_json import ReportStream
 from posturewatch.core.baseline import Baseline
-from posturewatch.core.exercise import WallAngelCounter, exercise_settings
 from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.core.observation import Posture
-from posturewatch.core.settings import Config, settings
+from posturewatch.core.typed_settings import Settings
+from posturewatch.core.watch.calendar import RecordingCalendar
 from posturewatch.errors import SourceError
 from posturewatch.storage.atomic import check_writable, is_stdout
 from posturewatch.storage.baseline_file import find_baseline
+from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.history import History, default_store
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json not in (None, "-"):
         check_writable(path_arg(args.json))  # before minutes of work, not after
     config = frame_input.load(args)
-    classifier = settings(ClassifierSettings, config.section("classifier"))
+    classifier = config.classifier
     baseline = find_baseline(args.baseline)
     log.info("baseline: %s", "calibrated" if baseline else "population defaults")
     start = _start(args)
@@ -107,15 +106,13 @@ def run(args: argparse.Namespace) -> int:
             stream = ReportStream(out, many=len(sources) > 1) if out else None
             summaries = []
             for source in sources:
-                recorder = _recorder(source, start, config) if history else None
+                recording = _recording(source, start, config, store=history is not None)
                 summaries.append(report_source(
-                    source,
-                    _judge(source, args.seconds, model, config, classifier, baseline, recorder),
-                    model, baseline, stream, config=config, reminders=args.reminders,
-                    clock_offset_s=recorder.clock_offset_s if recorder else 0.0,
+                    source, _judge(source, args.seconds, model, config, classifier, baseline),
+                    model, baseline, stream, recording=recording, reminders=args.reminders,
                 ))
-                if history and recorder:
-                    summaries[-1][0]["stored"] = _store(history, source, recorder)
+                if history and recording:
+                    summaries[-1][0]["stored"] = _store(history, source, recording)
             if stream:
                 stream.close()
     finally:
@@ -144,15 +141,14 @@ def report_source(
     baseline: Baseline | None,
     stream: ReportStream | None,
     *,
-    config: Config,
+    recording: Recording | None,
     reminders: bool,
-    clock_offset_s: float = 0.0,
 ) -> tuple[dict[str, Any], Seen]:
-    """One source's report from its settled ``results``: each frame goes into ``stream``
-    and into the totals (and the reminder replay) as it arrives and is then let go, so
-    memory stays flat however long a camera runs. Returns the report without its frames,
-    and what the summary needs of them. ``clock_offset_s``: where ``t = 0`` falls in the
-    local day, for the replay's active hours (a stored clip's place in time)."""
+    """One source's report from its settled ``results``: each frame goes into ``stream``,
+    into the totals and into the ``recording`` (a watch session: wall angels, sitting and
+    reminders; None for stills, which have no timeline) as it arrives and is then let go,
+    so memory stays flat however long a camera runs. Returns the report without its
+    frames, and what the summary needs of them."""
     report: dict[str, Any] = {
         "source": source.name,
         "model": str(model),
@@ -163,29 +159,25 @@ def report_source(
     if stream:
         stream.begin(report)
     tally, seen, notes = Totals(source.interval, still=source.still), Seen(), JudgementNotes()
-    counter = WallAngelCounter(exercise_settings(config.section("exercise")))
-
-    def passing() -> Iterator[FrameResult]:
-        for result in results:
-            tally.add(result)
-            notes.add(result)
-            if not source.still:  # stills have no timeline to move through
-                counter.add(result.t, result.arms)
-            if stream:
-                stream.frame(result.to_json())
-            seen.population += result.calibrated is False
-            if source.still:
-                seen.stills.append((str(result.path), result.state.value + _why(result)))
-            yield result
-
-    if reminders:
-        timeline = replay((r.observation() for r in passing()), config,
-                          clock_offset_s=clock_offset_s)
-    else:
-        deque(passing(), maxlen=0)
-        timeline = {}
-    tail: dict[str, Any] = {"totals": tally.result(source.end),
-                            "exercises": [e.to_dict() for e in counter.sets], **notes.result()}
+    for result in results:
+        tally.add(result)
+        notes.add(result)
+        if recording is not None:
+            recording.push(result)
+        if stream:
+            stream.frame(result.to_json())
+        seen.population += result.calibrated is False
+        if source.still:
+            seen.stills.append((str(result.path), result.state.value + _why(result)))
+    exercises: list[dict[str, Any]] = []
+    timeline: dict[str, Any] = {}
+    if recording is not None:
+        totals = recording.finish(source.end)
+        exercises = [e.to_dict() for e in recording.exercises]
+        if reminders:
+            timeline = totals.to_json()
+    tail: dict[str, Any] = {"totals": tally.result(source.end), "exercises": exercises,
+                            **notes.result()}
     if skipped := getattr(source, "skipped", None):
         tail["skipped"] = [str(p) for p in skipped]
     tail.update(timeline)
@@ -202,16 +194,23 @@ def _start(args: argparse.Namespace) -> float | None:
     return parse_time(args.start)
 
 
-def _recorder(source: FrameSource, start: float | None, config: Config) -> ClipRecorder:
+def _recording(source: FrameSource, start: float | None, config: Settings, *,
+               store: bool) -> Recording | None:
+    """A watch session over the source's timeline, placed where it was recorded when it
+    is stored (else ``t = 0`` is a midnight, which the default all-day active hours
+    ignore); None for stills."""
+    if source.still:
+        return None
+    if not store:
+        return Recording(config, load_catalog(), RecordingCalendar(0.0, lambda utc: 0))
     start_utc, key = place_clip(source, start)
-    return ClipRecorder(config, start_utc=start_utc, key=key, offset_of=utc_offset_s,
-                        interval=source.interval)
+    return Recording(config, load_catalog(), RecordingCalendar(start_utc, utc_offset_s),
+                     store=True, key=key, interval=source.interval)
 
 
-def _store(history: History, source: FrameSource, recorder: ClipRecorder) -> dict[str, Any]:
+def _store(history: History, source: FrameSource, recording: Recording) -> dict[str, Any]:
     """Write the clip's timeline (after its frames have passed); for the summary line."""
-    recorder.finish(source.end)
-    stored = recorder.store(history, source.name)
+    stored = recording.store(history, source.name)
     log.info("stored %s in %s", source.name, history.path)
     return stored.to_dict()
 
@@ -220,10 +219,9 @@ def _judge(
     source: FrameSource,
     seconds: float | None,
     model: Path,
-    config: Config,
+    config: Settings,
     classifier: ClassifierSettings,
     baseline: Baseline | None,
-    recorder: ClipRecorder | None = None,
 ) -> Iterator[FrameResult]:
     bar = tqdm(total=source.total, unit="frame", desc=source.name, leave=False,
                file=sys.stderr, disable=None)
@@ -231,8 +229,6 @@ def _judge(
         with frame_input.estimator(model, config, video=not source.still) as estimator:
             for result in judge_source(source, estimator, baseline, classifier, until=seconds):
                 bar.update()
-                if recorder:
-                    recorder.push(result)
                 yield result
     finally:
         bar.close()

@@ -9,14 +9,13 @@ import sys
 from tqdm import tqdm
 
 from posturewatch.app.analysis import judge_source
+from posturewatch.app.history_rows import write_calibration
 from posturewatch.app.local_time import now_utc, utc_offset_s
-from posturewatch.app.store_history import write_calibration
 from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
 from posturewatch.core.baseline import Baseline, CalibrationError, build_baseline
-from posturewatch.core.judgement import ClassifierSettings, describe, not_upright
+from posturewatch.core.judgement import describe, not_upright
 from posturewatch.core.metrics import PostureMetrics
-from posturewatch.core.settings import settings
 from posturewatch.storage.atomic import check_writable
 from posturewatch.storage.baseline_file import default_path, save_baseline
 from posturewatch.storage.history import History
@@ -61,12 +60,12 @@ def run(args: argparse.Namespace) -> int:
     if args.camera is None and args.source is None:
         return _ask_monitor()
     config = frame_input.load(args)
-    section = config.section("calibration")
+    section = config.calibration
     live = args.camera is not None
-    seconds = args.seconds if args.seconds is not None else (section["seconds"] if live else None)
+    seconds = args.seconds if args.seconds is not None else (section.seconds if live else None)
     out = args.out or default_path()
     check_writable(out)
-    classifier = settings(ClassifierSettings, config.section("classifier"))
+    classifier = config.classifier
     (source,), model = frame_input.inputs(args, config, [args.source] if args.source else [])
     samples: list[PostureMetrics] = []
     seen = 0
@@ -89,13 +88,13 @@ def run(args: argparse.Namespace) -> int:
                     lacking["face hidden"] += 1
                 else:  # whatever else is visible counts; each value is a median of its own
                     samples.append(m)
-                if live and len(samples) >= section["target_frames"]:
+                if live and len(samples) >= section.target_frames:
                     break
     finally:
         bar.close()
         source.close()
     try:
-        baseline = build_baseline(samples, section["min_frames"], seen=seen)
+        baseline = build_baseline(samples, section.min_frames, seen=seen)
     except CalibrationError as exc:
         if seen := ", ".join(f"{n} with {why}" for why, n in lacking.items() if n):
             raise CalibrationError(f"{exc.problem}; frames not used: {seen}", exc.fix) from None

@@ -10,12 +10,12 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TextIO
 
-from posturewatch.capture.pose import PoseEstimator, PoseSettings
+from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.sources import Camera, FrameSource, open_source
 from posturewatch.cli.parsing import fps_arg, path_arg
-from posturewatch.core.settings import Config, settings
+from posturewatch.core.typed_settings import Settings
 from posturewatch.storage.atomic import atomic_output, spooled
-from posturewatch.storage.config_file import load_config
+from posturewatch.storage.config_file import load_settings
 from posturewatch.storage.pose_model_files import resolve_model
 
 log = logging.getLogger(__name__)
@@ -29,22 +29,21 @@ def add_frame_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def fps_of(args: argparse.Namespace, config: Config) -> float:
-    return args.fps if args.fps is not None else float(config.section("source")["fps"])
+def fps_of(args: argparse.Namespace, config: Settings) -> float:
+    return args.fps if args.fps is not None else config.source.fps
 
 
-def load(args: argparse.Namespace) -> Config:
-    config = load_config(args.config)
+def load(args: argparse.Namespace) -> Settings:
+    config = load_settings(args.config)
     log.info("settings from: %s", ", ".join(map(str, config.files)))
     return config
 
 
-def camera(device: int | str, config: Config, fps: float) -> Camera:
-    source = config.section("source")
-    return Camera(device, fps, source["camera_width"], source["camera_height"])
+def camera(device: int | str, config: Settings, fps: float) -> Camera:
+    return Camera(device, fps, config.source.camera_width, config.source.camera_height)
 
 
-def sources(args: argparse.Namespace, config: Config, specs: list[str]) -> list[FrameSource]:
+def sources(args: argparse.Namespace, config: Settings, specs: list[str]) -> list[FrameSource]:
     """Every source opened (each checked: a missing file or camera is an error here), or
     none: on an error the ones already opened are closed."""
     fps = fps_of(args, config)
@@ -66,7 +65,7 @@ def close_all(sources: list[FrameSource]) -> None:
 
 
 def inputs(
-    args: argparse.Namespace, config: Config, specs: list[str]
+    args: argparse.Namespace, config: Settings, specs: list[str]
 ) -> tuple[list[FrameSource], Path]:
     """The sources, then the model: a typo in a path is reported before the model is
     resolved, let alone downloaded."""
@@ -78,15 +77,15 @@ def inputs(
         raise
 
 
-def estimator(model: Path, config: Config, *, video: bool) -> PoseEstimator:
+def estimator(model: Path, config: Settings, *, video: bool) -> PoseEstimator:
     """The pose model, in a worker process that can reach nothing; this process keeps
     local sockets only (a window, the desktop bus): ``capture/pose.py``."""
-    return PoseEstimator(model, settings(PoseSettings, config.section("pose")), video=video)
+    return PoseEstimator(model, config.pose, video=video)
 
 
-def model_path(args: argparse.Namespace, config: Config) -> Path:
+def model_path(args: argparse.Namespace, config: Settings) -> Path:
     """Resolved once per command (downloading if needed), before any frame is read."""
-    model = resolve_model(config, args.model)
+    model = resolve_model(config.model, args.model)
     log.info("pose model: %s", model)
     return model
 

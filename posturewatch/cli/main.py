@@ -11,8 +11,8 @@ from posturewatch import __version__
 from posturewatch.capture import native_logs as quiet
 from posturewatch.cli.commands import COMMANDS
 from posturewatch.cli.parsing import add_global_options
-from posturewatch.entry_point import interrupted
 from posturewatch.errors import PostureWatchError
+from posturewatch.interrupts import interrupted
 
 EPILOG = """examples:
   posturewatch model fetch                 download and verify the pose model

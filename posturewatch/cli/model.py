@@ -6,12 +6,12 @@ import argparse
 import json
 from pathlib import Path
 
-from posturewatch.capture.pose import PoseEstimator, PoseSettings
+from posturewatch.capture.pose import PoseEstimator
 from posturewatch.cli.parsing import add_action, add_command, json_option, path_arg
-from posturewatch.core.settings import Config, settings
+from posturewatch.core.typed_settings import Settings
 from posturewatch.errors import ModelError
 from posturewatch.storage import pose_model_files as models
-from posturewatch.storage.config_file import load_config
+from posturewatch.storage.config_file import load_settings
 
 EPILOG = """examples:
   posturewatch model list                  variants, sizes, which are present and where
@@ -98,13 +98,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         command.set_defaults(func=handler)
 
 
-def _spec(args: argparse.Namespace, config: Config) -> models.ModelSpec:
-    return models.get_spec(args.name or config.section("model")["variant"])
+def _spec(args: argparse.Namespace, config: Settings) -> models.ModelSpec:
+    return models.get_spec(args.name or config.model.variant)
 
 
 def _list(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    selected = config.section("model")["variant"]
+    config = load_settings(args.config)
+    selected = config.model.variant
     rows = []
     for spec in models.load_manifest().values():
         found = models.locate(spec)
@@ -122,7 +122,7 @@ def _list(args: argparse.Namespace) -> int:
             "problem": problem,
         })
     search = [str(d) for d in models.search_dirs()]
-    override = config.section("model")["path"] or None
+    override = config.model.path or None
     if args.json:
         print(json.dumps({"models": rows, "search_dirs": search, "model_path": override,
                           "download_dir": str(models.download_dir())}, indent=2))
@@ -139,7 +139,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = load_settings(args.config)
     carried = _carried(args.name)
     spec = models.identify(carried) if carried else _spec(args, config)
     found = models.locate(spec)
@@ -174,8 +174,8 @@ def _carried(name: str | None) -> Path | None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    path = models.resolve_model(config, args.model, variant=args.name, download=False)
+    config = load_settings(args.config)
+    path = models.resolve_model(config.model, args.model, variant=args.name, download=False)
     spec = models.spec_for(path)  # resolve_model has verified such a file already
     if spec is None and args.name:
         spec = models.get_spec(args.name)
@@ -195,14 +195,14 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_loads(path: Path, config: Config) -> None:
+def _check_loads(path: Path, config: Settings) -> None:
     """Load ``path`` with MediaPipe and close it again; a ModelError if it does not load."""
-    with PoseEstimator(path, settings(PoseSettings, config.section("pose")), video=False):
+    with PoseEstimator(path, config.pose, video=False):
         pass
 
 
 def _print_path(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    path = models.resolve_model(config, args.model, variant=args.name, download=False)
+    config = load_settings(args.config)
+    path = models.resolve_model(config.model, args.model, variant=args.name, download=False)
     print(json.dumps({"path": str(path)}) if args.json else path)
     return 0

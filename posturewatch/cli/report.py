@@ -13,7 +13,7 @@ from posturewatch.cli.parsing import add_command, path_arg
 from posturewatch.core.daily import day_range, day_totals, summarize
 from posturewatch.storage.atomic import check_writable, write_atomic
 from posturewatch.storage.catalog_file import load_catalog
-from posturewatch.storage.config_file import load_config
+from posturewatch.storage.config_file import load_settings
 from posturewatch.storage.paths import user_cache_dir
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         f"posturewatch-report-{span.first.isoformat()}"
         + ("" if span.first == span.last else f"-to-{span.last.isoformat()}") + ".html")
     check_writable(out)
-    compare = int(load_config(args.config).section("history")["compare_days"])
+    compare = load_settings(args.config).history.compare_days
     trend_first = span.last - timedelta(days=6)
     with history_options.open_store(args) as history:
         records = history.read(min(span.first - timedelta(days=compare), trend_first),

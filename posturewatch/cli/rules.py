@@ -9,7 +9,7 @@ from dataclasses import asdict
 from posturewatch.cli.parsing import add_command
 from posturewatch.core.reminders.engine import RuleEngine
 from posturewatch.storage.catalog_file import load_catalog
-from posturewatch.storage.config_file import load_config
+from posturewatch.storage.config_file import load_settings
 
 EPILOG = """examples:
   posturewatch rules                       what will remind you, when, and why
@@ -38,7 +38,7 @@ def _hour(value: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     catalog = load_catalog()
-    engine = RuleEngine.from_config(load_config(args.config), catalog)
+    engine = RuleEngine(load_settings(args.config).rules, catalog)
     infos = engine.describe()
     limits = engine.settings.reminders
     if args.json:

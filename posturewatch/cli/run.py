@@ -8,13 +8,17 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg
 from posturewatch.errors import PostureWatchError, SourceError
+from posturewatch.interrupts import INTERRUPTED
+
+if TYPE_CHECKING:
+    from posturewatch.app.control import ControlServer
+    from posturewatch.app.monitor import Monitor
 
 log = logging.getLogger(__name__)
 
@@ -59,19 +63,9 @@ def has_display() -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posturewatch.app.clock import SystemClock
     from posturewatch.app.control import ControlServer, InstanceLock
-    from posturewatch.app.grabbers import CameraGrabber, Grabber, ReplayGrabber
-    from posturewatch.app.history_sink import HistorySink, LogHistory
-    from posturewatch.app.monitor import Monitor, save_to
-    from posturewatch.app.store_history import StoreHistory
+    from posturewatch.app.live import LiveOptions, live_monitor
     from posturewatch.capture import no_network
-    from posturewatch.capture.steady_scene import SteadySettings, steady
-    from posturewatch.core.settings import settings
-    from posturewatch.storage.baseline_file import default_path, find_baseline
-    from posturewatch.storage.catalog_file import load_catalog
-    from posturewatch.storage.config_watch import ConfigWatch
-    from posturewatch.storage.history import History, default_store
     from posturewatch.storage.logs import log_to_file
     from posturewatch.storage.paths import user_config_file
 
@@ -88,62 +82,24 @@ def run(args: argparse.Namespace) -> int:
     try:
         log_file = log_to_file()
         log.info("monitor starting; log in %s", log_file)
-        model = frame_input.model_path(args, config)
-        baseline = find_baseline(args.baseline)
-        clock = SystemClock()
-        source_name = str(args.source) if args.source is not None else f"camera {args.camera}"
-        open_grabber: Callable[[], Grabber]
-        if args.source is not None:
-            path, start = args.source, clock.read().elapsed
-
-            def open_grabber() -> Grabber:
-                return ReplayGrabber(path, lambda: clock.read().elapsed, start)
-        else:
-            section = config.section("source")
-
-            def open_grabber() -> Grabber:
-                return CameraGrabber(args.camera, section["camera_width"],
-                                     section["camera_height"])
-
-        history: HistorySink = LogHistory()
-        if not args.no_store:  # opened before the camera, so a bad store fails at once
-            store = args.store or default_store()
-            History.open(store).close()
-            history = StoreHistory(lambda: History.open(store),
-                                   config.section("history")["interval_s"],
-                                   config.section("sitting")["max_gap_s"])
-        watch = ConfigWatch(args.config)
+        options = LiveOptions(config, frame_input.model_path(args, config), camera=args.camera,
+                              recording=args.source, baseline=args.baseline, store=args.store,
+                              keep_history=not args.no_store, config_file=args.config)
         if not headless:  # the browser and editor the tray opens keep their network
             no_network.keep_a_way_out(config_file=user_config_file())
-        # IMAGE mode: frames a second or more apart gain nothing from VIDEO mode's tracking,
-        # and every detection is then fresh (no pose carried over into an empty chair, so
-        # no extra fresh looks): about a quarter less CPU (bench/monitor_cpu.py).
-        with frame_input.estimator(model, config, video=False) as pose:
-            estimator = steady(pose, settings(SteadySettings, config.section("pose")))
-            monitor = Monitor(
-                config, open_grabber=open_grabber, estimator=estimator, baseline=baseline,
-                catalog=load_catalog(), clock=clock, history=history,
-                source_name=source_name,
-                save_baseline=save_to(args.baseline or default_path()),
-                config_changed=watch.changed,
-            )
+        with live_monitor(options) as monitor:
             server = ControlServer(monitor)
-            started = Started(source_name, log_file)
+            started = Started(options.source_name, log_file)
             try:
                 error = _serve(monitor, server, headless=headless, args=args, started=started)
             finally:
                 server.close()
-                if estimator is not pose:
-                    estimator.close()  # says how often the model ran; closes it once
     finally:
         no_network.close_the_way_out()
         lock.release()
     if error is not None:
         raise PostureWatchError(error)
     return _stopped(started.signal)
-
-
-INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as for every other command
 
 
 class Started:
@@ -158,6 +114,10 @@ class Started:
         print(f"posturewatch: running ({self.source_name}): {where}; log: {self.log_file}; "
               f"stop: {stop}", file=sys.stderr, flush=True)
 
+    def stopped_by(self, what: int | str) -> None:
+        if self.signal is None:  # the first reason counts
+            self.signal = what
+
 
 def _stopped(by: int | str | None) -> int:
     """The one closing line: Ctrl-C exits 130 like any other command; SIGTERM (a logout,
@@ -170,100 +130,32 @@ def _stopped(by: int | str | None) -> int:
     return 0
 
 
-def _serve(monitor: Any, server: Any, *, headless: bool,
+def _serve(monitor: Monitor, server: ControlServer, *, headless: bool,
            args: argparse.Namespace, started: Started) -> str | None:
     """Run the monitor in a worker thread; the tray or the printer in this one."""
-    from posturewatch.desktop.dispatch import Dispatcher
+    from posturewatch.desktop.desk import Desk, DeskHooks
 
     worker = threading.Thread(target=monitor.run, name="monitor")
-    stop_ui: list[Callable[[], None]] = []
+    desk = Desk(monitor, monitor.settings, DeskHooks(
+        summary=lambda: _open_summary(args), open_config=_open_config, started=started.say,
+        quit=lambda: started.stopped_by("Quit")), headless=headless)
 
     def on_signal(signum: int, frame: object) -> None:
         log.info("signal %d: stopping", signum)
-        if started.signal is None:
-            started.signal = signum
+        started.stopped_by(signum)
         monitor.stop()
-        for stop in stop_ui:
-            stop()
+        desk.stop()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     server.start()  # commands (and so tests) reach it only once a signal stops it cleanly
     worker.start()
     try:
-        if headless:
-            started.say("headless, state changes and reminders print here", "Ctrl-C")
-            dispatcher = Dispatcher(monitor, printer=lambda line: print(line, flush=True))
-            dispatcher.run()
-            return dispatcher.error
-        return _tray(monitor, stop_ui, started, args)
+        return desk.run()
     finally:
         monitor.stop()
         worker.join(timeout=5)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def _tray(monitor: Any, stop_ui: list[Callable[[], None]], started: Started,
-          args: argparse.Namespace) -> str | None:
-    from posturewatch.app.monitor import Calibrate, Pause, Resume, Snooze
-    from posturewatch.desktop import focus
-    from posturewatch.desktop.dispatch import Dispatcher
-    from posturewatch.desktop.notify import DesktopNotifications
-    from posturewatch.desktop.tray import MenuActions, Tray, open_tray
-
-    tray_box: list[Tray] = []
-
-    def quit_all() -> None:
-        if started.signal is None:
-            started.signal = "Quit"
-        monitor.stop()
-        if tray_box:
-            tray_box[0].stop()
-
-    actions = MenuActions(
-        pause=lambda seconds: monitor.submit(Pause(seconds)),
-        resume=lambda: monitor.submit(Resume()),
-        snooze=lambda: monitor.submit(Snooze()),
-        calibrate=lambda: monitor.submit(Calibrate()),
-        summary=lambda: _open_summary(args),
-        open_config=lambda: _open_config(),
-        quit=quit_all,
-        calibration_s=float(monitor.config.section("calibration")["seconds"]),
-    )
-    try:
-        tray = open_tray(actions)
-    except Exception as exc:  # no tray backend works here: the monitor still runs
-        log.warning("no tray icon (%s); running headless", exc)
-        started.say("headless (no tray icon), state changes and reminders print here",
-                    "Ctrl-C")
-        dispatcher = Dispatcher(monitor, printer=lambda line: print(line, flush=True))
-        dispatcher.run()
-        return dispatcher.error
-    tray_box.append(tray)
-    stop_ui.append(tray.stop)
-    log.info("tray backend: %s (menu: %s)", tray.backend, "yes" if tray.has_menu else "no")
-    dispatcher: Dispatcher | None = None
-    stale_s = float(monitor.config.section("monitor")["notify_stale_min"]) * 60
-
-    def setup() -> None:
-        nonlocal dispatcher
-        try:
-            notifications: DesktopNotifications | None = DesktopNotifications(
-                lambda rid, outcome: dispatcher.outcome(rid, outcome) if dispatcher else None,
-                timeout_s=int(monitor.config.section("monitor")["notify_timeout_s"]),
-                on_guidance=lambda rid: dispatcher.guidance(rid) if dispatcher else None)
-        except Exception as exc:
-            log.warning("no notification service (%s): tray notifications, then the log", exc)
-            notifications = None
-        dispatcher = Dispatcher(monitor, tray=tray, notifications=notifications,
-                                busy=focus.busy, stale_s=stale_s,
-                                on_stopped=lambda error: tray.stop())
-        threading.Thread(target=dispatcher.run, name="dispatch", daemon=True).start()
-        started.say(tray.where(), "Ctrl-C here, or Quit in the tray menu" if tray.has_menu
-                    else f"Ctrl-C here, or kill {os.getpid()}")
-
-    tray.run(setup)
-    return dispatcher.error if dispatcher is not None else None
 
 
 def _open_config() -> None:

@@ -10,7 +10,7 @@ from posturewatch.app import summary_text
 from posturewatch.cli import history_options
 from posturewatch.cli.parsing import add_command
 from posturewatch.core.daily import Summary, summarize
-from posturewatch.storage.config_file import load_config
+from posturewatch.storage.config_file import load_settings
 
 EPILOG = """examples:
   posturewatch summary                            today so far
@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def load_summary(args: argparse.Namespace) -> tuple[Summary, str]:
     """The period's summary and the store's path (shared with ``report``)."""
-    compare = int(load_config(args.config).section("history")["compare_days"])
+    compare = load_settings(args.config).history.compare_days
     span = history_options.period(args)
     with history_options.open_store(args) as history:
         records = history.read(span.first - timedelta(days=compare), span.last,

@@ -31,9 +31,8 @@ class ClockReading:
 
 @dataclass(frozen=True, slots=True)
 class Suspend:
-    """``seconds`` of suspend detected at timeline time ``detected_at``."""
+    """``seconds`` the machine was suspended."""
 
-    detected_at: float
     seconds: float
 
 
@@ -66,7 +65,7 @@ class DayClock:
         if abs(wall_offset - self.wall_offset_s) > self.offset_tolerance_s:
             self.wall_offset_s = wall_offset
         if lost >= self.min_suspend_s:
-            return Suspend(self.t(reading), lost)
+            return Suspend(lost)
         return None
 
     def local(self, t: float) -> float:

@@ -30,14 +30,12 @@ Pure: the caller passes landmarks and times.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from posturewatch.core.landmarks import Landmarks
-from posturewatch.core.settings import settings
 
 WALL_ANGEL = "wall_angel"
 # Landmark indices (BlazePose): shoulder, elbow, wrist of each arm.
@@ -61,6 +59,15 @@ class ExerciseSettings:
     top_elbow_sw: float
     top_wrist_sw: float
     set_gap_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseWatchSettings:
+    """After a wall-angel reminder, ``run`` looks every ``watch_interval_s`` for
+    ``watch_min`` minutes, so slow slides are seen."""
+
+    watch_interval_s: float
+    watch_min: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +124,6 @@ class ExerciseSet:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "reps": self.reps, "from_s": round(self.from_s, 3),
                 "to_s": round(self.to_s, 3)}
-
-
-def exercise_settings(section: Mapping[str, Any]) -> ExerciseSettings:
-    """From the config's ``[exercise]`` section."""
-    return settings(ExerciseSettings, section)
 
 
 class WallAngelCounter:
@@ -185,11 +187,24 @@ class ExerciseWatch:
     :meth:`watching`); the reminder is settled once a set done after it is over, or the
     watch ends without one. A set is over once ``set_gap_s`` passes without a repetition."""
 
-    def __init__(self, settings: ExerciseSettings, watch_s: float) -> None:
+    def __init__(self, settings: ExerciseSettings, watch: ExerciseWatchSettings) -> None:
         self.counter = WallAngelCounter(settings)
-        self.watch_s = watch_s
+        self.watch = watch
         self._open: dict[int, float] = {}  # reminder id -> when it was sent
         self._reported = 0  # sets handed out as over
+
+    @property
+    def watch_s(self) -> float:
+        return self.watch.watch_min * 60
+
+    def reconfigure(self, settings: ExerciseSettings, watch: ExerciseWatchSettings) -> None:
+        """New settings (a reloaded config): a set going on, goes on."""
+        self.counter.s, self.watch = settings, watch
+
+    def closer_look_s(self, t: float) -> float:
+        """How often to look now: often while a wall-angel reminder is watched (slow
+        slides need a closer look), else no demand (infinity)."""
+        return self.watch.watch_interval_s if self.watching(t) else float("inf")
 
     def reminded(self, reminder_id: int, t: float) -> None:
         self._open[reminder_id] = t

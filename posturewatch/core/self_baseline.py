@@ -82,7 +82,6 @@ class ViewWatch:
         self._recent: deque[tuple[float, bool]] = deque()
         self._matching = 0  # frames in ``_recent`` that match, kept as they come and go
         self.stale = False
-        self.stale_since: float | None = None
 
     def update(self, t: float, m: PostureMetrics) -> bool:
         if m.view != self.baseline.view or m.visibility < self.s.min_visibility:
@@ -97,7 +96,7 @@ class ViewWatch:
         span = t - self._recent[0][0]
         share = self._matching / len(self._recent)
         if not self.stale and span >= self.s.view_window_s / 3 and share < _MATCH_SHARE_STALE:
-            self.stale, self.stale_since = True, t
+            self.stale = True
         elif self.stale and share >= _MATCH_SHARE_FRESH:
             self.stale = False
         return self.stale

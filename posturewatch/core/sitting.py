@@ -57,6 +57,31 @@ class Break:
     end: float | None  # None while it lasts
 
 
+@dataclass(frozen=True, slots=True)
+class SittingTotals:
+    """What the tracker counted so far, as one frozen value (a session's end, a replay)."""
+
+    bouts: tuple[Bout, ...]  # finished, then the one in progress
+    breaks: tuple[Break, ...]  # finished, then the one in progress (``end`` None)
+    unseen_s: float
+    daily: tuple[tuple[int, float], ...]  # (local day index, seconds of sitting)
+
+    def daily_sitting_s(self) -> dict[int, float]:
+        """Seconds of sitting per local day index (see :func:`day_of`)."""
+        return dict(self.daily)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready totals; an absence still too short to be a break is not counted yet."""
+        return {
+            "sitting_s": _r(sum(b.sitting_s for b in self.bouts)),
+            "longest_bout_s": _r(max((b.sitting_s for b in self.bouts), default=0.0)),
+            "breaks": len(self.breaks),
+            "unseen_s": _r(self.unseen_s),
+            "bouts": [b.to_dict() for b in self.bouts],
+            "days": [{"day": d, "sitting_s": _r(s)} for d, s in self.daily],
+        }
+
+
 def day_of(t: float, clock_offset_s: float) -> int:
     """Index of the local day that ``t`` falls in."""
     return math.floor((t + clock_offset_s) / DAY_S)
@@ -67,7 +92,8 @@ def _r(value: float) -> float:
 
 
 class SittingTracker:
-    """Feed observations in time order with :meth:`update`; read the state any time."""
+    """Feed observations in time order with :meth:`update`, which says which bouts and
+    breaks each one ended; read the state any time."""
 
     def __init__(self, settings: SittingSettings, *, clock_offset_s: float = 0.0) -> None:
         self.settings = settings
@@ -84,10 +110,12 @@ class SittingTracker:
         self._breaks: list[Break] = []
         self._daily: dict[int, float] = {}
         self._unseen_s = 0.0
+        self._ended: list[Bout | Break] = []  # what the observation being fed has ended
 
     # -- feeding -------------------------------------------------------------------------
 
-    def update(self, obs: Observation) -> None:
+    def update(self, obs: Observation) -> tuple[Bout | Break, ...]:
+        """Feed one observation; return the bouts and breaks it ended, in time order."""
         last = self._last
         if last is not None:
             if obs.t < last.t:
@@ -101,6 +129,8 @@ class SittingTracker:
                 self._span(last, obs.t)
         self._last = obs
         self._begin(obs)
+        ended, self._ended = tuple(self._ended), []
+        return ended
 
     def carry_on(self, bout: Bout) -> None:
         """A bout an earlier run stored, going on (a restart); before the first
@@ -135,8 +165,7 @@ class SittingTracker:
         if self._bout_start is not None:
             self._close_bout()
         if self._break is not None:
-            self._breaks.append(Break(self._break.start, start))
-            self._break = None
+            self._end_break(start)
         self._absence_start = None
 
     def _begin(self, obs: Observation) -> None:
@@ -146,8 +175,7 @@ class SittingTracker:
                 self._absence_start = obs.t
             return
         if self._break is not None:
-            self._breaks.append(Break(self._break.start, obs.t))
-            self._break = None
+            self._end_break(obs.t)
         if self._bout_start is None:
             self._bout_start, self._bout_end, self._bout_s = obs.t, obs.t, 0.0
         elif self._pending:  # back before the absence became a break: it was sitting
@@ -159,9 +187,16 @@ class SittingTracker:
         self._pending_s = 0.0
         self._absence_start = None
 
+    def _end_break(self, end: float) -> None:
+        assert self._break is not None
+        self._breaks.append(Break(self._break.start, end))
+        self._ended.append(self._breaks[-1])
+        self._break = None
+
     def _close_bout(self) -> None:
         assert self._bout_start is not None
         self._bouts.append(Bout(self._bout_start, self._bout_end, self._bout_s))
+        self._ended.append(self._bouts[-1])
         self._bout_start = None
         self._bout_s = 0.0
         self._pending.clear()
@@ -193,11 +228,22 @@ class SittingTracker:
         return self._absence_start
 
     @property
+    def going_bout(self) -> Bout | None:
+        """The bout in progress (ending where sitting is confirmed), if any."""
+        if self._bout_start is None:
+            return None
+        return Bout(self._bout_start, self._bout_end, self._bout_s)
+
+    @property
+    def going_break(self) -> Break | None:
+        """The break in progress (``end`` None), if any."""
+        return self._break
+
+    @property
     def bouts(self) -> tuple[Bout, ...]:
         """Finished bouts, then the one in progress (ending where sitting is confirmed)."""
-        if self._bout_start is None:
-            return tuple(self._bouts)
-        return (*self._bouts, Bout(self._bout_start, self._bout_end, self._bout_s))
+        going = self.going_bout
+        return tuple(self._bouts) if going is None else (*self._bouts, going)
 
     @property
     def breaks(self) -> tuple[Break, ...]:
@@ -212,14 +258,10 @@ class SittingTracker:
         """Seconds of sitting per local day index (see :func:`day_of`)."""
         return dict(self._daily)
 
+    def totals(self) -> SittingTotals:
+        return SittingTotals(self.bouts, self.breaks, self._unseen_s,
+                             tuple(sorted(self._daily.items())))
+
     def summary(self) -> dict[str, Any]:
         """JSON-ready totals; an absence still too short to be a break is not counted yet."""
-        bouts = self.bouts
-        return {
-            "sitting_s": _r(sum(b.sitting_s for b in bouts)),
-            "longest_bout_s": _r(max((b.sitting_s for b in bouts), default=0.0)),
-            "breaks": len(self.breaks),
-            "unseen_s": _r(self._unseen_s),
-            "bouts": [b.to_dict() for b in bouts],
-            "days": [{"day": d, "sitting_s": _r(s)} for d, s in sorted(self._daily.items())],
-        }
+        return self.totals().summary()

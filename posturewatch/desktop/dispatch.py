@@ -1,7 +1,8 @@
 """Between the monitor and the person: the tray, notifications, the headless printer.
 
 Runs in a thread of its own (or the main thread when headless), reading the monitor's
-events (what its ``events`` sink puts out). Reminders wait while the person is busy
+events (what its ``events`` sink puts out) through :class:`MonitorLink`, all it knows of
+the monitor. Reminders wait while the person is busy
 (do-not-disturb, full screen) and are dropped once stale. A notification goes to the
 desktop service, else to the tray's own notification, else to the log. Each part (tray,
 notifications, printer, the busy check) sits behind a :class:`~posturewatch.app.sinks.
@@ -14,12 +15,14 @@ from __future__ import annotations
 import logging
 import queue
 import sys
+import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from posturewatch.app.monitor import (
-    Monitor,
+from posturewatch.app.monitor_messages import (
+    Command,
+    Event,
     Notice,
     Outcome,
     ReminderDue,
@@ -29,6 +32,7 @@ from posturewatch.app.monitor import (
 from posturewatch.app.sinks import Guard
 from posturewatch.core.held_reminders import HeldReminders
 from posturewatch.core.reminders.reminder import Reminder
+from posturewatch.core.watch.happened import ReminderOutcome
 from posturewatch.desktop.notify import DesktopNotifications
 from posturewatch.desktop.tray import Tray
 
@@ -36,6 +40,17 @@ log = logging.getLogger(__name__)
 
 HOLD_CHECK_S = 3.0
 T = TypeVar("T")
+
+
+class MonitorLink(Protocol):
+    """What the person's side needs of the monitor: its events, and a way to send
+    commands (the monitor itself, or anything that offers the same)."""
+
+    events: queue.Queue[Event]
+
+    def submit(self, command: Command, done: threading.Event | None = None) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 def reminder_body(reminder: Reminder) -> str:
@@ -71,7 +86,7 @@ def open_guidance(reminder: Reminder) -> None:
 class Dispatcher:
     def __init__(
         self,
-        monitor: Monitor,
+        monitor: MonitorLink,
         *,
         tray: Tray | None = None,
         notifications: DesktopNotifications | None = None,
@@ -98,7 +113,7 @@ class Dispatcher:
         def run() -> None:
             box[0] = action()
 
-        self._guards[name].call(run, time.monotonic(), what)
+        self._guards[name].call(run, what)
         return box[0]
 
     def _busy(self) -> str | None:
@@ -165,7 +180,7 @@ class Dispatcher:
         released = self.held.release(time.monotonic(), blocked=self._busy() is not None)
         for reminder in released.dropped:
             log.info("reminder %r dropped: stale after being held", reminder.title)
-            self.outcome(reminder.id, "ignored")
+            self.outcome(reminder.id, ReminderOutcome.IGNORED)
         for reminder in released.send:
             self._deliver(reminder.title, reminder_body(reminder), reminder.id)
 

@@ -29,6 +29,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from posturewatch.core.watch.happened import ReminderOutcome
+
 log = logging.getLogger(__name__)
 # desktop-notifier logs a failed send as a warning with a traceback and carries on; we
 # report it in one line ourselves (and fall back), so only its errors get through.
@@ -85,7 +87,7 @@ class DesktopNotifications:
             identifier = ids.get(nid)
             reminder_id = self._reminder_of.pop(identifier, None) if identifier else None
             if reason == CLOSED_EXPIRED and reminder_id is not None:
-                self._outcome_cb(reminder_id, "expired")()
+                self._outcome_cb(reminder_id, ReminderOutcome.EXPIRED)()
             original(nid, reason)
 
         backend._on_closed = on_closed  # type: ignore[attr-defined]
@@ -116,13 +118,13 @@ class DesktopNotifications:
         buttons: list[Button] = []
         kwargs = {}
         if reminder_id is not None:
-            done = self._outcome_cb(reminder_id, "done")
+            done = self._outcome_cb(reminder_id, ReminderOutcome.DONE)
             buttons = [Button(title=DONE, on_pressed=done),
-                       Button(title=SNOOZE, on_pressed=self._outcome_cb(reminder_id, "snoozed"))]
+                       Button(title=SNOOZE, on_pressed=self._outcome_cb(reminder_id, ReminderOutcome.SNOOZED))]
             if self._on_guidance is not None:
                 buttons.append(Button(title=HOW, on_pressed=self._guidance_cb(reminder_id)))
             kwargs = {"on_clicked": done,
-                      "on_dismissed": self._outcome_cb(reminder_id, "dismissed")}
+                      "on_dismissed": self._outcome_cb(reminder_id, ReminderOutcome.DISMISSED)}
         dispatched: list[bool] = []
         sent = await self._notifier.send(title=title, message=body, buttons=buttons,
                                          timeout=self._timeout_s,

@@ -28,7 +28,7 @@ from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus
 
 from posturewatch.core.monitor_status import Status, TrayState
 from posturewatch.desktop.dbus_menu import DBusMenu
-from posturewatch.desktop.tray import STARTING_TOOLTIP, MenuActions, icon_image, menu_entries
+from posturewatch.desktop.tray_look import STARTING_TOOLTIP, MenuActions, icon_image, menu_entries
 
 log = logging.getLogger(__name__)
 

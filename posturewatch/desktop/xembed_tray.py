@@ -25,7 +25,7 @@ from Xlib import X, Xutil, display, error
 from Xlib.protocol import event
 
 from posturewatch.core.monitor_status import Status, TrayState
-from posturewatch.desktop.tray import (
+from posturewatch.desktop.tray_look import (
     LOOK,
     STARTING_TOOLTIP,
     MenuActions,

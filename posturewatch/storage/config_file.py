@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from posturewatch.core.settings import Config, clashes
+from posturewatch.core.typed_settings import Settings
 from posturewatch.errors import ConfigError
 from posturewatch.storage.paths import bundled_config, user_config_file
 
@@ -244,3 +245,8 @@ def load_config(path: Path | None = None, *, user_file: Path | None = None) -> C
         files.append(str(path))
     _refuse_clashes(merged, origins)
     return Config(merged, tuple(files))
+
+
+def load_settings(path: Path | None = None, *, user_file: Path | None = None) -> Settings:
+    """:func:`load_config`, typed (what every command but ``config`` works with)."""
+    return Settings.from_config(load_config(path, user_file=user_file))

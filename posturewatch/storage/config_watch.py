@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from posturewatch.core.settings import Config
-from posturewatch.storage.config_file import load_config
+from posturewatch.core.typed_settings import Settings
+from posturewatch.storage.config_file import load_settings
 from posturewatch.storage.paths import user_config_file
 
 
@@ -29,9 +29,9 @@ class ConfigWatch:
                 stamps.append(None)
         return tuple(stamps)
 
-    def changed(self) -> Config | None:
+    def changed(self) -> Settings | None:
         stamps = self._stamps()
         if stamps == self._seen:
             return None
         self._seen = stamps
-        return load_config(self.explicit)
+        return load_settings(self.explicit)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from posturewatch.core.settings import Config
+from posturewatch.core.typed_settings import ModelSettings
 from posturewatch.errors import Interrupted, ModelError
 from posturewatch.storage import paths
 
@@ -166,7 +166,7 @@ def verify(path: Path, spec: ModelSpec) -> None:
 
 
 def resolve_model(
-    config: Config,
+    settings: ModelSettings,
     cli_path: Path | None = None,
     *,
     variant: str | None = None,
@@ -177,12 +177,11 @@ def resolve_model(
     ``model.path``, then the variant's file in POSTUREWATCH_MODEL_DIR, the package's
     ``models/`` and the user cache; if none has it and ``download`` is allowed, it is
     downloaded into the cache. ``variant`` overrides the config's ``model.variant``."""
-    section = config.section("model")
-    spec = get_spec(variant or section["variant"])
+    spec = get_spec(variant or settings.variant)
     if cli_path is not None:
         return _explicit(cli_path, "--model")
-    if section["path"]:
-        return _explicit(Path(section["path"]).expanduser(), "model.path in the config")
+    if settings.path:
+        return _explicit(Path(settings.path).expanduser(), "model.path in the config")
     found = locate(spec)
     if found is not None:
         verify(found, spec)  # a damaged copy is an error, never silently skipped

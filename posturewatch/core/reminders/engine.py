@@ -3,12 +3,13 @@
 Pure: the engine takes each observation (time included) from its caller and never reads a
 clock; the caller also says how its clock maps to local time of day (``clock_offset_s``),
 so tests can simulate whole days. Data flows one way: observations in, reminders out.
-The only other inputs are the person's own controls: snooze, pause and resume.
+The person's own controls (pause, snooze) are the watch session's
+(``core/watch/pause.py``): it says with each observation whether reminders are held.
 
 Each rule watches the stream and says when it is due; the engine decides whether a due
-reminder may be sent (present, not paused or snoozed, inside active hours, under the daily
-cap, far enough from the last reminder) and sends at most one per observation, in rule
-order: break, posture, wall_angel, stretch, ergonomics.
+reminder may be sent (present, not held by a pause or snooze, inside active hours, under
+the daily cap, far enough from the last reminder) and sends at most one per observation,
+in rule order: break, posture, wall_angel, stretch, ergonomics.
 
 This module is the engine and the one to import from. The rules themselves live in
 :mod:`posturewatch.core.reminders.sitting_rules` (break, stretch) and :mod:`posturewatch.core.reminders.posture_rules`
@@ -31,7 +32,6 @@ from posturewatch.core.reminders.reminder import EngineUpdate, Reminder, RuleInf
 from posturewatch.core.reminders.rule import Rule, merge_sources
 from posturewatch.core.reminders.settings import RuleSettings
 from posturewatch.core.reminders.sitting_rules import BreakRule, StretchRule
-from posturewatch.core.settings import Config
 from posturewatch.core.sitting import DAY_S, EPS, Bout, SittingTracker, day_of
 
 # Re-exported: callers build and read the engine through this module alone.
@@ -53,11 +53,9 @@ class _Pending:
 
 
 @dataclass
-class _Controls:
-    paused: bool = False
-    snoozed_until: float = -math.inf
-    sent_per_day: dict[int, int] = field(default_factory=dict)
-    last_sent: float | None = None
+class _Sent:
+    per_day: dict[int, int] = field(default_factory=dict)
+    last: float | None = None
 
 
 class RuleEngine:
@@ -66,13 +64,21 @@ class RuleEngine:
     def __init__(self, rules: RuleSettings, catalog: Catalog, *,
                  clock_offset_s: float = 0.0) -> None:
         self.settings = rules
-        self.clock_offset_s = clock_offset_s
         self.sitting = SittingTracker(rules.sitting, clock_offset_s=clock_offset_s)
         self._rules = self._build(rules, catalog)
         self._reminders: list[Reminder] = []
         self._pending: list[_Pending] = []
-        self._controls = _Controls()
+        self._sent = _Sent()
         self._last: Observation | None = None
+
+    @property
+    def clock_offset_s(self) -> float:
+        """Where ``t`` falls in the local day (the tracker's: one copy for both)."""
+        return self.sitting.clock_offset_s
+
+    @clock_offset_s.setter
+    def clock_offset_s(self, value: float) -> None:
+        self.sitting.clock_offset_s = value
 
     @staticmethod
     def _build(rules: RuleSettings, catalog: Catalog) -> tuple[Rule[Any], ...]:
@@ -84,11 +90,6 @@ class RuleEngine:
             StretchRule(rules.stretch, stop_at, catalog),
             ErgonomicsRule(rules.ergonomics, catalog),
         )
-
-    @classmethod
-    def from_config(cls, config: Config, catalog: Catalog, *,
-                    clock_offset_s: float = 0.0) -> RuleEngine:
-        return cls(RuleSettings.from_config(config), catalog, clock_offset_s=clock_offset_s)
 
     # -- changes from outside the stream ------------------------------------------------
 
@@ -109,11 +110,11 @@ class RuleEngine:
         """Go on from an earlier run (a restart): its bout, if it was still going, and
         the reminders it sent (the daily cap, the gap, the break reminder's level and each
         rule's cooldown). Call before the first observation; times on this timeline."""
-        c = self._controls
+        c = self._sent
         for s in sent:
             day = day_of(s.t, self.clock_offset_s)
-            c.sent_per_day[day] = c.sent_per_day.get(day, 0) + 1
-            c.last_sent = s.t if c.last_sent is None else max(c.last_sent, s.t)
+            c.per_day[day] = c.per_day.get(day, 0) + 1
+            c.last = s.t if c.last is None else max(c.last, s.t)
         if bout is not None:
             self.sitting.carry_on(bout)
             self._last = Observation(bout.end, Posture.UNKNOWN)
@@ -122,23 +123,7 @@ class RuleEngine:
 
     def sent_on(self, day: int) -> int:
         """Reminders sent on local day ``day`` (earlier runs' included)."""
-        return self._controls.sent_per_day.get(day, 0)
-
-    # -- the person's controls ---------------------------------------------------------
-
-    def snooze(self, until: float) -> None:
-        """No reminders before ``until`` (same clock as the observations)."""
-        self._controls.snoozed_until = max(self._controls.snoozed_until, until)
-
-    def pause(self) -> None:
-        self._controls.paused = True
-
-    def resume(self) -> None:
-        self._controls.paused = False
-
-    @property
-    def paused(self) -> bool:
-        return self._controls.paused
+        return self._sent.per_day.get(day, 0)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -152,17 +137,19 @@ class RuleEngine:
 
     # -- feeding ------------------------------------------------------------------------
 
-    def observe(self, obs: Observation) -> EngineUpdate:
+    def observe(self, obs: Observation, *, held: bool = False) -> EngineUpdate:
+        """Feed one observation; ``held``: no reminder may be sent now (a pause or a
+        snooze), though the rules watch on."""
         prev = self._last
         gap = prev is not None and obs.t - prev.t > self.settings.sitting.max_gap_s
-        self.sitting.update(obs)  # refuses out-of-order observations
+        ended = self.sitting.update(obs)  # refuses out-of-order observations
         for rule in self._rules:
             if rule.enabled:
                 rule.watch(prev, obs, gap)
         decided = self._decide(prev, obs, gap)
-        fired = self._fire(obs)
+        fired = () if held else self._fire(obs)
         self._last = obs
-        return EngineUpdate(fired, decided)
+        return EngineUpdate(fired, decided, ended)
 
     def _decide(
         self, prev: Observation | None, obs: Observation, gap: bool
@@ -186,12 +173,12 @@ class RuleEngine:
         return tuple(decided)
 
     def _may_send(self, t: float) -> bool:
-        c, r = self._controls, self.settings.reminders
-        if c.paused or t < c.snoozed_until or not self._active(t):
+        c, r = self._sent, self.settings.reminders
+        if not self._active(t):
             return False
-        if c.sent_per_day.get(day_of(t, self.clock_offset_s), 0) >= r.daily_cap:
+        if c.per_day.get(day_of(t, self.clock_offset_s), 0) >= r.daily_cap:
             return False
-        return c.last_sent is None or t - c.last_sent >= r.min_gap_min * 60 - EPS
+        return c.last is None or t - c.last >= r.min_gap_min * 60 - EPS
 
     def _active(self, t: float) -> bool:
         r = self.settings.reminders
@@ -220,7 +207,7 @@ class RuleEngine:
             if rule.acted_within_s is not None:
                 self._pending.append(_Pending(reminder.id, rule))
             day = day_of(obs.t, self.clock_offset_s)
-            self._controls.sent_per_day[day] = self._controls.sent_per_day.get(day, 0) + 1
-            self._controls.last_sent = obs.t
+            self._sent.per_day[day] = self._sent.per_day.get(day, 0) + 1
+            self._sent.last = obs.t
             return (reminder,)
         return ()

@@ -57,10 +57,12 @@ class Reminder:
 
 
 class EngineUpdate(NamedTuple):
-    """What one observation produced: reminders sent, and earlier ones now settled."""
+    """What one observation produced: reminders sent, earlier ones now settled, and the
+    sitting bouts and breaks it ended (``core.sitting``'s ``Bout`` and ``Break``)."""
 
     fired: tuple[Reminder, ...]
     decided: tuple[Reminder, ...]
+    ended: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,9 @@ from posturewatch.core.reminders.reminder import Reminder, RuleInfo
 from posturewatch.core.sitting import EPS, Bout, SittingTracker
 
 # The documents, by the file name they are cited with.
-BACK_SPASM_FAQ = "000_c5fac0d417a8ca6a.txt"
 BACK_SPASM_NEWS = "001_2042b663b925d294.txt"
 RAPID_RELIEF = "002_cfa01021598e5606.txt"
 CLINIC_POST = "003_ae7d2296ab64cd8b.txt"
-LUMBAR_SPASMS = "004_d5f48cbdaf88caef.txt"
 
 
 class SectionSettings(Protocol):

@@ -1,14 +1,14 @@
 """The rules' settings: one frozen dataclass per config section.
 
-Field names are the config keys, so :func:`posturewatch.storage.config_file.settings` can fill each
-dataclass, and a rule can show its thresholds as the fields minus ``enabled``.
+Field names are the config keys, so :mod:`posturewatch.core.typed_settings` fills each
+dataclass from its section, and a rule can show its thresholds as the fields minus
+``enabled``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from posturewatch.core.settings import Config, settings
 from posturewatch.core.sitting import SittingSettings
 
 
@@ -75,16 +75,3 @@ class RuleSettings:
     wall_angel: WallAngelSettings
     ergonomics: ErgonomicsSettings
     reminders: ReminderSettings
-
-    @classmethod
-    def from_config(cls, config: Config) -> RuleSettings:
-        sitting = config.section("sitting")
-        return cls(
-            sitting=settings(SittingSettings, sitting),
-            breaks=settings(BreakSettings, {**sitting, **config.section("break")}),
-            stretch=settings(StretchSettings, config.section("stretch")),
-            posture=settings(PostureSettings, config.section("posture")),
-            wall_angel=settings(WallAngelSettings, config.section("wall_angel")),
-            ergonomics=settings(ErgonomicsSettings, config.section("ergonomics")),
-            reminders=settings(ReminderSettings, config.section("reminders")),
-        )

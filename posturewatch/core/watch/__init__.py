@@ -1,0 +1,1 @@
+"""The watch session: the one owner of what happens in a watching day (see ``session.py``)."""

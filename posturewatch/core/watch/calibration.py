@@ -1,0 +1,44 @@
+"""A guided calibration while the monitor runs ("Calibrate now" in the tray, ``posturewatch
+calibrate`` with no source): the person sits tall, the next frames are collected, and the
+baseline is built and checked as ``calibrate`` does it. Time is an input."""
+
+from __future__ import annotations
+
+from posturewatch.core.baseline import Baseline, CalibrationError, build_baseline
+from posturewatch.core.judgement import ClassifierSettings, describe, not_upright
+from posturewatch.core.metrics import PostureMetrics
+from posturewatch.core.typed_settings import CalibrationSettings
+from posturewatch.errors import PostureWatchError
+
+
+class CalibrationWindow:
+    def __init__(self) -> None:
+        self._until: float | None = None
+        self._samples: list[PostureMetrics] = []
+
+    @property
+    def open(self) -> bool:
+        return self._until is not None
+
+    def start(self, now: float, settings: CalibrationSettings) -> None:
+        """Collect from now for ``settings.seconds`` (a window already open starts over)."""
+        self._until, self._samples = now + settings.seconds, []
+
+    def collect(self, t: float, metrics: PostureMetrics | None, settings: CalibrationSettings,
+                classifier: ClassifierSettings) -> Baseline | PostureWatchError | None:
+        """One settled frame; None while collecting, then the new baseline, or why there
+        is none (too few good frames, or it does not look upright: the calibration guard)."""
+        assert self._until is not None
+        if metrics is not None and metrics.visibility >= classifier.min_visibility:
+            self._samples.append(metrics)
+        if t < self._until and len(self._samples) < settings.target_frames:
+            return None
+        samples, self._until, self._samples = self._samples, None, []
+        try:
+            baseline = build_baseline(samples, settings.min_frames)
+        except PostureWatchError as exc:
+            return exc
+        if wrong := not_upright(baseline, classifier):
+            return CalibrationError(f"not saved: {describe(wrong)}",
+                                    "sit tall and calibrate again")
+        return baseline

@@ -1,0 +1,399 @@
+"""The watch session: the one owner of what happens in a watching day. Pure: time is an input.
+
+A session owns the rule engine (and with it the sitting tracker), the exercise watch, the
+one copy of the person's pause and snooze, the guided calibration's window, the tray state
+and the status. It takes what the monitor sees (settled frames, the camera lost, a
+suspend, time passing without frames) and what the person asks (:mod:`~posturewatch.core.
+watch.commands`), and answers each input with one frozen :class:`~posturewatch.core.watch.
+happened.Happened`: reminders fired and settled, bouts, breaks and pauses as they change,
+exercise sets, a calibration, notices; at :meth:`WatchSession.close`, the day's totals.
+
+The live monitor drives one for its whole life (``app/monitor.py``: devices and time);
+``analyze`` drives one over a recording (``app/recording.py``), and both hand what happened
+to the same history writer. What comes next for a watching day (new reasons the monitor is
+not looking, stance, more exercises, state restored after a restart) is state and messages
+here, or in a small part the session owns, not in the monitor.
+
+Time: every input carries ``t``, seconds on the session's timeline; the calendar says which
+local day and instant that is (``calendar.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+from posturewatch.core.exercise import WALL_ANGEL, ExerciseWatch, WatchNews, seen_note
+from posturewatch.core.guidance import Catalog
+from posturewatch.core.monitor_status import Status, TrayState
+from posturewatch.core.observation import Observation, Posture
+from posturewatch.core.reminders.engine import RuleEngine, Sent
+from posturewatch.core.reminders.reminder import Reminder
+from posturewatch.core.sitting import Bout, Break, day_of
+from posturewatch.core.typed_settings import Settings
+from posturewatch.core.watch.calendar import Calendar
+from posturewatch.core.watch.calibration import CalibrationWindow
+from posturewatch.core.watch.commands import (
+    Calibrate,
+    Outcome,
+    Pause,
+    PersonCommand,
+    Resume,
+    Snooze,
+)
+from posturewatch.core.watch.happened import (
+    BoutChanged,
+    BreakChanged,
+    Calibrated,
+    Cause,
+    DayTotals,
+    ExerciseCounted,
+    Happened,
+    Judged,
+    JudgedFrame,
+    Message,
+    Notice,
+    Observed,
+    PauseChanged,
+    ReminderFired,
+    ReminderOutcome,
+    ReminderSettled,
+    StatusNow,
+)
+from posturewatch.core.watch.pause import PauseAndSnooze
+from posturewatch.errors import PostureWatchError
+
+
+@dataclass(frozen=True, slots=True)
+class Carry:
+    """Where an earlier run stopped, on this run's timeline (so times are negative)."""
+
+    bout: Bout | None  # the bout it was in, if the silence since is shorter than a break
+    sent: tuple[Sent, ...]  # the reminders it sent today
+
+
+class WatchSession:
+    """Feed it in time order; each input returns what happened."""
+
+    def __init__(self, settings: Settings, catalog: Catalog, calendar: Calendar, *,
+                 source: str = "", pid: int = 0, calibrated: bool = False) -> None:
+        """``calendar`` places the timeline (the monitor's DayClock follows the clocks);
+        ``source`` and ``pid`` go into the status; ``calibrated``: a baseline is in use."""
+        self.settings = settings
+        self._calendar = calendar
+        self._source, self._pid = source, pid
+        self._engine = RuleEngine(settings.rules, catalog, clock_offset_s=calendar.offset_s)
+        self._exercises = ExerciseWatch(settings.exercise, settings.exercise_watch)
+        self._quiet = PauseAndSnooze()
+        self._calibration = CalibrationWindow()
+        self._calibrated, self._stale = calibrated, False
+        self._camera_problem: str | None = None  # the camera gives no frames (and why)
+        self._suspended_s = 0.0  # sleep not yet fed as away
+        self._last_t: float | None = None
+        self._last_state: Posture | None = None  # settled state of the last real observation
+        self._going_bout: Bout | None = None  # the bout in progress as last handed out
+        self._answered: set[int] = set()  # reminders the person answered
+        self._tray, self._since = TrayState.STARTING, 0.0
+        self._closer_s = math.inf  # a closer look wanted (a wall angel watched, calibrating)
+        self._shown: tuple[object, ...] | None = None  # the status last shown, in brief
+        self._out: list[Message] = []
+
+    # -- inputs --------------------------------------------------------------------------
+
+    def carry_on(self, carry: Carry | None) -> None:
+        """Go on from where the last run stopped (its bout, today's reminders); before the
+        first frame."""
+        if carry is not None:
+            self._engine.carry_on(carry.bout, carry.sent)
+
+    def frame(self, frame: JudgedFrame) -> Happened:
+        """A settled frame: the tracker and rules, the exercise watch, the calibration."""
+        if self._last_t is not None and frame.t < self._last_t:
+            return Happened()  # from before a restart, already accounted for
+        self._sync_clock()
+        if self._camera_problem is not None:  # frames again
+            self._fill_camera_loss(frame.t)
+            self._camera_problem = None
+        self._emit(Judged(frame))
+        self._feed(frame.observation(), frame=frame)
+        self._exercise_news(self._exercises.add(frame.t, frame.arms))
+        if frame.stale and not self._stale:
+            self._notice("Calibrate again?", "The camera or your seat seems to have moved "
+                         "since you calibrated; until you calibrate again your posture is "
+                         "judged against your recent upright posture.", logging.WARNING)
+        self._stale = frame.stale
+        self._closer_s = self._exercises.closer_look_s(frame.t)
+        if self._calibration.open:
+            self._closer_s = min(self._closer_s, self.settings.calibration.step_s)
+            self._collect(frame)
+        return self._happened()
+
+    def command(self, t: float, command: PersonCommand) -> Happened:
+        self._sync_clock()
+        match command:
+            case Pause(seconds):
+                if self._quiet.pause(t, seconds):
+                    self._emit(PauseChanged(t, None))
+                self._show(t, TrayState.PAUSED)
+            case Resume():
+                if self._quiet.paused:
+                    self._resume(t)
+            case Snooze(seconds):
+                self._snooze(t, seconds)
+            case Calibrate():
+                self._start_calibration(t)
+            case Outcome(reminder_id, outcome):
+                self._answer(t, reminder_id, outcome)
+        return self._happened()
+
+    def camera_lost(self, t: float, problem: str) -> Happened:
+        """The camera gives no frames (taken, unplugged); said once per episode. With
+        ``monitor.camera_loss = "sitting"`` the bout goes on if the person was there."""
+        if self._camera_problem is None:
+            self._notice("Camera problem", f"{problem}. Retrying by itself.")
+        self._camera_problem = problem
+        self._show(t, TrayState.CAMERA_PROBLEM)
+        self._fill_camera_loss(t)
+        return self._happened()
+
+    def suspended(self, seconds: float) -> None:
+        """The machine slept this long; fed as away once frames come again."""
+        self._suspended_s += seconds
+
+    def tick(self, t: float) -> Happened:
+        """Time passes without frames: a pause that is over ends, one going on is kept
+        current, a lost camera's time is filled."""
+        self._sync_clock()
+        if self._quiet.over(t):
+            self._resume(t)
+        elif self._quiet.paused:
+            assert self._quiet.paused_at is not None
+            self._emit(PauseChanged(self._quiet.paused_at, None, t))
+        else:
+            self._fill_camera_loss(t)
+        return self._happened()
+
+    def reconfigure(self, settings: Settings, catalog: Catalog) -> Happened:
+        """New settings (a reloaded config); the bout, the reminders, a set going on and a
+        pause or snooze all go on."""
+        self.settings = settings
+        self._engine.reconfigure(settings.rules, catalog)
+        self._exercises.reconfigure(settings.exercise, settings.exercise_watch)
+        self._notice("Settings reloaded", "Your changed settings are in use.")
+        return self._happened()
+
+    def close(self, t: float) -> Happened:
+        """The watching ends: every set and watch settles, the bout and break going on
+        end here, a pause going on is kept up to now, and the day's totals."""
+        self._exercise_news(self._exercises.flush(t))
+        tracker = self._engine.sitting
+        if (going := tracker.going_bout) is not None:
+            self._emit(BoutChanged(going))
+        if (brk := tracker.going_break) is not None:
+            self._emit(BreakChanged(Break(brk.start, max(brk.start, t))))
+        if self._quiet.paused_at is not None:
+            self._emit(PauseChanged(self._quiet.paused_at, t))
+        self._emit(DayTotals(tracker.totals(), self._engine.reminders))
+        return self._happened()
+
+    # -- reading -------------------------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return self._quiet.paused
+
+    @property
+    def pause_ends_at(self) -> float | None:
+        """When the pause going on ends (``math.inf``: when resumed), None if not paused."""
+        return self._quiet.paused_until
+
+    @property
+    def closer_look_s(self) -> float:
+        """The longest wait between frames the session wants now (a wall-angel reminder
+        watched, a calibration collecting); infinity when it has no wish."""
+        return self._closer_s
+
+    def status(self, now: float, *, history: str = "ok") -> Status:
+        """The status as of ``now``; ``history``: what the store says ("ok", "off", or why
+        nothing is saved)."""
+        self._sync_clock()
+        epoch, engine, quiet = self._calendar.epoch, self._engine, self._quiet
+        sitting = engine.sitting.current_sitting_s
+        breaks = engine.settings.breaks
+        paused, snoozed = quiet.paused_until, quiet.snoozed(now)
+        camera = ("paused" if paused is not None else "ok" if self._camera_problem is None
+                  else f"camera problem: {self._camera_problem}")
+        return Status(
+            state=self._tray, since=epoch(self._since), sitting_s=sitting,
+            next_break_in_s=(max(0.0, breaks.break_after_min * 60 - sitting)
+                             if breaks.enabled else None),
+            paused_until=None if paused is None else (math.inf if paused == math.inf
+                                                      else epoch(paused)),
+            snoozed_until=None if snoozed is None else epoch(snoozed),
+            camera=camera, source=self._source,
+            reminders_today=engine.sent_on(day_of(now, engine.clock_offset_s)), pid=self._pid,
+            calibration="none" if not self._calibrated else "stale" if self._stale else "ok",
+            history=history,
+        )
+
+    def publish(self, now: float, *, history: str = "ok") -> StatusNow:
+        """The status to show, and whether it changed enough to show it again (its state,
+        a pause or snooze, the camera, the calibration, the history, a minute's sitting)."""
+        status = self.status(now, history=history)
+        key = (status.state, status.paused_until, status.snoozed_until, status.camera,
+               status.calibration, status.history, int(status.sitting_s // 60))
+        changed, self._shown = key != self._shown, key
+        return StatusNow(status, changed)
+
+    # -- feeding the tracker and rules ---------------------------------------------------
+
+    def _feed(self, obs: Observation, cause: Cause | None = None,
+              frame: JudgedFrame | None = None) -> None:
+        max_gap = self.settings.sitting.max_gap_s
+        if self._suspended_s and self._last_t is not None and obs.t - self._last_t > max_gap:
+            start, slept, self._suspended_s = self._last_t, self._suspended_s, 0.0
+            self._fill(start, min(start + slept, obs.t), Posture.AWAY, Cause.SUSPEND)
+        update = self._engine.observe(obs, held=self._quiet.holds(obs.t))
+        self._emit(Observed(obs, cause, frame))
+        self._spans(update.ended, obs.t)
+        for reminder in update.fired:
+            self._emit(ReminderFired(reminder))
+            if reminder.rule == WALL_ANGEL:
+                self._exercises.reminded(reminder.id, reminder.t)
+        for reminder in update.decided:
+            if reminder.acted is not None:
+                self._settle_by_camera(reminder, reminder.acted)
+        self._last_t = obs.t
+        if cause is None:
+            self._last_state = obs.state
+        if cause is not Cause.CAMERA:
+            self._show(obs.t, TrayState(obs.state.value))
+
+    def _spans(self, ended: tuple[Bout | Break, ...], now: float) -> None:
+        """Bouts and breaks: the ones this observation ended once, the bout in progress
+        as it grows, the break in progress up to ``now``."""
+        for span in ended:
+            self._emit(BoutChanged(span) if isinstance(span, Bout) else BreakChanged(span))
+        tracker = self._engine.sitting
+        going = tracker.going_bout
+        if going is not None and going != self._going_bout:
+            self._going_bout = going
+            self._emit(BoutChanged(going, going=True))
+        if (brk := tracker.going_break) is not None:
+            self._emit(BreakChanged(brk, now))
+
+    def _fill(self, start: float, end: float, state: Posture, cause: Cause) -> None:
+        """Made-up observations across ``(start, end]``, close enough together that the
+        tracker sees time spent in ``state`` rather than an unseen gap."""
+        step = self.settings.sitting.max_gap_s / 2
+        t = start + step
+        while t < end:
+            self._feed(Observation(t, state), cause)
+            t += step
+        if end > start:
+            self._feed(Observation(end, state), cause)
+
+    def _fill_camera_loss(self, now: float) -> None:
+        """While the camera is lost the bout goes on (``camera_loss = "sitting"``) if the
+        person was there when it went; otherwise the time is unseen."""
+        last_t, last_state = self._last_t, self._last_state
+        if self._camera_problem is None or last_t is None or last_state is None:
+            return
+        if self.settings.monitor.camera_loss != "sitting" or not last_state.present:
+            return
+        if now - last_t >= self.settings.sitting.max_gap_s / 2:
+            self._fill(last_t, now, Posture.UNKNOWN, Cause.CAMERA)
+
+    # -- reminders and what became of them -----------------------------------------------
+
+    def _exercise_news(self, news: WatchNews) -> None:
+        """Wall angels counted: sets over; a wall-angel reminder followed by some is
+        acted on ("5 wall angels, seen"), one whose watch passed without any is not."""
+        for done in news.sets:
+            self._emit(ExerciseCounted(done))
+        reminders = self._engine.reminders
+        for reminder_id, reps in news.settled:
+            if not 0 <= reminder_id < len(reminders):
+                continue
+            if reps:
+                note = seen_note(reps)
+                self._settle_by_camera(reminders[reminder_id], True, note)
+                self._notice("Wall angels", f"{note[0].upper()}{note[1:]}. Well done.")
+            else:
+                self._settle_by_camera(reminders[reminder_id], False)
+
+    def _settle_by_camera(self, reminder: Reminder, acted: bool, note: str = "") -> None:
+        """Acted on when the camera saw it; otherwise ignored, unless the person answered
+        (their answer stands)."""
+        if acted:
+            self._emit(ReminderSettled(reminder, ReminderOutcome.ACTED, note))
+        elif reminder.id not in self._answered:
+            self._emit(ReminderSettled(reminder, ReminderOutcome.IGNORED, note))
+
+    def _answer(self, t: float, reminder_id: int, outcome: str) -> None:
+        reminders = self._engine.reminders
+        try:
+            answer = ReminderOutcome(outcome)
+        except ValueError:
+            return
+        if not 0 <= reminder_id < len(reminders):
+            return
+        self._answered.add(reminder_id)
+        self._emit(ReminderSettled(reminders[reminder_id], answer))
+        if answer is ReminderOutcome.SNOOZED:
+            self._snooze(t, None)
+
+    def _snooze(self, t: float, seconds: float | None) -> None:
+        self._quiet.snooze(t, self.settings.monitor.snooze_min * 60 if seconds is None
+                           else seconds)
+
+    def _resume(self, t: float) -> None:
+        self._emit(PauseChanged(self._quiet.resume(), t))
+        self._show(t, TrayState.STARTING)
+
+    # -- calibration ---------------------------------------------------------------------
+
+    def _start_calibration(self, t: float) -> None:
+        calibration = self.settings.calibration
+        self._calibration.start(t, calibration)
+        self._closer_s = min(self._closer_s, calibration.step_s)
+        self._notice("Calibrating: sit tall",
+                     f"Sit tall and look at the screen for {calibration.seconds:g} seconds.")
+
+    def _collect(self, frame: JudgedFrame) -> None:
+        made = self._calibration.collect(frame.t, frame.metrics, self.settings.calibration,
+                                         self.settings.classifier)
+        if isinstance(made, PostureWatchError):
+            self._notice("Calibration failed", str(made), logging.WARNING)
+        elif made is not None:
+            self._calibrated, self._stale = True, False
+            self._emit(Calibrated(frame.t, made))
+            self._notice("Calibrated", f"Your upright posture is recorded "
+                         f"({made.frames} frames, {made.view} view).")
+
+    # -- what happened -------------------------------------------------------------------
+
+    def _sync_clock(self) -> None:
+        """The calendar's local offset moves with a daylight-saving change or a clock set."""
+        if self._engine.clock_offset_s != self._calendar.offset_s:
+            self._engine.clock_offset_s = self._calendar.offset_s
+
+    def _show(self, t: float, state: TrayState) -> None:
+        """The tray's state: a pause and a lost camera come first."""
+        if self._quiet.paused:
+            state = TrayState.PAUSED
+        elif self._camera_problem is not None:
+            state = TrayState.CAMERA_PROBLEM
+        if state != self._tray:
+            self._tray, self._since = state, t
+
+    def _notice(self, title: str, body: str, level: int = logging.INFO) -> None:
+        self._emit(Notice(title, body, level))
+
+    def _emit(self, message: Message) -> None:
+        self._out.append(message)
+
+    def _happened(self) -> Happened:
+        happened, self._out = Happened(tuple(self._out)), []
+        return happened
