@@ -342,15 +342,29 @@ def test_a_stale_calibration_is_said_once(defaults: Settings) -> None:
 # -- the camera and the clocks --------------------------------------------------------------
 
 
-def test_a_lost_camera_carries_the_bout_on_and_is_said_once(defaults: Settings) -> None:
+def test_a_camera_gone_without_a_call_is_unseen_and_said_once(defaults: Settings) -> None:
+    """Issue 21, point 9: hours without a camera, and no call, are not sitting."""
     session = WatchSession(defaults, CATALOG, CALENDAR)
     feed(session, stream(UP, 600))
-    lost = session.camera_lost(600.0, "camera taken by another app")
-    assert [n.body for n in lost.notices] == ["camera taken by another app. Retrying by itself."]
-    assert not session.camera_lost(602.0, "camera taken by another app").notices
+    lost = session.camera_lost(600.0, "no camera at 0")
+    assert [n.body for n in lost.notices] == ["no camera at 0. Retrying by itself."]
+    assert not session.camera_lost(602.0, "no camera at 0").notices
     status = session.status(610.0)
     assert status.state is TrayState.CAMERA_PROBLEM
-    assert status.camera == "camera problem: camera taken by another app"
+    assert status.camera == "camera problem: no camera at 0"
+    assert not session.tick(5 * 3600.0).of(Observed)  # nothing made up
+    feed(session, stream(UP, 10, start=5 * 3600.0))
+    totals = session.close(5 * 3600.0 + 10).of(DayTotals)[0].sitting
+    assert totals.unseen_s == pytest.approx(5 * 3600.0 - 600, abs=2)
+    assert sum(b.sitting_s for b in totals.bouts) == pytest.approx(609, abs=2)
+    assert session.status(5 * 3600.0 + 10).camera == "ok"
+
+
+def test_camera_loss_sitting_carries_the_bout_on(tmp_path: Path) -> None:
+    session = WatchSession(settings_from(tmp_path, '[monitor]\ncamera_loss = "sitting"\n'),
+                           CATALOG, CALENDAR)
+    feed(session, stream(UP, 600))
+    session.camera_lost(600.0, "camera taken by another app")
     filled = session.tick(1800.0)
     assert filled.of(Observed) and {o.cause for o in filled.of(Observed)} == {Cause.CAMERA}
     back = feed(session, stream(UP, 10, start=2400))

@@ -1,12 +1,18 @@
 """Where the monitor's frames come from: a webcam, or a recording replayed in real time.
 
-A grabber hands out one RGB frame when asked (the monitor decides when). A camera that is
-gone or taken raises ``SourceError``; the monitor treats that as a camera problem and
-retries. A recording that has played to its end raises ``SourceEnded``.
+A grabber is opened for a look (or held open, ``app/held_camera.py`` decides) and hands out
+one RGB frame when asked. A camera that is gone or taken raises ``SourceError``; the
+monitor treats that as a camera problem and retries. A recording stands in for a camera
+and follows the same cycle: it is opened for each look at the point its replay has
+reached, hands out its frames no faster than they were recorded (as a camera hands out
+frames no faster than it takes them), and is closed after the look, so the cycle can be
+seen from outside the process (its file among the process's open files). A recording that
+has played to its end raises ``SourceEnded``.
 """
 
 from __future__ import annotations  # noqa: I001  (cv2 after native_logs)
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -17,6 +23,9 @@ from posturewatch.capture import native_logs as quiet  # noqa: F401  (before cv2
 from posturewatch.errors import SourceError
 
 import cv2  # noqa: E402
+
+
+MAX_AHEAD_S = 1.0  # a replay waits at most this long for its next frame
 
 
 class SourceEnded(Exception):
@@ -32,7 +41,8 @@ class Grabber(Protocol):
 
 
 class CameraGrabber:
-    """A webcam opened for as long as the monitor watches; released while paused."""
+    """A webcam, opened for a look (or held while the monitor is unsure, or in continuous
+    mode)."""
 
     def __init__(self, device: int | str, width: int, height: int) -> None:
         self.name = f"camera {device}"
@@ -55,15 +65,17 @@ class CameraGrabber:
 
 
 class ReplayGrabber:
-    """A recording played in real time: each read returns the frame at the seconds elapsed
-    since the replay started (``position``), skipping the ones in between undecoded. If the
-    file disappears the replay is a camera problem until it is back, then goes on where the
-    clock has got to, as a camera would."""
+    """A recording played in real time: each read returns the next frame at or after the
+    seconds elapsed since the replay started (``position``), skipping the ones in between
+    undecoded, and waits (``wait``) until the replay reaches a frame still ahead of it.
+    Opened anew, it goes on where the clock has got to, as a camera would; so does a file
+    that disappeared and came back (meanwhile it is a camera problem)."""
 
-    def __init__(self, path: Path, position: Callable[[], float], start: float = 0.0) -> None:
+    def __init__(self, path: Path, position: Callable[[], float], start: float = 0.0,
+                 wait: Callable[[float], None] = time.sleep) -> None:
         self.name = str(path)
         self.path = path
-        self._position = position
+        self._position, self._wait = position, wait
         if not path.is_file():
             raise SourceError(f"no recording at {path}")
         self._capture = cv2.VideoCapture(str(path))
@@ -71,6 +83,8 @@ class ReplayGrabber:
             raise SourceError(f"cannot read recording {path}")
         self._at = -1.0
         self._start = start
+        if (ahead := position() - start) > 1.0:  # straight to where the replay has got to
+            self._capture.set(cv2.CAP_PROP_POS_MSEC, (ahead - 1.0) * 1000.0)
 
     def read(self) -> np.ndarray:
         if not self.path.exists():
@@ -86,6 +100,8 @@ class ReplayGrabber:
                 if ok:
                     frame = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
                 break
+        if (early := self._at - want) > 0:
+            self._wait(min(early, MAX_AHEAD_S))  # not before the frame was taken
         if frame is None:
             raise SourceError(f"cannot decode {self.path} at {self._at:.1f} s")
         return frame

@@ -1,14 +1,16 @@
 """The background monitor: the loop that drives devices and time for a watch session.
 
-It owns what touches the world: the clocks (suspends, the local offset), the camera (its
-health, retries with backoff, let go while paused), the pipeline every sampled frame is
-pushed through (one for the monitor's life, so settling, the self-baseline, the presence
-memory and a stale calibration carry across commands), how often it looks, and the saved
-settings it reloads. What those frames, commands and clocks *mean* for the person's day
-is the watch session's (``core/watch/session.py``): the monitor hands it each settled
-frame, command, camera loss and suspend, and hands what happened to the sinks (history
-store, status mailbox, the events the tray and notifications read, any added), each kept
-from stopping the loop when it fails.
+It owns what touches the world: the clocks (suspends, the local offset), the camera
+(opened for each look and let go after it, ``app/held_camera.py``: its health, retries
+with backoff), the pipeline every sampled frame is pushed through (one for the monitor's
+life, so settling, the self-baseline, the presence memory and a stale calibration carry
+across commands), when it looks (``core/sampling.py``), and the saved settings it
+reloads. What those frames, commands, device facts (a call, a lock, the battery, from the
+watchers in ``app/desk_watchers.py`` and ``desktop/screen_lock.py``) and clocks *mean* for
+the person's day is the watch session's (``core/watch/session.py``): the monitor hands it
+each settled frame, command, fact, camera loss and suspend, and hands what happened to
+the sinks (history store, status mailbox, the events the tray and notifications read,
+any added), each kept from stopping the loop when it fails.
 
 It runs in a worker thread of its own; the tray (or the headless printer) owns the main
 thread. The two talk only through messages: commands go in with :meth:`Monitor.submit` (a
@@ -56,8 +58,14 @@ from posturewatch.core.camera_health import CameraSettings
 from posturewatch.core.day_clock import DayClock
 from posturewatch.core.guidance import Catalog
 from posturewatch.core.monitor_status import Status
-from posturewatch.core.sampling import SamplingSettings
+from posturewatch.core.sampling import Next, SamplingSettings
 from posturewatch.core.typed_settings import Settings
+from posturewatch.core.watch.devices import (
+    DEVICE_FACTS,
+    CameraInUse,
+    MicrophoneInUse,
+    ScreenLocked,
+)
 from posturewatch.core.watch.happened import Happened
 from posturewatch.core.watch.session import WatchSession
 from posturewatch.errors import PostureWatchError, SourceError
@@ -71,6 +79,7 @@ log = logging.getLogger(__name__)
 
 CONFIG_CHECK_S = 2.0  # how often a saved change to the settings is looked for (a stat)
 PAUSE_WRITE_S = 60.0  # a pause going on is written this often (a crash loses no more)
+FACTS_FED_S = 10.0  # a call or lock going on is fed to the session this often
 
 
 class Monitor:
@@ -104,10 +113,11 @@ class Monitor:
         self._session = WatchSession(settings, catalog, self._day, source=source_name,
                                      pid=os.getpid(), calibrated=baseline is not None)
         self._pipeline = Pipeline(estimator, baseline, settings.classifier)
-        self._sampling = SamplingSettings(settings.monitor.interval_s,
-                                          settings.monitor.slow_interval_s)
+        self._sampling = sampling_of(settings)
         self._camera = HeldCamera(open_grabber, CameraSettings(
-            settings.monitor.camera_retry_min_s, settings.monitor.camera_retry_max_s))
+            settings.monitor.camera_retry_min_s, settings.monitor.camera_retry_max_s),
+            settings.camera, self._wake)
+        self._next = Next(0.0, True)
         self._stopping = False
         self._now = 0.0
         self._due: float | None = None  # when the next frame is grabbed (None: at once)
@@ -144,7 +154,7 @@ class Monitor:
             log.exception("monitor stopped by an unexpected error")
             error = f"monitor stopped by an unexpected error: {exc!r}"
         finally:
-            self._camera.release()
+            self._camera.release(self._now)
             while not self._commands.empty():  # nobody waits in vain for a stopped monitor
                 _, done = self._commands.get_nowait()
                 if done is not None:
@@ -172,17 +182,23 @@ class Monitor:
             if self._stopping:
                 break
             self._check_config()
-            now = self._tick()
-            if self._session.paused:
-                ends = self._session.pause_ends_at
-                if ends is not None and now < ends:
-                    self._idle(min(ends - now, PAUSE_WRITE_S))
-                    now = self._tick()
-                self._hand(self._session.tick(now))  # over: watching again; else kept current
+            wait = self._wait_s(self._tick())
+            if wait is None:
+                self._watch()
                 continue
-            if not self._camera.held and not self._open(now):
-                continue
-            self._watch()
+            self._idle(wait)
+            self._hand(self._session.tick(self._tick()))  # time fed; a pause over ends
+            self._publish()
+
+    def _wait_s(self, now: float) -> float | None:
+        """How long until the monitor may look (None: now): a pause, a lock, a call or the
+        camera lent (the session is fed their time meanwhile), or a retry to come."""
+        if not self._session.looking:
+            ends = self._session.pause_ends_at
+            return FACTS_FED_S if ends is None else max(0.0, min(ends - now, PAUSE_WRITE_S))
+        if not self._camera.held and now < self._camera.health.next_try:
+            return self._camera.health.next_try - now
+        return None
 
     def _tick(self) -> float:
         """Read the clocks: timeline now, suspends, a new local offset (DST, clock set)."""
@@ -197,30 +213,20 @@ class Monitor:
     def _idle(self, seconds: float) -> None:
         self._clock.wait(self._wake, seconds)
 
-    def _open(self, now: float) -> bool:
-        if now < self._camera.health.next_try:
-            self._hand(self._session.tick(now))  # the lost camera's time
-            self._publish()
-            self._idle(self._camera.health.next_try - now)
-            return False
-        try:
-            self._camera.open()
-        except SourceError as exc:
-            self._camera_failed(now, exc.problem)
-            return False
-        return True
-
     def _watch(self) -> None:
-        """Watch until a command, a camera failure or the end of the recording: grab a
-        frame when due and push it through the pipeline."""
+        """Watch until a command, a camera failure or the end of the recording: look when
+        due (the camera let go in between unless it is to be held) and push the frame
+        through the pipeline."""
         while not self._wake.is_set():
             if self._due is not None:
                 wait = self._due - self._tick()
-                if wait > 0 and self._clock.wait(self._wake, wait):
-                    return
-            t = self._tick()
+                if wait > 0:
+                    if not self._next.hold:
+                        self._camera.release(self._now)  # the light off until the next look
+                    if self._clock.wait(self._wake, wait):
+                        return
             try:
-                rgb = self._camera.read()
+                rgb = self._camera.frame(self._tick())
             except SourceEnded:
                 log.info("the recording has ended")
                 self._flush()
@@ -230,10 +236,15 @@ class Monitor:
                 self._flush()
                 self._camera_failed(self._tick(), exc.problem)
                 return
+            if rgb is None:
+                return  # a command came while the camera was busy
+            t = self._tick()  # when the frame was taken
             for result in self._pipeline.push(Frame(t, rgb)):
                 self._on_result(result)
-            self._due = t + min(self._sampling.wait_s(self._pipeline.unsure),
-                                self._session.closer_look_s)
+            self._next = self._sampling.next(unsure=self._pipeline.unsure,
+                                             on_battery=self._session.on_battery,
+                                             closer_s=self._session.closer_look_s)
+            self._due = t + self._next.wait_s
 
     def _flush(self) -> None:
         """Watching stops: the frames still settling are judged now."""
@@ -267,38 +278,38 @@ class Monitor:
                 case Reload(settings):
                     self._apply(settings)
                 case _:
-                    if isinstance(command, Pause):
-                        self._flush()  # what was settling was seen before the pause
-                    was_paused = self._session.paused
-                    self._hand(self._session.command(now, command))
-                    if self._session.paused:
-                        self._camera.release()  # the camera light goes off while paused
-                    elif was_paused or isinstance(command, Calibrate):
-                        self._due = None  # look at once
+                    self._take(now, command)
             self._publish()
             if done is not None:
                 done.set()
 
+    def _take(self, now: float, command: Command) -> None:
+        """A person's command or a device's fact, to the session; the camera let go when
+        watching stops, a look at once when it starts again."""
+        if isinstance(command, Pause | CameraInUse | MicrophoneInUse | ScreenLocked):
+            self._flush()  # what was settling was seen before
+        was_looking = self._session.looking
+        if isinstance(command, DEVICE_FACTS):
+            log.info("the desk: %s", command)
+            self._hand(self._session.device(now, command))
+        else:
+            self._hand(self._session.command(now, command))
+        if not self._session.looking:
+            self._camera.release(now)  # the camera light goes off, any app may have it
+        elif not was_looking or isinstance(command, Calibrate):
+            self._due = None  # look at once
+
     def _apply(self, settings: Settings) -> None:
         """Reloaded settings: the pipeline and the session go on with them."""
         self.settings = settings
-        self._sampling = SamplingSettings(settings.monitor.interval_s,
-                                          settings.monitor.slow_interval_s)
+        self._sampling = sampling_of(settings)
+        self._camera.looks = settings.camera
         self._pipeline.reconfigure(settings.classifier)
         log.info("settings reloaded from %s", ", ".join(settings.files))
         self._hand(self._session.reconfigure(settings, self._catalog))
 
     def _check_config(self) -> None:
-        if self._config_changed is None:
-            return
-        try:
-            settings = self._config_changed()
-        except PostureWatchError as exc:
-            log.error("settings not reloaded, the old ones stay: %s", exc)
-            self._sinks.send(Notice("Settings not reloaded", f"{exc}. The old settings stay.",
-                                    logging.ERROR))
-            return
-        if settings is not None:
+        if (settings := changed_settings(self._config_changed, self._sinks.send)) is not None:
             self._apply(settings)
 
     # -- what happened, to the sinks -----------------------------------------------------
@@ -319,5 +330,25 @@ class Monitor:
                 self._sinks.send(Notice("History not saved", f"{problem}. Watching and "
                                         "reminders go on; saving resumes by itself.",
                                         logging.WARNING))
-        self._sinks.send(self._session.publish(self._now, history=self._history_state()))
+        self._sinks.send(self._session.publish(self._now, history=self._history_state(),
+                                               camera_open=self._camera.use.share(self._now)))
+
+
+def changed_settings(config_changed: Callable[[], Settings | None] | None,
+                     send: Callable[[Notice], None]) -> Settings | None:
+    """The saved settings if they changed; a bad edit is said and the old ones stay."""
+    if config_changed is None:
+        return None
+    try:
+        return config_changed()
+    except PostureWatchError as exc:
+        log.error("settings not reloaded, the old ones stay: %s", exc)
+        send(Notice("Settings not reloaded", f"{exc}. The old settings stay.", logging.ERROR))
+        return None
+
+
+def sampling_of(settings: Settings) -> SamplingSettings:
+    monitor, camera = settings.monitor, settings.camera
+    return SamplingSettings(monitor.interval_s, monitor.slow_interval_s, camera.mode,
+                            camera.look_every_s, camera.battery_look_every_s)
 

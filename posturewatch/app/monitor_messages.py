@@ -21,6 +21,7 @@ from posturewatch.core.watch.commands import (
     Resume,
     Snooze,
 )
+from posturewatch.core.watch.devices import DeviceFact
 from posturewatch.core.watch.happened import Notice
 
 __all__ = ["Calibrate", "Command", "Event", "Notice", "Outcome", "Pause", "Quit", "Reload",
@@ -39,7 +40,7 @@ class Quit:
     pass
 
 
-Command = PersonCommand | Reload | Quit
+Command = PersonCommand | Reload | Quit | DeviceFact  # a fact: from the desk's watchers
 
 # ---- what comes out --------------------------------------------------------------------
 

@@ -28,6 +28,9 @@ class TrayState(StrEnum):
     UNKNOWN = "unknown"
     PAUSED = "paused"
     CAMERA_PROBLEM = "camera problem"
+    LOCKED = "locked"  # the screen locked or the display asleep: not looking, away
+    IN_CALL = "in a call"  # another app has the camera or microphone: not looking, sitting
+    CAMERA_LENT = "camera lent"  # one of ours (a `posturewatch look` window) has it
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,18 +41,31 @@ class Status:
     next_break_in_s: float | None  # None when no break reminder is coming
     paused_until: float | None  # epoch seconds; inf = until resumed
     snoozed_until: float | None
-    camera: str  # "ok", "paused" or "camera problem: ..."
+    camera: str  # "ok", "paused", "lent to ...", "closed: ..." or "camera problem: ..."
     source: str
     reminders_today: int = 0
     pid: int = 0
     calibration: str = "none"  # "ok", "stale" (the camera or seat moved) or "none"
     history: str = "ok"  # "ok", "off" (run --no-store) or why it is not being saved
+    not_looking: tuple[str, ...] = ()  # why not: paused, locked, in a call, camera lent to …
+    call_since: float | None = None  # epoch seconds the call going on began
+    locked_since: float | None = None
+    on_battery: bool = False  # looks come less often
+    camera_open: float | None = None  # share of the time the camera was open since start
+
+    @property
+    def looking(self) -> bool:
+        return not self.not_looking
 
     def tooltip(self) -> str:
         parts = [f"posturewatch: {self.state.value}",
                  f"sitting {_duration(self.sitting_s)}"]
         if self.next_break_in_s is not None:
             parts.append(f"break in {_duration(self.next_break_in_s)}")
+        if self.not_looking:
+            parts.append("not looking: " + ", ".join(self.not_looking))
+        if self.on_battery:
+            parts.append("on battery: looking less often")
         if self.calibration == "stale":
             parts.append("calibrate again: the view has changed")
         if self.history not in ("ok", "off"):
@@ -59,7 +75,11 @@ class Status:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["state"] = self.state.value
-        for key in ("since", "paused_until", "snoozed_until"):
+        data["looking"] = self.looking
+        data["not_looking"] = list(self.not_looking)
+        if self.camera_open is not None:
+            data["camera_open"] = round(self.camera_open, 4)
+        for key in ("since", "paused_until", "snoozed_until", "call_since", "locked_since"):
             data[key] = _iso(data[key])
         data["sitting_s"] = round(self.sitting_s, 1)
         if self.next_break_in_s is not None:

@@ -53,8 +53,10 @@ def clashes(values: Mapping[str, Mapping[str, Any]]) -> list[Clash]:
     max_gap = float(values["sitting"]["max_gap_s"])
     gap_why = ("frames further apart than half of it turn sitting into unseen time (a gap "
                "over max_gap_s is neither sitting nor a break)")
-    for name in ("interval_s", "slow_interval_s"):
-        key, seconds = f"monitor.{name}", float(values["monitor"][name])
+    for key in ("monitor.interval_s", "monitor.slow_interval_s", "camera.look_every_s",
+                "camera.battery_look_every_s"):
+        section, name = key.split(".")
+        seconds = float(values[section][name])
         if seconds > max_gap / 2:
             found.append(Clash((key, "sitting.max_gap_s"),
                                f"{key} = {seconds:g} does not fit sitting.max_gap_s = "

@@ -88,6 +88,27 @@ class MonitorSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LookSettings:
+    """How the monitor uses the camera ([camera]: ``core/sampling.py``)."""
+
+    mode: str  # looks | continuous
+    look_every_s: float
+    battery_look_every_s: float
+    exposure_level: float  # grey levels a settled picture's brightness may still move
+    exposure_max_s: float
+    answer_s: float  # an open or read taking longer: the camera is not answering
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSettings:
+    """Which of the desk's devices the monitor follows ([desk]: ``core/watch/devices.py``)."""
+
+    calls: bool
+    screen_lock: bool
+    battery: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """The whole config, typed. ``files``: the files merged, defaults first."""
 
@@ -102,6 +123,8 @@ class Settings:
     exercise_watch: ExerciseWatchSettings
     history: HistorySettings
     monitor: MonitorSettings
+    camera: LookSettings
+    desk: DeskSettings
     files: tuple[str, ...] = ()
 
     @property
@@ -132,5 +155,7 @@ class Settings:
             exercise_watch=settings(ExerciseWatchSettings, section("exercise")),
             history=settings(HistorySettings, section("history")),
             monitor=settings(MonitorSettings, section("monitor")),
+            camera=settings(LookSettings, section("camera")),
+            desk=settings(DeskSettings, section("desk")),
             files=config.files,
         )

@@ -24,6 +24,9 @@ LOOK: dict[TrayState, tuple[str, str]] = {
     TrayState.STARTING: ("#4a78c2", "diamond"),
     TrayState.PAUSED: ("#4a78c2", "bars"),  # blue pause bars
     TrayState.CAMERA_PROBLEM: ("#c62828", "cross"),  # red cross
+    TrayState.IN_CALL: ("#7b4fb3", "square"),  # purple square: the camera lent to a call
+    TrayState.CAMERA_LENT: ("#7b4fb3", "frame"),  # purple hollow square: lent to ours
+    TrayState.LOCKED: ("#8a8a8a", "bars"),  # grey pause bars: not looking while locked
 }
 
 
@@ -48,6 +51,10 @@ def icon_image(state: TrayState, size: int = SIZE) -> Image.Image:
         d.polygon([(mid, lo), (hi, hi), (lo, hi)], fill=colour)
     elif shape == "diamond":
         d.polygon([(mid, lo), (hi, mid), (mid, hi), (lo, mid)], fill=colour)
+    elif shape == "square":
+        d.rectangle(box, fill=colour)
+    elif shape == "frame":
+        d.rectangle(box, outline=colour, width=max(2, round(size * 0.16)))
     elif shape == "bars":
         bar, gap = round(size * 0.25), round(size * 0.12)
         left, right = round(mid - gap / 2 - bar), round(mid + gap / 2)

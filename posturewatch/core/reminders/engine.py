@@ -121,6 +121,13 @@ class RuleEngine:
         for rule in self._rules:
             rule.carry_on(bout, sorted((s.t, s.level) for s in sent if s.rule == rule.id))
 
+    def call_ended(self, seconds: float) -> None:
+        """A call at least as long as the sitting limit ended (the person sat through it
+        while reminders waited): the break reminder that comes next names it."""
+        for rule in self._rules:
+            if isinstance(rule, BreakRule) and rule.enabled:
+                rule.call_ended(seconds)
+
     def sent_on(self, day: int) -> int:
         """Reminders sent on local day ``day`` (earlier runs' included)."""
         return self._sent.per_day.get(day, 0)

@@ -46,10 +46,18 @@ class BreakRule(Rule[BreakSettings]):
         self.acted_within_s = s.acted_within_min * 60
         self._bout: float | None = None
         self._level = 0  # break reminders sent in this bout
+        self._call_s: float | None = None  # a call as long as the limit just ended
+
+    def call_ended(self, seconds: float) -> None:
+        """A call of ``seconds`` (at least the sitting limit) ended: the next reminder of
+        this bout names it, whatever the level or the repeat's wait."""
+        self._call_s = seconds
 
     def due(self, obs: Observation, sitting: SittingTracker) -> Draft | None:
         if sitting.bout_start != self._bout:
-            self._bout, self._level = sitting.bout_start, 0
+            self._bout, self._level, self._call_s = sitting.bout_start, 0, None
+        if self._call_s is not None and sitting.bout_start is not None:
+            return self._after_call(self._call_s)
         if self._level >= self.s.max_reminders:
             return None
         if self._level == 0:
@@ -78,14 +86,27 @@ class BreakRule(Rule[BreakSettings]):
         what += f" Bring your glass: {water.brief[0].lower()}{water.brief[1:]}"
         return self._draft(what, title=title, level=level, body=body, also=(water,))
 
+    def _after_call(self, call_s: float) -> Draft:
+        """One reminder after a long call, naming it: it was sitting, though the camera
+        was lent to the call and reminders waited."""
+        call, water = _minutes(call_s), self.entries[1]
+        what = (f"You sat {call} through that call. Stand up and walk for a few minutes "
+                f"before the next thing. Bring your glass: {water.brief[0].lower()}"
+                f"{water.brief[1:]}")
+        body = f"You sat {call} through that call — stand up for a few minutes."
+        return self._draft(what, title="Stand up after that call",
+                           level=min(self._level + 1, self.s.max_reminders), body=body,
+                           also=(water,))
+
     def fired(self, t: float, sitting: SittingTracker) -> None:
         super().fired(t, sitting)
         self._level += 1
+        self._call_s = None
 
     def take_over(self, old: Rule[Any]) -> None:
         super().take_over(old)
         assert isinstance(old, BreakRule)
-        self._bout, self._level = old._bout, old._level
+        self._bout, self._level, self._call_s = old._bout, old._level, old._call_s
 
     def carry_on(self, bout: Bout | None, sent: Sequence[tuple[float, int]]) -> None:
         super().carry_on(bout, sent)

@@ -30,6 +30,8 @@ class Cause(StrEnum):
     SUSPEND = "suspend"  # the machine slept: away (a long sleep is a break)
     CAMERA = "camera"  # the camera was lost while the person was there: the bout goes on,
     # though the store keeps the time as unseen
+    CALL = "call"  # in a call (core/watch/devices.py): sitting, though nothing is seen
+    LOCKED = "locked"  # the screen locked or the display asleep: away (a long one a break)
 
 
 class ReminderOutcome(StrEnum):
@@ -116,6 +118,18 @@ class PauseChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class SpellChanged:
+    """A call or a locked screen (``kind``: "call" | "locked") as it begins and while it
+    lasts (``end`` None, lasting until ``now``), then once with its end."""
+
+    kind: ClassVar[str] = "spell"
+    spell: str
+    start: float
+    end: float | None
+    now: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReminderFired:
     kind: ClassVar[str] = "reminder"
     reminder: Reminder
@@ -184,7 +198,8 @@ class StatusNow:
 
 
 Message = (Judged | Observed | BoutChanged | BreakChanged | PauseChanged | ReminderFired
-           | ReminderSettled | ExerciseCounted | Calibrated | Notice | DayTotals | StatusNow)
+           | ReminderSettled | ExerciseCounted | Calibrated | Notice | DayTotals | StatusNow
+           | SpellChanged)
 M = TypeVar("M", bound=Message)
 
 

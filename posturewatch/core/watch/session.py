@@ -42,6 +42,7 @@ from posturewatch.core.watch.commands import (
     Resume,
     Snooze,
 )
+from posturewatch.core.watch.devices import DeskPart, DeviceFact, desk_camera, desk_state
 from posturewatch.core.watch.happened import (
     BoutChanged,
     BreakChanged,
@@ -98,6 +99,8 @@ class WatchSession:
         self._closer_s = math.inf  # a closer look wanted (a wall angel watched, calibrating)
         self._shown: tuple[object, ...] | None = None  # the status last shown, in brief
         self._out: list[Message] = []
+        self._desk = DeskPart(lambda: self.settings.rules.breaks.break_after_min * 60,
+                              self._feed, self._fill, self._emit, self._engine.call_ended)
 
     # -- inputs --------------------------------------------------------------------------
 
@@ -157,6 +160,14 @@ class WatchSession:
         self._fill_camera_loss(t)
         return self._happened()
 
+    def device(self, t: float, fact: DeviceFact) -> Happened:
+        """What a device says (``core/watch/devices.py``): the camera lent, a call, the
+        screen locked, on battery."""
+        self._sync_clock()
+        self._desk.take(t, fact, self._last_t)
+        self._show(t, self._tray)
+        return self._happened()
+
     def suspended(self, seconds: float) -> None:
         """The machine slept this long; fed as away once frames come again."""
         self._suspended_s += seconds
@@ -172,6 +183,7 @@ class WatchSession:
             self._emit(PauseChanged(self._quiet.paused_at, None, t))
         else:
             self._fill_camera_loss(t)
+            self._desk.fill(t, self._last_t)
         return self._happened()
 
     def reconfigure(self, settings: Settings, catalog: Catalog) -> Happened:
@@ -194,6 +206,7 @@ class WatchSession:
             self._emit(BreakChanged(Break(brk.start, max(brk.start, t))))
         if self._quiet.paused_at is not None:
             self._emit(PauseChanged(self._quiet.paused_at, t))
+        self._desk.close(t)
         self._emit(DayTotals(tracker.totals(), self._engine.reminders))
         return self._happened()
 
@@ -202,6 +215,15 @@ class WatchSession:
     @property
     def paused(self) -> bool:
         return self._quiet.paused
+
+    @property
+    def looking(self) -> bool:
+        """The camera may be used: not paused, no call, no lock, nobody else holding it."""
+        return not self._quiet.paused and self._desk.facts.looking_allowed
+
+    @property
+    def on_battery(self) -> bool:
+        return self._desk.facts.on_battery
 
     @property
     def pause_ends_at(self) -> float | None:
@@ -214,16 +236,18 @@ class WatchSession:
         watched, a calibration collecting); infinity when it has no wish."""
         return self._closer_s
 
-    def status(self, now: float, *, history: str = "ok") -> Status:
+    def status(self, now: float, *, history: str = "ok",
+               camera_open: float | None = None) -> Status:
         """The status as of ``now``; ``history``: what the store says ("ok", "off", or why
-        nothing is saved)."""
+        nothing is saved); ``camera_open``: the share of the time the camera was open."""
         self._sync_clock()
         epoch, engine, quiet = self._calendar.epoch, self._engine, self._quiet
         sitting = engine.sitting.current_sitting_s
         breaks = engine.settings.breaks
         paused, snoozed = quiet.paused_until, quiet.snoozed(now)
-        camera = ("paused" if paused is not None else "ok" if self._camera_problem is None
-                  else f"camera problem: {self._camera_problem}")
+        desk = self._desk.facts
+        camera = ("paused" if paused is not None else desk_camera(desk) or (
+            "ok" if self._camera_problem is None else f"camera problem: {self._camera_problem}"))
         return Status(
             state=self._tray, since=epoch(self._since), sitting_s=sitting,
             next_break_in_s=(max(0.0, breaks.break_after_min * 60 - sitting)
@@ -234,15 +258,21 @@ class WatchSession:
             camera=camera, source=self._source,
             reminders_today=engine.sent_on(day_of(now, engine.clock_offset_s)), pid=self._pid,
             calibration="none" if not self._calibrated else "stale" if self._stale else "ok",
-            history=history,
+            history=history, not_looking=(("paused",) if paused is not None else ())
+            + desk.why_not(), call_since=None if desk.call_since is None else epoch(desk.call_since),
+            locked_since=None if desk.locked_since is None else epoch(desk.locked_since),
+            on_battery=desk.on_battery, camera_open=camera_open,
         )
 
-    def publish(self, now: float, *, history: str = "ok") -> StatusNow:
+    def publish(self, now: float, *, history: str = "ok",
+                camera_open: float | None = None) -> StatusNow:
         """The status to show, and whether it changed enough to show it again (its state,
-        a pause or snooze, the camera, the calibration, the history, a minute's sitting)."""
-        status = self.status(now, history=history)
+        a pause or snooze, the camera, the calibration, the history, a minute's sitting,
+        why it is not looking, the battery)."""
+        status = self.status(now, history=history, camera_open=camera_open)
         key = (status.state, status.paused_until, status.snoozed_until, status.camera,
-               status.calibration, status.history, int(status.sitting_s // 60))
+               status.calibration, status.history, int(status.sitting_s // 60),
+               status.not_looking, status.on_battery)
         changed, self._shown = key != self._shown, key
         return StatusNow(status, changed)
 
@@ -254,7 +284,7 @@ class WatchSession:
         if self._suspended_s and self._last_t is not None and obs.t - self._last_t > max_gap:
             start, slept, self._suspended_s = self._last_t, self._suspended_s, 0.0
             self._fill(start, min(start + slept, obs.t), Posture.AWAY, Cause.SUSPEND)
-        update = self._engine.observe(obs, held=self._quiet.holds(obs.t))
+        update = self._engine.observe(obs, held=self._quiet.holds(obs.t) or self._desk.holds)
         self._emit(Observed(obs, cause, frame))
         self._spans(update.ended, obs.t)
         for reminder in update.fired:
@@ -380,9 +410,11 @@ class WatchSession:
             self._engine.clock_offset_s = self._calendar.offset_s
 
     def _show(self, t: float, state: TrayState) -> None:
-        """The tray's state: a pause and a lost camera come first."""
+        """The tray's state: a pause, a lock or call, and a lost camera come first."""
         if self._quiet.paused:
             state = TrayState.PAUSED
+        elif (desk := desk_state(self._desk.facts)) is not None:
+            state = desk
         elif self._camera_problem is not None:
             state = TrayState.CAMERA_PROBLEM
         if state != self._tray:
