@@ -16,9 +16,12 @@ decode every frame it skips; a webcam does not).
 Reported, for the monitor's processes together (the monitor and the pose worker it
 starts): the CPU share over the whole run (model loading included) and over the steady
 part (from ``--warmup`` seconds on, read from /proc), the peak resident memory (RSS and PSS
-summed every half second, and the sum of each process's own high-water mark), and the
+summed every half second, and the sum of each process's own high-water mark), the
 seconds per state the monitor stored against the clip's own (so a cheaper sampling that
-blurred the timeline would show).
+blurred the timeline would show), and the share of the time the recording (which stands
+in for the camera) was open: seen from outside, in ``/proc/PID/fd`` every 50 ms, over the
+steady part and over its last 60 % (the stretch settled by then), with the opens counted,
+and as the monitor itself says it in its log.
 Linux only (/proc).
 
     python bench/monitor_cpu.py [--seconds 330] [--warmup 20] [--hold 5] [--noise 3] [--json]
@@ -155,6 +158,17 @@ def resident_kb(pids: list[int], high: dict[int, int]) -> tuple[int, int]:
     return rss, pss
 
 
+def clip_open(pids: list[int], clip: str) -> bool:
+    """Whether any of the processes has the clip open now."""
+    for pid in pids:
+        try:
+            if any(os.readlink(fd) == clip for fd in Path(f"/proc/{pid}/fd").iterdir()):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=330.0)
@@ -185,21 +199,28 @@ def main() -> int:
         end_cpu, end_at = warm_cpu, warm_at
         peak_rss = peak_pss = most = 0
         high: dict[int, int] = {}
+        held: list[bool] = []  # the clip open, every 50 ms
+        next_memory = 0.0
         while process.poll() is None:
             pids = family(process.pid)
-            end_cpu, end_at = cpu_seconds(pids), time.monotonic()
-            rss, pss = resident_kb(pids, high)
-            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-            most = max(most, len(pids))
-            time.sleep(0.5)
+            held.append(clip_open(pids, str(clip.resolve())))
+            if time.monotonic() >= next_memory:
+                end_cpu, end_at = cpu_seconds(pids), time.monotonic()
+                rss, pss = resident_kb(pids, high)
+                peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+                most = max(most, len(pids))
+                next_memory = time.monotonic() + 0.5
+            time.sleep(0.05)
         _, err = process.communicate()
         wall = time.monotonic() - started
         if process.returncode != 0:
             print(err, file=sys.stderr)
             return 1
-        runs = [line.split("pose model: ", 1)[1] for log in folder.rglob("monitor.log*")
-                for line in log.read_text().splitlines() if "pose model: " in line
-                and " runs, " in line]
+        lines = [line for log in folder.rglob("monitor.log*")
+                 for line in log.read_text().splitlines()]
+        runs = [line.split("pose model: ", 1)[1] for line in lines
+                if "pose model: " in line and " runs, " in line]
+        said = [line.split("camera open ", 1)[1] for line in lines if "camera open " in line]
         stored = stored_seconds(folder / "data" / "posturewatch" / "history.sqlite3")
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the monitor and under it
         total_cpu = usage.ru_utime + usage.ru_stime
@@ -216,6 +237,11 @@ def main() -> int:
         "peak_pss_mb": round(peak_pss / 1024, 1),
         "high_water_mb": round(sum(high.values()) / 1024, 1),
         "model": runs[-1] if runs else None,
+        "source_open_share": round(sum(held) / max(1, len(held)), 3),
+        "source_open_share_settled": round(sum(held[len(held) * 2 // 5:])
+                                           / max(1, len(held) - len(held) * 2 // 5), 3),
+        "source_opens": sum(1 for a, b in zip(held, held[1:]) if b and not a) + held[:1].count(True),
+        "monitor_says": said[-1] if said else None,
         "stored_s": stored,
         "clip_truth_s": truth_seconds(args.seconds),
     }
@@ -233,6 +259,10 @@ def main() -> int:
               f"(their high-water marks: {result['high_water_mb']} MB)")
         if result["model"]:
             print(f"  pose model: {result['model']}")
+        print(f"  the recording (the camera) open: {100 * result['source_open_share']:.1f} % "
+              f"of the run, {100 * result['source_open_share_settled']:.1f} % of its last "
+              f"60 %, {result['source_opens']} opens seen; the monitor says "
+              f"{result['monitor_says']}")
         truth = result["clip_truth_s"]
         print("  stored seconds per state (the clip's own): " + ", ".join(
             f"{state} {seconds:g}" + (f" ({truth[state]:g})" if state in truth else "")

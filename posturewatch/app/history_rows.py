@@ -38,13 +38,15 @@ from posturewatch.core.watch.happened import (
     PauseChanged,
     ReminderFired,
     ReminderSettled,
+    SpellChanged,
 )
-from posturewatch.storage.history import History, HistoryError
+from posturewatch.storage.history import SPELL_TABLES, History, HistoryError
 
 log = logging.getLogger(__name__)
 
 TAKES = (Observed, BoutChanged, BreakChanged, PauseChanged, ReminderFired, ReminderSettled,
-         ExerciseCounted, Calibrated)
+         ExerciseCounted, Calibrated, SpellChanged)
+UNSEEN = (Cause.CAMERA, Cause.CALL)  # made up, but not seen: no interval rows
 Key = tuple[str, float]  # (table, start) of a span; ("reminders", id) of a reminder
 
 
@@ -110,7 +112,7 @@ class _Intervals:
 
 @dataclass(frozen=True, slots=True)
 class _Span:
-    table: str  # bouts | breaks | pauses
+    table: str  # bouts | breaks | pauses | calls | locks
     start: float
     end: float
     sitting_s: float = 0.0
@@ -203,7 +205,7 @@ class HistoryRows:
         or happened), False for what only grows (a bout or break going on, a frame)."""
         match message:
             case Observed(obs, cause, frame):
-                if cause is Cause.CAMERA:  # unseen in the store, whatever the bout does
+                if cause in UNSEEN:  # unseen in the store, whatever the bout does
                     return False
                 closed = self._push_held(until=obs.t)
                 self._held = (obs, frame)
@@ -215,11 +217,13 @@ class HistoryRows:
                     return self._span(_Span("breaks", brk.start, brk.end), False)
                 end = brk.start if now is None else max(brk.start, now)
                 return self._span(_Span("breaks", brk.start, end), True)
-            case PauseChanged(start, end, now):
+            case PauseChanged(start, end, now) | SpellChanged(_, start, end, now):
+                table = "pauses" if isinstance(message, PauseChanged) else \
+                    SPELL_TABLES[message.spell]
                 if end is None:
-                    self._span(_Span("pauses", start, max(start, now or start)), True)
+                    self._span(_Span(table, start, max(start, now or start)), True)
                 else:
-                    self._span(_Span("pauses", start, end), False)
+                    self._span(_Span(table, start, end), False)
                 return True
             case ReminderFired(reminder):
                 self._queue(_Reminder(reminder))
@@ -364,7 +368,8 @@ class HistoryRows:
             extended = (history.update_bout(row, end_utc, max(0.0, op.sitting_s - before))
                         if op.table == "bouts" else
                         history.update_break(row, end_utc) if op.table == "breaks" else
-                        history.update_pause(row, end_utc))
+                        history.update_pause(row, end_utc) if op.table == "pauses" else
+                        history.update_spell(_spell(op.table), row, end_utc))
             if extended:
                 return
             # Its row was forgotten while the span went on: the span is still going on, so
@@ -378,8 +383,10 @@ class HistoryRows:
                                      max(0.0, op.sitting_s - before))
         elif op.table == "breaks":
             row = history.write_break(session, start_utc, end_utc, offset)
-        else:
+        elif op.table == "pauses":
             row = history.write_pause(session, start_utc, end_utc, offset)
+        else:
+            row = history.write_spell(_spell(op.table), session, start_utc, end_utc, offset)
         rows[key] = (row, before)
 
     # -- placing times -------------------------------------------------------------------
@@ -394,6 +401,10 @@ class HistoryRows:
         """The timeline time of the local midnight that began ``t``'s day."""
         assert self._calendar is not None
         return t - (self._calendar.local(t) % DAY_S)
+
+
+def _spell(table: str) -> str:
+    return next(spell for spell, name in SPELL_TABLES.items() if name == table)
 
 
 def _metrics(frame: JudgedFrame | None) -> dict[str, object] | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from posturewatch.app.clock import Clock, SystemClock
+from posturewatch.app.desk_watchers import camera_node, desk_watchers
 from posturewatch.app.grabbers import CameraGrabber, Grabber, ReplayGrabber
 from posturewatch.app.history_sink import HistorySink, LogHistory
 from posturewatch.app.monitor import Monitor
@@ -94,13 +95,21 @@ def live_monitor(options: LiveOptions) -> Iterator[Monitor]:
     watch = ConfigWatch(options.config_file)
     with PoseEstimator(options.model, settings.pose, video=False) as pose:
         estimator = steady(pose, settings.steady)
+        monitor = Monitor(
+            settings, open_grabber=open_grabber, estimator=estimator,
+            baseline=baseline, catalog=load_catalog(), clock=clock, history=history,
+            source_name=options.source_name, config_changed=watch.changed,
+            sinks=[BaselineFile(options.baseline or default_path())],
+        )
+        watchers = desk_watchers(monitor.submit, calls=settings.desk.calls,
+                                 battery=settings.desk.battery,
+                                 node=camera_node(options.camera, options.recording))
         try:
-            yield Monitor(
-                settings, open_grabber=open_grabber, estimator=estimator,
-                baseline=baseline, catalog=load_catalog(), clock=clock, history=history,
-                source_name=options.source_name, config_changed=watch.changed,
-                sinks=[BaselineFile(options.baseline or default_path())],
-            )
+            for watcher in watchers:  # facts queue up until the loop runs
+                watcher.start()
+            yield monitor
         finally:
+            for watcher in watchers:
+                watcher.stop()
             if estimator is not pose:
                 estimator.close()  # says how often the model ran; closes it once

@@ -46,6 +46,8 @@ COLOURS = {
     "bout": "#4e79a7",
     "break": "#76b7b2",
     "pause": "#d3d3d3",
+    "call": "#7b4fb3",
+    "locked": "#9c9c9c",
     "reminder": "#e15759",
     "acted": "#1b7837",
     "sitting": "#4e79a7",
@@ -154,7 +156,8 @@ def timeline_chart(records: Records, days: Sequence[date]) -> Figure:
         ax.imshow(strips[day], extent=(low, high, row + 0.35, row + 0.9),
                   aspect="auto", interpolation="none", origin="upper")
         for what, spans in (("bout", records.bouts), ("break", records.breaks),
-                            ("pause", records.pauses)):
+                            ("pause", records.pauses), ("call", records.calls),
+                            ("locked", records.locks)):
             pieces = _spans(spans, day)
             if pieces:
                 ax.broken_barh(pieces, (row + 0.1, 0.18), facecolors=COLOURS[what])
@@ -175,7 +178,7 @@ def timeline_chart(records: Records, days: Sequence[date]) -> Figure:
     ticks = [low + n * step for n in range(int((high - low) / step + 1e-9) + 1)]
     ax.set_xticks(ticks, [f"{int(h) % 24:02d}:{round(h % 1 * 60):02d}" for h in ticks])
     ax.set_xlabel("local time (posture above, each minute stacked by its seconds; sitting "
-                  "bouts, breaks, pauses below; ▼ reminders, dark green = acted on)")
+                  "bouts, breaks, pauses, calls, locked below; ▼ reminders, dark green = acted on)")
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     handles = [Patch(color=COLOURS[k], label=k) for k in

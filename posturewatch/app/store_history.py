@@ -35,6 +35,7 @@ from posturewatch.core.watch.happened import (
     Observed,
     PauseChanged,
     ReminderFired,
+    SpellChanged,
 )
 from posturewatch.core.watch.session import Carry
 from posturewatch.storage.history import History, HistoryError
@@ -199,6 +200,6 @@ def _time_of(message: Message, default: float) -> float:
             return reminder.t
         case ExerciseCounted(done):
             return done.to_s
-        case PauseChanged(start, end, now):
+        case PauseChanged(start, end, now) | SpellChanged(_, start, end, now):
             return end if end is not None else now or start
     return default

@@ -65,6 +65,7 @@ def rows(summary: Summary) -> list[tuple[str, str, str]]:
          delta("reminders_acted", "count")),
         ("away / unknown / unseen", f"{duration(t.away_s)} / {duration(t.unknown_s)} / "
          f"{duration(t.unseen_s)}", ""),
+        ("in calls / screen locked", f"{duration(t.call_s)} / {duration(t.locked_s)}", ""),
     ] + ([("slouched because", reasons(t.reasons), "")] if t.reasons else []) + (
         [("wall angels seen", f"{summary.reps()} in {len(summary.exercises)} "
           f"set{'' if len(summary.exercises) == 1 else 's'}", "")]

@@ -69,6 +69,8 @@ def as_json(records: Records) -> dict[str, list[dict[str, Any]]]:
         "bouts": [span(b, sitting=True) for b in records.bouts],
         "breaks": [span(b) for b in records.breaks],
         "pauses": [span(p) for p in records.pauses],
+        "calls": [span(c) for c in records.calls],
+        "locks": [span(k) for k in records.locks],
         "reminders": [
             {"at": _time(r.at_utc, r.utc_offset_s), "rule": r.rule, "kind": r.kind,
              "title": r.title, "level": r.level, "outcome": r.outcome}

@@ -19,6 +19,7 @@ from posturewatch.interrupts import INTERRUPTED
 if TYPE_CHECKING:
     from posturewatch.app.control import ControlServer
     from posturewatch.app.monitor import Monitor
+    from posturewatch.desktop.screen_lock import ScreenLockWatch
 
 log = logging.getLogger(__name__)
 
@@ -147,15 +148,29 @@ def _serve(monitor: Monitor, server: ControlServer, *, headless: bool,
         desk.stop()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    lock = _follow_the_lock(monitor)
     server.start()  # commands (and so tests) reach it only once a signal stops it cleanly
     worker.start()
     try:
         return desk.run()
     finally:
+        if lock is not None:
+            lock.stop()
         monitor.stop()
         worker.join(timeout=5)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _follow_the_lock(monitor: Monitor) -> ScreenLockWatch | None:
+    """The desktop's screen lock, reported to the monitor (``desk.screen_lock``)."""
+    if not monitor.settings.desk.screen_lock or sys.platform != "linux":
+        return None
+    from posturewatch.desktop.screen_lock import ScreenLockWatch
+
+    watch = ScreenLockWatch(monitor.submit)
+    watch.start()
+    return watch
 
 
 def _open_config() -> None:

@@ -41,6 +41,8 @@ class DayTotals:
     unknown_s: float = 0.0
     unseen_s: float = 0.0
     paused_s: float = 0.0
+    call_s: float = 0.0  # in calls (counted as sitting too)
+    locked_s: float = 0.0  # the screen locked (counted as away too)
     slouch_episodes: int = 0
     reminders_fired: int = 0
     reminders_acted: int = 0
@@ -171,10 +173,12 @@ def day_totals(records: Records, days: Sequence[date]) -> list[DayTotals]:
                 part = bout.sitting_s * share
                 totals.sitting_s += part
                 totals.longest_bout_s = max(totals.longest_bout_s, part)
-    for pause in records.pauses:
-        for day, seconds, _ in _split(pause):
-            if (totals := by_day.get(day)) is not None:
-                totals.paused_s += seconds
+    for name, spans in (("paused_s", records.pauses), ("call_s", records.calls),
+                        ("locked_s", records.locks)):
+        for span in spans:
+            for day, seconds, _ in _split(span):
+                if (totals := by_day.get(day)) is not None:
+                    setattr(totals, name, getattr(totals, name) + seconds)
     for brk in records.breaks:
         day = local_datetime(brk.start_utc, brk.utc_offset_s).date()
         if (totals := by_day.get(day)) is not None:

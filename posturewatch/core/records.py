@@ -15,7 +15,7 @@ from posturewatch.core.intervals import Interval
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A sitting bout, break or pause."""
+    """A sitting bout, break, pause, call or locked screen."""
 
     start_utc: float
     end_utc: float
@@ -76,3 +76,5 @@ class Records:
     pauses: tuple[Span, ...] = ()
     calibrations: tuple[CalibrationRecord, ...] = ()
     exercises: tuple[ExerciseRecord, ...] = ()
+    calls: tuple[Span, ...] = ()  # another app had the camera or microphone: sitting
+    locks: tuple[Span, ...] = ()  # the screen locked or the display asleep: away

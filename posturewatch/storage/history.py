@@ -17,6 +17,8 @@ Write API (what ``analyze --store`` and the live monitor call)::
     history.write_exercise(sid, "wall_angel", reps, start_utc, end_utc, utc_offset_s)
     pid = history.write_pause(sid, start_utc, end_utc, utc_offset_s)
     history.update_pause(pid, end_utc)               # update_*: False if forgotten meanwhile
+    cid = history.write_spell("call", sid, start_utc, end_utc, utc_offset_s)  # or "locked"
+    history.update_spell("call", cid, end_utc)
     history.write_calibration(at_utc, utc_offset_s, view=..., frames=..., values={...})
     history.write_calibration(at_utc, utc_offset_s, ok=False, detail="too few frames")
     history.end_session(sid, end_utc)
@@ -68,7 +70,7 @@ from posturewatch.core.records import (
 from posturewatch.errors import PostureWatchError
 from posturewatch.storage.paths import user_data_dir
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x50575354  # "PWST": marks the file as a posturewatch store
 OUTCOMES = ("acted", "done", "snoozed", "dismissed", "ignored", "expired")
 STORE_NAME = "history.sqlite3"
@@ -214,6 +216,30 @@ CREATE TABLE exercises (
 CREATE INDEX exercises_day ON exercises (day, start_utc);
 """
 
+# Version 3 (issue 22): the calls (another app had the camera or the microphone: sitting,
+# reminders held) and the locked screen (away), as spans like the pauses.
+_V3 = """
+CREATE TABLE calls (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    start_utc REAL NOT NULL,
+    end_utc REAL NOT NULL,
+    utc_offset_s INTEGER NOT NULL,
+    start_day TEXT NOT NULL,
+    end_day TEXT NOT NULL
+);
+CREATE INDEX calls_day ON calls (end_day, start_day);
+CREATE TABLE locks (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    start_utc REAL NOT NULL,
+    end_utc REAL NOT NULL,
+    utc_offset_s INTEGER NOT NULL,
+    start_day TEXT NOT NULL,
+    end_day TEXT NOT NULL
+);
+CREATE INDEX locks_day ON locks (end_day, start_day);
+"""
+SPELL_TABLES = {"call": "calls", "locked": "locks"}
+
 # MIGRATIONS[n] turns a version-n file into version n + 1 (0 is a new, empty file).
 def _run_script(script: str) -> Callable[[sqlite3.Connection], None]:
     """Statements one by one (``executescript`` would commit the open transaction)."""
@@ -225,7 +251,7 @@ def _run_script(script: str) -> Callable[[sqlite3.Connection], None]:
 
 
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
-    _run_script(_V1), _run_script(_V2))
+    _run_script(_V1), _run_script(_V2), _run_script(_V3))
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -468,6 +494,12 @@ class History:
     def update_pause(self, pause_id: int, end_utc: float) -> bool:
         return self._extend("pauses", pause_id, end_utc)
 
+    def write_spell(self, spell: str, *span: Any) -> int:  # "call" | "locked", as a pause
+        return self._span(SPELL_TABLES[spell], (), *span)
+
+    def update_spell(self, spell: str, row: int, end_utc: float) -> bool:
+        return self._extend(SPELL_TABLES[spell], row, end_utc)
+
     def has_session(self, session_id: int) -> bool:
         """Whether the session is still there (``forget --all`` removes a running one)."""
         with self._errors("read"):
@@ -540,9 +572,8 @@ class History:
                         f"SELECT start_utc, end_utc, utc_offset_s, {sitting}, session_id "
                         f"FROM {table} WHERE end_day >= ? AND start_day <= ? "
                         "ORDER BY start_utc", (lo, hi)))
-                for table, sitting in (("bouts", "sitting_s"), ("breaks", "0.0"),
-                                       ("pauses", "0.0"))
-            }
+                for table, sitting in (("bouts", "sitting_s"), ("breaks", "0.0"), ("pauses",
+                                       "0.0"), ("calls", "0.0"), ("locks", "0.0"))}
             reminders = tuple(ReminderRecord(*r) for r in db.execute(
                 "SELECT id, at_utc, utc_offset_s, rule, kind, title, level, outcome, session_id, "
                 "note FROM reminders WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
@@ -555,7 +586,7 @@ class History:
                     'SELECT at_utc, utc_offset_s, view, frames, "values", ok, detail '
                     "FROM calibrations WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
         return Records(intervals, spans["bouts"], spans["breaks"], reminders, spans["pauses"],
-                       calibrations, exercises)
+                       calibrations, exercises, spans["calls"], spans["locks"])
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
@@ -610,8 +641,8 @@ class History:
         with self.transaction():
             for table, column in (("intervals", "day"), ("bouts", "start_day"),
                                   ("breaks", "start_day"), ("pauses", "start_day"),
-                                  ("reminders", "day"), ("calibrations", "day"),
-                                  ("exercises", "day")):
+                                  ("calls", "start_day"), ("locks", "start_day"), ("reminders",
+                                  "day"), ("calibrations", "day"), ("exercises", "day")):
                 deleted += self._db.execute(
                     f"DELETE FROM {table} WHERE {column} < ?", (cut,)).rowcount
             # sessions begun before the cut with nothing left (a running monitor's new,
@@ -622,7 +653,9 @@ class History:
                 "SELECT 1 FROM intervals WHERE session_id = sessions.id UNION ALL "
                 "SELECT 1 FROM bouts WHERE session_id = sessions.id UNION ALL "
                 "SELECT 1 FROM breaks WHERE session_id = sessions.id UNION ALL "
-                "SELECT 1 FROM pauses WHERE session_id = sessions.id UNION ALL "
+                "SELECT 1 FROM pauses WHERE session_id = sessions.id UNION ALL SELECT 1 FROM "
+                "calls WHERE session_id = sessions.id UNION ALL SELECT 1 FROM locks WHERE "
+                "session_id = sessions.id UNION ALL "
                 "SELECT 1 FROM reminders WHERE session_id = sessions.id UNION ALL "
                 "SELECT 1 FROM exercises WHERE session_id = sessions.id))", (cut, cut))
         with self._errors("rewrite"):
