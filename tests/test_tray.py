@@ -135,7 +135,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
     # A frame a second (not every 5 s): the icon, not the sampling, is under test here, and
     # the 5 s with nobody in view must not fall between two frames.
     config = folder / "every-second.toml"
-    config.write_text("[monitor]\nslow_interval_s = 1.0\n")
+    config.write_text('[monitor]\nslow_interval_s = 1.0\n[camera]\nmode = "continuous"\n')
     replay = ("--source", str(clip), "--baseline", str(baseline), "--config", str(config))
     args = (*replay, "--no-store")
     seen: dict = {}

@@ -62,7 +62,7 @@ pytestmark = pytest.mark.slow
 
 KINDS = ("gnome", "kde", "sway")
 # test_desktop's short thresholds, at any hour, a frame a second (the icon must not lag)
-SHORT = SLOUCH_SOON + "active_from_h = 0.0\nactive_until_h = 24.0\n[monitor]\nslow_interval_s = 1.0\n"
+SHORT = SLOUCH_SOON + "active_from_h = 0.0\nactive_until_h = 24.0\n[monitor]\nslow_interval_s = 1.0\n[camera]\nmode = \"continuous\"\n"
 COLOURS = {"upright": (0x2E, 0x9E, 0x44), "slouched": (0xE0, 0x7B, 0x00),
            "paused": (0x4A, 0x78, 0xC2)}
 # (Plasma's taskbar has blue launchers on its left: only the status area counts there)

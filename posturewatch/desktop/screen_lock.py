@@ -46,14 +46,20 @@ class ScreenLockWatch:
         self._thread.start()
 
     def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None:
+            try:
+                loop.call_soon_threadsafe(stop.set)
+            except RuntimeError:  # it has ended already
+                pass
 
     def _run(self) -> None:
         try:
             asyncio.run(self._watch())
         except Exception as exc:  # no bus: nothing to follow
             log.info("the screen lock is not followed: %s", exc)
+        finally:
+            self._loop = None
 
     def _note(self, who: str, locked: bool) -> None:
         self._locked[who] = locked
