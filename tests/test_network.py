@@ -14,9 +14,11 @@ Each traced run must show:
   file and before the model file, and none of its ``socket``/``socketpair`` calls returned a
   descriptor;
 - **local connections only where expected**: every ``AF_UNIX`` address any of our processes
-  names is one it bound itself, or one of: the D-Bus session bus (tray, notifications), the
-  X11 display (tray, the full-screen check) and this run's control socket. Not nscd, not
-  systemd-resolved, not a sound server, not the system bus: nothing of ours needs them;
+  names is one it bound itself, or one of: the D-Bus session bus (tray, notifications, the
+  screen lock), the X11 display (tray, the full-screen check), this run's control socket,
+  the sound server's (PulseAudio or PipeWire's pulse server: is a microphone recorded, a
+  call?) and the system bus (logind's lock hint). Not nscd, not systemd-resolved: nothing
+  of ours needs them;
 - **a stand-in nscd** (a listener on ``/var/run/nscd/socket`` in a private mount namespace,
   seen only by the traced run) receives nothing. Before the worker, ``analyze`` and ``run``
   sent it ``GETHOSTBYNAME play.googleapis.com``.
@@ -111,6 +113,13 @@ def expected_local(env: dict[str, str]) -> set[str]:
     if env.get("XDG_RUNTIME_DIR"):
         expected.add(f"{env['XDG_RUNTIME_DIR']}/bus")  # the bus's default place
         expected.add(f"{env['XDG_RUNTIME_DIR']}/posturewatch/control.sock")
+        expected.add(f"{env['XDG_RUNTIME_DIR']}/pulse/native")  # calls: the sound server
+    # libpulse's other places for a sound server, and the system bus (logind's lock hint)
+    expected |= {"/run/pulse/native", "/var/run/pulse/native", "/run/dbus/system_bus_socket",
+                 "/var/run/dbus/system_bus_socket"}
+    system = env.get("DBUS_SYSTEM_BUS_ADDRESS", "")
+    if system.startswith("unix:path="):
+        expected.add(system.removeprefix("unix:path=").split(",")[0])
     display = re.fullmatch(r":(\d+)(\.\d+)?", env.get("DISPLAY", ""))
     if display:
         expected |= {f"/tmp/.X11-unix/X{display[1]}", f"@/tmp/.X11-unix/X{display[1]}"}
