@@ -136,9 +136,13 @@ class HeldCamera:
             if exposure is None or exposure.settled(time.monotonic(), brightness(rgb)):
                 return rgb
 
-    def release(self, now: float) -> None:
+    def release(self, now: float, *, last: bool = False) -> None:
         """Let go (a look done, a pause, a call, a lock): at once, or, while an operation
-        is under way, as soon as it returns."""
+        is under way, as soon as it returns; ``last``: the monitor stops (logged: how long
+        the camera was open)."""
+        if last:
+            log.info("camera open %.1f %% of the time (%d opens)",
+                     100 * (self.use.share(now) or 0.0), self.use.opens)
         if self._job is not None and not self._job.done.is_set():
             self._cancel.set()
             if self._job.done.wait(POLL_S):

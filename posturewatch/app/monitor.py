@@ -154,10 +154,7 @@ class Monitor:
             log.exception("monitor stopped by an unexpected error")
             error = f"monitor stopped by an unexpected error: {exc!r}"
         finally:
-            self._camera.release(self._now)
-            use = self._camera.use
-            log.info("camera open %.1f %% of the time (%d opens)",
-                     100 * (use.share(self._now) or 0.0), use.opens)
+            self._camera.release(self._now, last=True)
             while not self._commands.empty():  # nobody waits in vain for a stopped monitor
                 _, done = self._commands.get_nowait()
                 if done is not None:
