@@ -71,8 +71,9 @@ def test_the_recording_is_held_only_while_looking_and_lent_to_another_app(
             lent = poll(lambda: (s := status())["not_looking"] and s, 10, "the call")
             assert time.monotonic() - opened_at < 5
             assert lent["state"] == "in a call"
-            assert lent["not_looking"] == ["in a call", f"camera lent to python3 (pid {other.pid})"]
-            assert lent["camera"] == f"lent to python3 (pid {other.pid})"
+            name = Path(f"/proc/{other.pid}/comm").read_text().strip()
+            assert lent["not_looking"] == ["in a call", f"camera lent to {name} (pid {other.pid})"]
+            assert lent["camera"] == f"lent to {name} (pid {other.pid})"
             time.sleep(1.0)
             share, opens = watch_holding(process.pid, clip, 12.0)
             assert (share, opens) == (0.0, 0)  # not taken back while the other app has it
