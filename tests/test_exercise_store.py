@@ -21,7 +21,7 @@ from posturewatch.desktop.dispatch import Dispatcher
 from posturewatch.storage import history as store
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_settings
-from posturewatch.storage.history import History
+from posturewatch.storage.history import SCHEMA_VERSION, History
 
 T0 = 1_772_535_600.0  # 2026-03-03 11:00 UTC
 
@@ -55,7 +55,8 @@ def test_a_version_1_store_is_upgraded_with_its_reminders_kept(tmp_path: Path) -
         history.update_reminder_outcome(late, "expired")
         history.write_exercise(1, "wall_angel", 5, T0 + 130, T0 + 160, 3600)
         records = history.read()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    # upgraded to the current version (3 adds the calls and locks, issue 22)
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert [(r.rule, r.outcome, r.note) for r in records.reminders] == [
         ("break", "done", ""), ("wall_angel", "acted", "5 wall angels, seen"),
         ("posture", "expired", "")]
@@ -71,13 +72,14 @@ def test_an_expired_bubble_stays_expired_when_the_camera_saw_nothing(tmp_path: P
     verdict (not seen leaving) does not overwrite it. The watch session decides that, the
     store writes what it is told."""
     path = tmp_path / "h.sqlite3"
-    sink = StoreHistory(lambda: History.open(path), 60.0, 10.0)
-    day = DayClock(ClockReading(100.0, 100.0, T0, T0 + 3600))
-    sink.begin(day, "camera 0")
     config = tmp_path / "breaks.toml"
     config.write_text("[stretch]\nenabled = false\n[posture]\nenabled = false\n"
                       "[wall_angel]\nenabled = false\n[ergonomics]\nenabled = false\n")
-    session = WatchSession(load_settings(config), load_catalog(), day)
+    settings = load_settings(config)
+    sink = StoreHistory.for_settings(lambda: History.open(path), settings)
+    day = DayClock(ClockReading(100.0, 100.0, T0, T0 + 3600))
+    sink.begin(day, "camera 0")
+    session = WatchSession(settings, load_catalog(), day)
 
     def hand(happened: Happened) -> None:
         for message in happened:

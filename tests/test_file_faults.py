@@ -61,9 +61,11 @@ def test_a_byte_that_is_not_utf8_is_one_line_and_a_running_reload_keeps_the_old_
 @pytest.mark.parametrize(("text", "keys", "fix"), [
     ("[monitor]\nslow_interval_s = 15.0\n[sitting]\nmax_gap_s = 10.0\n",
      ("monitor.slow_interval_s", "sitting.max_gap_s"), "at least 30"),
-    ("[monitor]\ninterval_s = 8.0\nslow_interval_s = 8.0\n",
-     ("monitor.interval_s", "sitting.max_gap_s"), "at least 16"),
-    ("[source]\nfps = 0.1\n", ("source.fps", "sitting.max_gap_s"), "fps to at least 0.2"),
+    ("[monitor]\ninterval_s = 25.0\nslow_interval_s = 25.0\n",
+     ("monitor.interval_s", "sitting.max_gap_s"), "at least 50"),
+    ("[source]\nfps = 0.04\n", ("source.fps", "sitting.max_gap_s"), "fps to at least 0.05"),
+    ("[camera]\nbattery_look_every_s = 30.0\n",
+     ("camera.battery_look_every_s", "sitting.max_gap_s"), "at least 60"),
     ("[monitor]\ncamera_retry_min_s = 120.0\ncamera_retry_max_s = 60.0\n",
      ("monitor.camera_retry_min_s", "monitor.camera_retry_max_s"), "at most"),
     ("[calibration]\nmin_frames = 30\n", ("calibration.min_frames", "calibration.target_frames"),
@@ -85,8 +87,8 @@ def test_settings_that_pass_alone_but_not_together_are_refused_naming_both(
 
 def test_the_defaults_fit_together_and_a_fitting_pair_is_taken(tmp_path: Path) -> None:
     path = tmp_path / "fits.toml"
-    path.write_text("[monitor]\nslow_interval_s = 15.0\n[sitting]\nmax_gap_s = 30.0\n")
-    assert load_config(path, user_file=tmp_path / "none.toml").section("sitting")["max_gap_s"] == 30
+    path.write_text("[monitor]\nslow_interval_s = 25.0\n[sitting]\nmax_gap_s = 50.0\n")
+    assert load_config(path, user_file=tmp_path / "none.toml").section("sitting")["max_gap_s"] == 50
 
 
 # -- baseline ------------------------------------------------------------------------------

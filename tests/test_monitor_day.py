@@ -89,10 +89,11 @@ def day(rgb_pools: dict[str, list[np.ndarray]], model: Path,
                        video=False) as estimator:
         pose = CachedPose(estimator)
         kept = DayKept()
-        monitor = Monitor(Settings.from_config(config), open_grabber=camera.open,
+        typed = Settings.from_config(config)
+        monitor = Monitor(typed, open_grabber=camera.open,
                           estimator=pose,  # type: ignore[arg-type]
                           baseline=baseline, catalog=load_catalog(), clock=clock,
-                          history=StoreHistory(lambda: History.open(store), 60.0, 10.0),
+                          history=StoreHistory.for_settings(lambda: History.open(store), typed),
                           source_name="scripted", sinks=[kept])
         events: list = []
 

@@ -18,7 +18,7 @@ from posturewatch.core.camera_health import CameraHealth, CameraSettings
 from posturewatch.core.day_clock import ClockReading, DayClock
 from posturewatch.core.held_reminders import HeldReminders
 from posturewatch.core.monitor_status import Status, TrayState
-from posturewatch.core.sampling import SamplingSettings
+from posturewatch.core.sampling import CONTINUOUS, Next, SamplingSettings
 from posturewatch.desktop.tray_look import icon_image
 from posturewatch.storage import autostart
 
@@ -26,11 +26,20 @@ from conftest import run_cli
 
 
 def test_sampling_looks_every_second_only_while_unsure() -> None:
-    sampling = SamplingSettings(interval_s=1.0, slow_interval_s=5.0)
-    assert sampling.wait_s(unsure=True) == 1.0
-    assert sampling.wait_s(unsure=False) == 5.0
+    """Looks (the default, issue 22): the camera held and a frame every second while
+    unsure, else let go until the next look in 10 s (20 s on battery). Continuous: held
+    all along, a frame every 5 s (the battery's interval if longer)."""
+    looks = SamplingSettings(interval_s=1.0, slow_interval_s=5.0)
+    assert looks.next(unsure=True) == Next(1.0, hold=True)
+    assert looks.next(unsure=False) == Next(10.0, hold=False)
+    assert looks.next(unsure=False, on_battery=True) == Next(20.0, hold=False)
+    assert looks.next(unsure=False, closer_s=2.0) == Next(1.0, hold=True)  # a wall angel
+    continuous = SamplingSettings(1.0, 5.0, mode=CONTINUOUS)
+    assert continuous.next(unsure=True) == Next(1.0, hold=True)
+    assert continuous.next(unsure=False) == Next(5.0, hold=True)
+    assert continuous.next(unsure=False, on_battery=True) == Next(20.0, hold=True)
     # a slow interval set below the close one never makes the monitor look faster
-    assert SamplingSettings(2.0, 1.0).wait_s(unsure=False) == 2.0
+    assert SamplingSettings(2.0, 1.0, mode=CONTINUOUS).next(unsure=False).wait_s == 2.0
 
 
 def reading(mono: float, elapsed: float, wall: float, offset: float) -> ClockReading:

@@ -117,7 +117,8 @@ def run_monitor(rig: dict, script: Sequence[Segment], *, history: HistorySink | 
 
 
 def store_sink(path: Path) -> StoreHistory:
-    return StoreHistory(lambda: History.open(path), 60.0, 10.0)
+    return StoreHistory.for_settings(lambda: History.open(path),
+                                     Settings.from_config(load_config()))
 
 
 def read(path: Path):  # type: ignore[no-untyped-def]
@@ -265,7 +266,8 @@ def test_a_failing_sink_is_logged_once_retried_and_never_stops_the_loop(
     counter = Counter()
     with caplog.at_level("INFO", logger="posturewatch"):
         run = run_monitor(rig, [Segment(4, "upright")], sinks=[counter])
-    assert counter.frames >= 4 * 60 / 5 - 1  # every frame (one each 5 s), through the failures
+    # every frame (one each look, every 10 s: `camera.look_every_s`), through the failures
+    assert counter.frames >= 4 * 60 / 10 - 1
     failed = [r for r in caplog.records if "counter (judged) failed" in r.getMessage()]
     assert len(failed) == 1 and failed[0].exc_info
     assert [r.getMessage() for r in caplog.records].count("counter (judged) works again") == 1

@@ -99,11 +99,12 @@ def seen(devdata: Path, pools: dict, model: Path, tmp_path_factory: pytest.TempP
     camera = PressCamera(clock, rgb["slouched"], press, fps, rgb["upright"])
     with PoseEstimator(model, settings(PoseSettings, config.section("pose")),
                        video=False) as estimator:
-        monitor = Monitor(Settings.from_config(config), open_grabber=camera.open,
+        typed = Settings.from_config(config)
+        monitor = Monitor(typed, open_grabber=camera.open,
                           estimator=CachedPose(estimator),  # type: ignore[arg-type]
                           baseline=write_baseline(model, rgb["upright"], None),
                           catalog=load_catalog(), clock=clock,
-                          history=StoreHistory(lambda: History.open(store), 60.0, 10.0),
+                          history=StoreHistory.for_settings(lambda: History.open(store), typed),
                           source_name="scripted")
         events: list = []
 

@@ -205,8 +205,8 @@ class HistoryRows:
         or happened), False for what only grows (a bout or break going on, a frame)."""
         match message:
             case Observed(obs, cause, frame):
-                if cause in UNSEEN:  # unseen in the store, whatever the bout does
-                    return False
+                if cause in UNSEEN:  # unseen in the store, whatever the bout does: the
+                    return self._push_held(until=obs.t)  # last frame seen stands until it
                 closed = self._push_held(until=obs.t)
                 self._held = (obs, frame)
                 return closed

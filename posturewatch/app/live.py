@@ -67,8 +67,7 @@ def open_history(options: LiveOptions) -> HistorySink:
         return LogHistory()
     store = options.store or default_store()
     History.open(store).close()
-    return StoreHistory(lambda: History.open(store), options.settings.history.interval_s,
-                        options.settings.sitting.max_gap_s)
+    return StoreHistory.for_settings(lambda: History.open(store), options.settings)
 
 
 def grabber_opener(options: LiveOptions, clock: Clock) -> Callable[[], Grabber]:

@@ -108,7 +108,7 @@ class Monitor:
         self._wake = threading.Event()
         self._catalog, self._clock = catalog, clock
         self._history, self._source_name = history, source_name
-        self._config_changed = config_changed
+        self._saved = SavedSettings(config_changed, lambda notice: self._sinks.send(notice))
         self._day = DayClock(clock.read(), min_suspend_s=min(5.0, settings.sitting.max_gap_s / 2))
         self._session = WatchSession(settings, catalog, self._day, source=source_name,
                                      pid=os.getpid(), calibrated=baseline is not None)
@@ -121,7 +121,6 @@ class Monitor:
         self._stopping = False
         self._now = 0.0
         self._due: float | None = None  # when the next frame is grabbed (None: at once)
-        self._next_config_check = 0.0
         self._latest = LatestStatus(self._session.status(
             0.0, history="ok" if history.keeps else "off"))
         self._sinks = SinkDispatcher([history, StatusBox(self._latest),
@@ -181,7 +180,7 @@ class Monitor:
             self._handle_commands()
             if self._stopping:
                 break
-            self._check_config()
+            self._config_due(None)
             wait = self._wait_s(self._tick())
             if wait is None:
                 self._watch()
@@ -223,8 +222,10 @@ class Monitor:
                 if wait > 0:
                     if not self._next.hold:
                         self._camera.release(self._now)  # the light off until the next look
-                    if self._clock.wait(self._wake, wait):
+                    if self._clock.wait(self._wake, min(wait, CONFIG_CHECK_S)):
                         return
+                    self._config_due(self._tick())  # a saved edit is seen between looks
+                    continue
             try:
                 rgb = self._camera.frame(self._tick())
             except SourceEnded:
@@ -255,9 +256,7 @@ class Monitor:
         self._tick()  # a suspend just ended must be known before this frame is fed
         self._camera.frames_again(result.t)
         self._hand(self._session.frame(result))
-        if result.t >= self._next_config_check:
-            self._next_config_check = result.t + CONFIG_CHECK_S
-            self._check_config()
+        self._config_due(result.t)
         self._publish()
 
     def _camera_failed(self, now: float, problem: str) -> None:
@@ -308,9 +307,10 @@ class Monitor:
         log.info("settings reloaded from %s", ", ".join(settings.files))
         self._hand(self._session.reconfigure(settings, self._catalog))
 
-    def _check_config(self) -> None:
-        if (settings := changed_settings(self._config_changed, self._sinks.send)) is not None:
+    def _config_due(self, now: float | None) -> None:  # now None: look at once
+        if (settings := self._saved.changed(now)) is not None:
             self._apply(settings)
+            self._publish()
 
     # -- what happened, to the sinks -----------------------------------------------------
 
@@ -334,17 +334,28 @@ class Monitor:
                                                camera_open=self._camera.use.share(self._now)))
 
 
-def changed_settings(config_changed: Callable[[], Settings | None] | None,
-                     send: Callable[[Notice], None]) -> Settings | None:
-    """The saved settings if they changed; a bad edit is said and the old ones stay."""
-    if config_changed is None:
-        return None
-    try:
-        return config_changed()
-    except PostureWatchError as exc:
-        log.error("settings not reloaded, the old ones stay: %s", exc)
-        send(Notice("Settings not reloaded", f"{exc}. The old settings stay.", logging.ERROR))
-        return None
+class SavedSettings:
+    """The saved settings looked at (a stat) at most every ``CONFIG_CHECK_S`` while
+    watching; a bad edit is said and the old settings stay."""
+
+    def __init__(self, config_changed: Callable[[], Settings | None] | None,
+                 send: Callable[[Notice], None]) -> None:
+        self._config_changed, self._send = config_changed, send
+        self._next = 0.0
+
+    def changed(self, now: float | None) -> Settings | None:
+        """The new settings if they changed; ``now`` None: look now, else only when due."""
+        if self._config_changed is None or (now is not None and now < self._next):
+            return None
+        if now is not None:
+            self._next = now + CONFIG_CHECK_S
+        try:
+            return self._config_changed()
+        except PostureWatchError as exc:
+            log.error("settings not reloaded, the old ones stay: %s", exc)
+            self._send(Notice("Settings not reloaded", f"{exc}. The old settings stay.",
+                              logging.ERROR))
+            return None
 
 
 def sampling_of(settings: Settings) -> SamplingSettings:

@@ -28,6 +28,7 @@ from posturewatch.app.history_rows import TAKES, CappedSpans, HistoryRows, Sessi
 from posturewatch.app.history_sink import HistorySink
 from posturewatch.core.reminders.engine import Sent
 from posturewatch.core.sitting import DAY_S, Bout
+from posturewatch.core.typed_settings import Settings
 from posturewatch.core.watch.calendar import Calendar
 from posturewatch.core.watch.happened import (
     ExerciseCounted,
@@ -63,6 +64,15 @@ class StoreHistory(HistorySink):
         self._failed_at = 0.0
         self._retry_at = 0.0
         self._retry_s = RETRY_MIN_S
+
+    @classmethod
+    def for_settings(cls, open_history: Callable[[], History],
+                     settings: Settings) -> StoreHistory:
+        """The store as the session counts time: intervals of ``history.interval_s``, and a
+        frame standing at most the tracker's own ``sitting.max_gap_s`` (a cap of its own
+        would store as unseen what the session counts, such as a suspend's or a call's
+        made-up observations ``max_gap_s / 2`` apart)."""
+        return cls(open_history, settings.history.interval_s, settings.sitting.max_gap_s)
 
     # -- the sink ------------------------------------------------------------------------
 

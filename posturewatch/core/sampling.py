@@ -37,10 +37,6 @@ class SamplingSettings:
     look_every_s: float = 10.0  # looks: from one look to the next when settled
     battery_look_every_s: float = 20.0  # ... on battery (either mode)
 
-    def wait_s(self, unsure: bool) -> float:
-        """Seconds from one frame to the next on mains power, closer looks aside."""
-        return self.next(unsure=unsure).wait_s
-
     def next(self, *, unsure: bool, on_battery: bool = False,
              closer_s: float = float("inf")) -> Next:
         """The next frame: soon and with the camera held while unsure or looking closer;
