@@ -14,8 +14,8 @@ so replaying it decodes about what reading a webcam once a second does (a replay
 decode every frame it skips; a webcam does not).
 
 Reported, for the monitor's processes together (the monitor and the pose worker it
-starts): the CPU share over the whole run (model loading included) and over the steady
-part (from ``--warmup`` seconds on, read from /proc), the peak resident memory (RSS and PSS
+starts): the CPU share over the steady part (from ``--warmup`` seconds on, read from
+/proc), the peak resident memory (RSS and PSS
 summed every half second, and the sum of each process's own high-water mark), the
 seconds per state the monitor stored against the clip's own (so a cheaper sampling that
 blurred the timeline would show), and the share of the time the recording (which stands
@@ -24,7 +24,12 @@ steady part and over its last 60 % (the stretch settled by then), with the opens
 and as the monitor itself says it in its log.
 Linux only (/proc).
 
-    python bench/monitor_cpu.py [--seconds 330] [--warmup 20] [--hold 5] [--noise 3] [--json]
+With ``--against OTHER/bin/python`` a second monitor (another checkout's, in its own
+venv) replays the same clip at the same time, in folders of its own: the two are measured
+side by side in one run, each printed on its own.
+
+    python bench/monitor_cpu.py [--seconds 330] [--warmup 20] [--hold 5] [--noise 3]
+                                [--against OTHER/bin/python] [--json]
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -109,6 +114,16 @@ def stored_seconds(store: Path) -> dict[str, float]:
             for name, value in zip(("upright", "slouched", "away", "unknown", "unseen"), row)}
 
 
+def stored_minutes(store: Path) -> list[str]:
+    """Each stored interval's seconds per state, in brief (upright/slouched/away)."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+        rows = db.execute("SELECT upright_s, slouched_s, away_s FROM intervals "
+                          "ORDER BY start_utc").fetchall()
+    return ["/".join(f"{value or 0:.0f}" for value in row) for row in rows]
+
+
 def family(pid: int) -> list[int]:
     """``pid`` and every process under it (the pose worker, a launcher), from /proc."""
     children: dict[int, list[int]] = {}
@@ -169,6 +184,83 @@ def clip_open(pids: list[int], clip: str) -> bool:
     return False
 
 
+class Watched:
+    """One monitor replaying the clip, and what is read of it from outside."""
+
+    def __init__(self, python: str, clip: Path, folder: Path, config: Path | None) -> None:
+        self.python, self.clip, self.folder = python, clip, folder
+        env = dict(os.environ, XDG_RUNTIME_DIR=str(folder / "run"),
+                   XDG_STATE_HOME=str(folder / "state"), XDG_DATA_HOME=str(folder / "data"))
+        (folder / "run").mkdir(mode=0o700, parents=True)
+        env.setdefault("POSTUREWATCH_MODEL_DIR", str(SHARED / "models"))
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [python, "-m", "posturewatch", *(["--config", str(config)] if config else []),
+             "run", "--headless", "--source", str(clip)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            cwd=folder)  # not this checkout: `-m` would import its package first
+        self.warm_cpu = self.end_cpu = 0.0
+        self.warm_at = self.end_at = 0.0
+        self.peak_rss = self.peak_pss = self.most = 0
+        self.high: dict[int, int] = {}
+        self.held: list[bool] = []  # the clip open, every 50 ms
+        self.wall = 0.0
+        self.err = ""
+
+    def warm(self) -> None:
+        self.warm_cpu = self.end_cpu = cpu_seconds(family(self.process.pid))
+        self.warm_at = self.end_at = time.monotonic()
+
+    def sample(self, memory: bool) -> bool:
+        """One look from outside; False once it has stopped."""
+        if self.process.poll() is not None:
+            if not self.wall:
+                self.wall = time.monotonic() - self.started
+            return False
+        pids = family(self.process.pid)
+        self.held.append(clip_open(pids, str(self.clip.resolve())))
+        if memory:
+            self.end_cpu, self.end_at = cpu_seconds(pids), time.monotonic()
+            rss, pss = resident_kb(pids, self.high)
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+            self.most = max(self.most, len(pids))
+        return True
+
+    def result(self, args: argparse.Namespace) -> dict | None:
+        _, self.err = self.process.communicate()
+        if self.process.returncode != 0:
+            print(self.err, file=sys.stderr)
+            return None
+        lines = [line for log in self.folder.rglob("monitor.log*")
+                 for line in log.read_text().splitlines()]
+        runs = [line.split("pose model: ", 1)[1] for line in lines
+                if "pose model: " in line and " runs, " in line]
+        said = [line.split("camera open ", 1)[1] for line in lines if "camera open " in line]
+        held = self.held
+        settled = held[len(held) * 2 // 5:]
+        return {
+            "python": self.python,
+            "wall_s": round(self.wall, 1),
+            "share_of_one_core_steady": round((self.end_cpu - self.warm_cpu)
+                                              / max(1e-9, self.end_at - self.warm_at), 4),
+            "cpu_s_steady": round(self.end_cpu - self.warm_cpu, 2),
+            "processes": self.most,
+            "peak_rss_mb": round(self.peak_rss / 1024, 1),
+            "peak_pss_mb": round(self.peak_pss / 1024, 1),
+            "high_water_mb": round(sum(self.high.values()) / 1024, 1),
+            "model": runs[-1] if runs else None,
+            "source_open_share": round(sum(held) / max(1, len(held)), 3),
+            "source_open_share_settled": round(sum(settled) / max(1, len(settled)), 3),
+            "source_opens": sum(1 for a, b in zip(held, held[1:]) if b and not a)
+            + held[:1].count(True),
+            "monitor_says": said[-1] if said else None,
+            "stored_s": stored_seconds(self.folder / "data" / "posturewatch"
+                                       / "history.sqlite3"),
+            "stored_minutes": stored_minutes(self.folder / "data" / "posturewatch"
+                                             / "history.sqlite3"),
+        }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=330.0)
@@ -178,83 +270,47 @@ def main() -> int:
                         help="sensor noise, grey levels per pixel (standard deviation)")
     parser.add_argument("--warmup", type=float, default=20.0)
     parser.add_argument("--config", type=Path, help="a config file passed to `run`")
+    parser.add_argument("--against", help="another checkout's Python, run side by side")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         clip = make_clip(folder / "work.mp4", args.seconds, args.hold, args.noise)
-        env = dict(os.environ, XDG_RUNTIME_DIR=str(folder / "run"),
-                   XDG_STATE_HOME=str(folder / "state"), XDG_DATA_HOME=str(folder / "data"))
-        (folder / "run").mkdir(mode=0o700)
-        env.setdefault("POSTUREWATCH_MODEL_DIR", str(SHARED / "models"))
-        started = time.monotonic()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "posturewatch",
-             *(["--config", str(args.config)] if args.config else []),
-             "run", "--headless", "--source", str(clip)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        pythons = [sys.executable] + ([args.against] if args.against else [])
+        # each its own copy of the clip: a monitor takes another process holding its
+        # recording for an app that has the camera, and would not look
+        runs = [Watched(python, Path(shutil.copy(clip, folder / f"work-{i}.mp4")),
+                        folder / f"m{i}", args.config) for i, python in enumerate(pythons)]
         time.sleep(args.warmup)
-        pids = family(process.pid)
-        warm_cpu, warm_at = cpu_seconds(pids), time.monotonic()
-        end_cpu, end_at = warm_cpu, warm_at
-        peak_rss = peak_pss = most = 0
-        high: dict[int, int] = {}
-        held: list[bool] = []  # the clip open, every 50 ms
+        for run in runs:
+            run.warm()
         next_memory = 0.0
-        while process.poll() is None:
-            pids = family(process.pid)
-            held.append(clip_open(pids, str(clip.resolve())))
-            if time.monotonic() >= next_memory:
-                end_cpu, end_at = cpu_seconds(pids), time.monotonic()
-                rss, pss = resident_kb(pids, high)
-                peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-                most = max(most, len(pids))
+        while True:
+            memory = time.monotonic() >= next_memory
+            going = [run.sample(memory) for run in runs]
+            if memory:
                 next_memory = time.monotonic() + 0.5
+            if not any(going):
+                break
             time.sleep(0.05)
-        _, err = process.communicate()
-        wall = time.monotonic() - started
-        if process.returncode != 0:
-            print(err, file=sys.stderr)
-            return 1
-        lines = [line for log in folder.rglob("monitor.log*")
-                 for line in log.read_text().splitlines()]
-        runs = [line.split("pose model: ", 1)[1] for line in lines
-                if "pose model: " in line and " runs, " in line]
-        said = [line.split("camera open ", 1)[1] for line in lines if "camera open " in line]
-        stored = stored_seconds(folder / "data" / "posturewatch" / "history.sqlite3")
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the monitor and under it
-        total_cpu = usage.ru_utime + usage.ru_stime
-    result = {
-        "clip_s": args.seconds,
-        "hold_s": args.hold,
-        "noise": args.noise,
-        "wall_s": round(wall, 1),
-        "cpu_s": round(total_cpu, 2),
-        "share_of_one_core_whole_run": round(total_cpu / wall, 4),
-        "share_of_one_core_steady": round((end_cpu - warm_cpu) / (end_at - warm_at), 4),
-        "processes": most,
-        "peak_rss_mb": round(peak_rss / 1024, 1),
-        "peak_pss_mb": round(peak_pss / 1024, 1),
-        "high_water_mb": round(sum(high.values()) / 1024, 1),
-        "model": runs[-1] if runs else None,
-        "source_open_share": round(sum(held) / max(1, len(held)), 3),
-        "source_open_share_settled": round(sum(held[len(held) * 2 // 5:])
-                                           / max(1, len(held) - len(held) * 2 // 5), 3),
-        "source_opens": sum(1 for a, b in zip(held, held[1:]) if b and not a) + held[:1].count(True),
-        "monitor_says": said[-1] if said else None,
-        "stored_s": stored,
-        "clip_truth_s": truth_seconds(args.seconds),
-    }
+        results = [run.result(args) for run in runs]
+    if any(r is None for r in results):
+        return 1
+    summary = {"clip_s": args.seconds, "hold_s": args.hold, "noise": args.noise,
+               "clip_truth_s": truth_seconds(args.seconds), "runs": results}
     if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print(f"run --headless, {args.seconds:.0f} s clip replayed in real time "
-              f"({result['wall_s']} s wall):")
-        print(f"  CPU, whole run (model loading included): "
-              f"{100 * result['share_of_one_core_whole_run']:.2f} % of one core")
+        print(json.dumps(summary, indent=2))
+        return 0
+    truth = summary["clip_truth_s"]
+    print(f"run --headless, {args.seconds:.0f} s clip replayed in real time"
+          f"{', side by side' if len(results) > 1 else ''}:")
+    for result in results:
+        assert result is not None
+        print(f"- {result['python']} ({result['wall_s']} s wall):")
         print(f"  CPU, steady (after {args.warmup:.0f} s): "
-              f"{100 * result['share_of_one_core_steady']:.2f} % of one core")
-        print(f"  peak resident memory, its {most} processes together: "
+              f"{100 * result['share_of_one_core_steady']:.2f} % of one core "
+              f"({result['cpu_s_steady']} s)")
+        print(f"  peak resident memory, its {result['processes']} processes together: "
               f"{result['peak_rss_mb']} MB RSS, {result['peak_pss_mb']} MB PSS "
               f"(their high-water marks: {result['high_water_mb']} MB)")
         if result["model"]:
@@ -263,10 +319,11 @@ def main() -> int:
               f"of the run, {100 * result['source_open_share_settled']:.1f} % of its last "
               f"60 %, {result['source_opens']} opens seen; the monitor says "
               f"{result['monitor_says']}")
-        truth = result["clip_truth_s"]
         print("  stored seconds per state (the clip's own): " + ", ".join(
             f"{state} {seconds:g}" + (f" ({truth[state]:g})" if state in truth else "")
-            for state, seconds in stored.items()))
+            for state, seconds in result["stored_s"].items()))
+        print("  per stored minute, upright/slouched/away s: "
+              + " ".join(result["stored_minutes"]))
     return 0
 
 

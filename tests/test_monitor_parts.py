@@ -27,11 +27,11 @@ from conftest import run_cli
 
 def test_sampling_looks_every_second_only_while_unsure() -> None:
     """Looks (the default, issue 22): the camera held and a frame every second while
-    unsure, else let go until the next look in 10 s (20 s on battery). Continuous: held
+    unsure, else let go until the next look in 15 s (20 s on battery). Continuous: held
     all along, a frame every 5 s (the battery's interval if longer)."""
     looks = SamplingSettings(interval_s=1.0, slow_interval_s=5.0)
     assert looks.next(unsure=True) == Next(1.0, hold=True)
-    assert looks.next(unsure=False) == Next(10.0, hold=False)
+    assert looks.next(unsure=False) == Next(15.0, hold=False)
     assert looks.next(unsure=False, on_battery=True) == Next(20.0, hold=False)
     assert looks.next(unsure=False, closer_s=2.0) == Next(1.0, hold=True)  # a wall angel
     continuous = SamplingSettings(1.0, 5.0, mode=CONTINUOUS)

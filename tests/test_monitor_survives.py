@@ -239,8 +239,8 @@ def test_a_full_disk_and_a_read_only_store_only_delay_the_history(
     assert len(run.notices("History not saved")) >= 2
     assert run.of(StatusChanged)[-1].status.history == "ok"
     assert covered_min(records) == pytest.approx(20, abs=0.2)  # nothing of it lost
-    (bout,) = records.bouts
-    assert bout.sitting_s / MIN == pytest.approx(20, abs=0.2)
+    (bout,) = records.bouts  # up to the last look (a look every 15 s), nothing lost
+    assert bout.sitting_s / MIN == pytest.approx(20, abs=0.26)
 
 
 def test_a_failing_sink_is_logged_once_retried_and_never_stops_the_loop(
@@ -265,13 +265,13 @@ def test_a_failing_sink_is_logged_once_retried_and_never_stops_the_loop(
 
     counter = Counter()
     with caplog.at_level("INFO", logger="posturewatch"):
-        run = run_monitor(rig, [Segment(4, "upright")], sinks=[counter])
-    # every frame (one each look, every 10 s: `camera.look_every_s`), through the failures
-    assert counter.frames >= 4 * 60 / 10 - 1
+        run = run_monitor(rig, [Segment(6, "upright")], sinks=[counter])
+    # every frame (one each look, every 15 s: `camera.look_every_s`), through the failures
+    assert counter.frames >= 6 * 60 / 15 - 1
     failed = [r for r in caplog.records if "counter (judged) failed" in r.getMessage()]
     assert len(failed) == 1 and failed[0].exc_info
     assert [r.getMessage() for r in caplog.records].count("counter (judged) works again") == 1
-    assert run.monitor.status().sitting_s / MIN == pytest.approx(4, abs=0.2)
+    assert run.monitor.status().sitting_s / MIN == pytest.approx(6, abs=0.3)
 
 
 # -- the rule engine and the pipeline across commands -------------------------------------

@@ -1,5 +1,5 @@
 """How often the real monitor loop looks, on real frames with a clock the test controls: a
-look every 10 s while the state is clear (the camera opened for it and let go after),
+look every 15 s while the state is clear (the camera opened for it and let go after),
 every second with the camera held while it is unsure (nothing learned yet to judge
 against, a change not yet confirmed), and no calibration needed to keep an upright person
 upright at that rate for as long as the monitor runs. (Before issue 22 the camera was held
@@ -26,6 +26,7 @@ from posturewatch.storage.config_file import load_config
 from monitor_harness import CachedPose, FakeClock, ScriptedCamera, Segment
 
 UPRIGHT_MIN, SLOUCHED_MIN = 12.0, 3.0  # upright longer than the self-baseline's window
+LOOK_S = Settings.from_config(load_config()).camera.look_every_s  # 15 s
 
 
 class TimedCamera(ScriptedCamera):
@@ -86,14 +87,14 @@ def gaps(reads: list[float], start: float, end: float) -> list[float]:
     return [round(b - a, 3) for a, b in zip(reads, reads[1:], strict=False) if start <= a < end]
 
 
-def test_a_clear_state_is_looked_at_every_ten_seconds_and_let_go_between(
+def test_a_clear_state_is_looked_at_every_fifteen_seconds_and_let_go_between(
     watched: dict,
 ) -> None:
     reads = watched["reads"]
     steady = gaps(reads, 60, UPRIGHT_MIN * 60 - 10)
-    assert steady and set(steady) == {10.0}, steady
+    assert steady and set(steady) == {LOOK_S}, steady
     # 15 minutes at a frame a second would be 900 frames
-    assert len(reads) < 15 * 60 / 10 + 40, len(reads)
+    assert len(reads) < 15 * 60 / LOOK_S + 40, len(reads)
     # each of those looks opened the camera (it was let go after the one before)
     opens = [t for t in watched["opens"] if 60 <= t < UPRIGHT_MIN * 60 - 10]
     assert opens == [t for t in reads if 60 <= t < UPRIGHT_MIN * 60 - 10], (opens, reads)
@@ -102,27 +103,27 @@ def test_a_clear_state_is_looked_at_every_ten_seconds_and_let_go_between(
 def test_every_second_until_there_is_something_to_judge_against(watched: dict) -> None:
     start = gaps(watched["reads"], 0, 60)
     assert start[:4] == [1.0] * 4, start  # no calibration: the self-baseline is learned
-    assert start[-1] == 10.0, start
-    assert watched["opens"][:2] == [0.0, start.index(10.0) + 10.0], watched["opens"][:3]
+    assert start[-1] == LOOK_S, start
+    assert watched["opens"][:2] == [0.0, start.index(LOOK_S) + LOOK_S], watched["opens"][:3]
 
 
-def test_every_second_while_a_change_is_confirmed_then_back_to_ten(watched: dict) -> None:
+def test_every_second_while_a_change_is_confirmed_then_back_to_looks(watched: dict) -> None:
     onset = UPRIGHT_MIN * 60
     after = [(a, gap) for a, gap in zip(watched["reads"], gaps(watched["reads"], 0, 1e9),
-                                        strict=False) if a >= onset - 10]
+                                        strict=False) if a >= onset - LOOK_S]
     first_close = next(a for a, gap in after if gap == 1.0)
-    assert first_close < onset + 10  # the first slouched frame comes with the next look
+    assert first_close < onset + LOOK_S  # the first slouched frame comes with the next look
     confirmed = [(a, gap) for a, gap in after if a > first_close + 5]
-    assert confirmed and all(gap == 10.0 for _, gap in confirmed[1:]), confirmed
+    assert confirmed and all(gap == LOOK_S for _, gap in confirmed[1:]), confirmed
     slouched_at = next(t for t, state in watched["states"] if t >= onset and state == "slouched")
-    assert slouched_at <= onset + 10  # seen at the next look (and confirmed 1-2 s later)
+    assert slouched_at <= onset + LOOK_S  # seen at the next look (confirmed 1-2 s later)
     # held from that look until the change was confirmed: opened once for all of it
     held = [t for t in watched["opens"] if first_close < t <= first_close + 5]
     assert held == [], held
 
 
 def test_upright_stays_upright_without_a_calibration(watched: dict) -> None:
-    """The self-baseline needs a few frames per stretch: at a look every 10 s it must still
+    """The self-baseline needs a few frames per stretch: at a look every 15 s it must still
     form, and keep forming after its window (5 minutes) has gone by."""
     states = watched["states"]
     before = [state for t, state in states if t < 60]

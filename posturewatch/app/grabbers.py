@@ -28,6 +28,13 @@ import cv2  # noqa: E402
 MAX_AHEAD_S = 1.0  # a replay waits at most this long for its next frame
 
 
+def one_thread() -> None:
+    """The monitor converts one small frame at a time: OpenCV's own thread pool, whose
+    idle workers spin (sched_yield) after each call, cost more than it saves (about a
+    tenth of the monitor's CPU on bench/monitor_cpu.py)."""
+    cv2.setNumThreads(1)
+
+
 class SourceEnded(Exception):
     """A replayed recording has reached its end: the monitor stops."""
 
@@ -78,13 +85,15 @@ class ReplayGrabber:
         self._position, self._wait = position, wait
         if not path.is_file():
             raise SourceError(f"no recording at {path}")
-        self._capture = cv2.VideoCapture(str(path))
+        # one decoding thread: a look reads a few frames, and the decoder's own threads
+        # (two more per opening) cost more to start than they save
+        self._capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
         if not self._capture.isOpened():
             raise SourceError(f"cannot read recording {path}")
         self._at = -1.0
         self._start = start
-        if (ahead := position() - start) > 1.0:  # straight to where the replay has got to
-            self._capture.set(cv2.CAP_PROP_POS_MSEC, (ahead - 1.0) * 1000.0)
+        if (ahead := position() - start) > 0.0:  # straight to where the replay has got to
+            self._capture.set(cv2.CAP_PROP_POS_MSEC, ahead * 1000.0)
 
     def read(self) -> np.ndarray:
         if not self.path.exists():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from posturewatch.app.clock import Clock, SystemClock
 from posturewatch.app.desk_watchers import camera_node, desk_watchers
-from posturewatch.app.grabbers import CameraGrabber, Grabber, ReplayGrabber
+from posturewatch.app.grabbers import CameraGrabber, Grabber, ReplayGrabber, one_thread
 from posturewatch.app.history_sink import HistorySink, LogHistory
 from posturewatch.app.monitor import Monitor
 from posturewatch.app.sinks import Sink
@@ -87,6 +87,7 @@ def live_monitor(options: LiveOptions) -> Iterator[Monitor]:
     every detection is then fresh (no pose carried over into an empty chair, so no extra
     fresh looks): about a quarter less CPU (bench/monitor_cpu.py)."""
     settings = options.settings
+    one_thread()
     baseline = find_baseline(options.baseline)
     clock = SystemClock()
     open_grabber = grabber_opener(options, clock)  # a recording plays from now on

@@ -72,7 +72,9 @@ class SkipUnchanged:
                 and 0.0 <= t - self._seen_t < self._settings.recheck_s
                 and not changed(self._seen, small, self._settings)):
             self.skips += 1
+            log.debug("frame at %.1f s unchanged: the model's last landmarks stand", t)
             return self._last
+        log.debug("frame at %.1f s: the pose model runs", t)
         self._last = self._inner.detect(rgb, t)
         self._seen, self._seen_t, self._shape = small, t, rgb.shape
         self.runs += 1

@@ -34,7 +34,7 @@ class SamplingSettings:
     interval_s: float  # between frames while unsure (the camera held)
     slow_interval_s: float  # continuous mode: between frames otherwise
     mode: str = LOOKS  # "looks" | "continuous"
-    look_every_s: float = 10.0  # looks: from one look to the next when settled
+    look_every_s: float = 15.0  # looks: from one look to the next when settled
     battery_look_every_s: float = 20.0  # ... on battery (either mode)
 
     def next(self, *, unsure: bool, on_battery: bool = False,
