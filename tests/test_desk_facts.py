@@ -27,6 +27,7 @@ from posturewatch.core.watch.devices import (
     MicrophoneInUse,
     OnBattery,
     ScreenLocked,
+    WindowOpen,
 )
 from posturewatch.core.watch.happened import Cause, DayTotals, Observed, SpellChanged
 from posturewatch.core.watch.session import WatchSession
@@ -115,6 +116,24 @@ def test_our_own_window_with_the_camera_is_no_call(breaks_only: Settings) -> Non
     assert not session.tick(900.0).of(Observed)  # not sitting, not away: unseen
 
 
+def test_the_camera_lent_to_the_trays_window_until_it_closes(breaks_only: Settings) -> None:
+    """The tray's "What the camera sees" lends the camera before the window opens it:
+    not looking, unseen, no call; the node watcher's later word on the same window (or
+    that nobody else has the node) changes nothing until the tray takes the camera back."""
+    session = WatchSession(breaks_only, CATALOG, CALENDAR)
+    feed(session, stream(UP, 10 * MIN))
+    session.device(600.0, WindowOpen("posturewatch look"))
+    assert not session.looking
+    status = session.status(601.0)
+    assert status.state is TrayState.CAMERA_LENT and status.camera == "lent to posturewatch look"
+    assert status.not_looking == ("camera lent to posturewatch look",) and status.call_since is None
+    session.device(602.0, CameraInUse(None))  # the window has not opened the node yet
+    assert not session.looking
+    assert not session.tick(900.0).of(Observed)  # not sitting, not away: unseen
+    session.device(901.0, WindowOpen(None))
+    assert session.looking and session.status(902.0).not_looking == ()
+
+
 def test_battery_is_said_in_the_status(breaks_only: Settings) -> None:
     session = WatchSession(breaks_only, CATALOG, CALENDAR)
     session.device(0.0, OnBattery(True))
@@ -126,6 +145,7 @@ def test_battery_is_said_in_the_status(breaks_only: Settings) -> None:
 def test_looks_come_every_look_interval_and_the_camera_is_held_only_when_unsure() -> None:
     looks = SamplingSettings(1.0, 5.0, "looks", 10.0, 20.0)
     assert looks.next(unsure=False) == Next(10.0, False)
+    assert SamplingSettings(1.0, 5.0).next(unsure=False) == Next(15.0, False)  # default
     assert looks.next(unsure=True) == Next(1.0, True)  # a change confirmed in seconds
     assert looks.next(unsure=False, on_battery=True) == Next(20.0, False)
     assert looks.next(unsure=False, closer_s=0.5) == Next(0.5, True)  # a wall angel watched

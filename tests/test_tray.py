@@ -18,6 +18,7 @@ One desktop (Xvfb, trayer, a D-Bus session, dunst); `posturewatch run` replays r
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -45,6 +46,10 @@ from desktop_session import (
 from monitor_harness import write_baseline
 
 pytestmark = pytest.mark.desktop
+
+# The tray's "What the camera sees" starts `posturewatch look` (issue 23's window): its
+# check runs wherever that command is part of the package.
+LOOK_WINDOW = importlib.util.find_spec("posturewatch.cli.look") is not None
 
 COLOURS = {"upright": (0x2E, 0x9E, 0x44), "away": (0x8A, 0x8A, 0x8A),
            "paused": (0x4A, 0x78, 0xC2)}
@@ -199,6 +204,12 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
             entry = seen["labels"].index("Today's summary")  # Down once selects the first
             desktop.run("xdotool", "key", *["Down"] * (entry + 1), "Return")
             poll(lambda: menu_window(desktop) is None, 5, "the menu to close", every=0.1)
+            if LOOK_WINDOW:
+                open_menu()
+                entry = seen["labels"].index("What the camera sees")
+                desktop.run("xdotool", "key", *["Down"] * (entry + 1), "Return")
+                seen.update(camera_window(desktop, env, run.process.pid, clip))
+                poll(lambda: menu_window(desktop) is None, 5, "the menu to close", every=0.1)
             open_menu()
             desktop.run("xdotool", "key", "Down", "Return")  # the first entry: Pause 15 min
             seen["status"] = poll(lambda: (s := status(desktop, env))["paused_until"] and s,
@@ -219,6 +230,46 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
         finally:
             seen["sni_rc"] = run.stop(signal.SIGTERM)
             seen["sni_err"] = run.text()
+    return seen
+
+
+def holds(pid: int, path: Path) -> bool:
+    """Whether the process has the file open (from /proc/PID/fd)."""
+    try:
+        return any(os.readlink(fd) == str(path) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+
+
+def camera_window(desktop: Desktop, env: dict[str, str], pid: int, clip: Path) -> dict:
+    """"What the camera sees" chosen: the monitor lends the camera (the recording) to a
+    `posturewatch look` window it starts, does not open it while the window is open, and
+    looks again once the window has closed."""
+    seen: dict = {}
+    seen["lent"] = poll(lambda: (s := status(desktop, env))["camera"].startswith(
+        "lent to posturewatch look") and s, 10, "the camera lent to the window")
+
+    def window() -> int | None:
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            if b"look" in command:
+                return int(child)
+        return None
+
+    look = poll(window, 10, "the look window's process")
+    seen["look_command"] = Path(f"/proc/{look}/cmdline").read_bytes().split(b"\0")
+    seen["window_has_it"] = poll(lambda: holds(look, clip.resolve()), 30,
+                                 "the window reading the recording", every=0.2)
+    monitor_had_it = []
+    for _ in range(20):  # the window open: the monitor never opens the recording
+        monitor_had_it.append(holds(pid, clip.resolve()))
+        time.sleep(0.2)
+    seen["monitor_had_it"] = any(monitor_had_it)
+    os.kill(look, signal.SIGTERM)  # the window closed (as its close button does)
+    seen["back"] = poll(lambda: (s := status(desktop, env))["looking"] and s, 20,
+                        "looking again after the window closed")
+    seen["monitor_looks_again"] = poll(lambda: holds(pid, clip.resolve()), 30,
+                                       "the monitor opening the recording again", every=0.1)
     return seen
 
 
@@ -356,6 +407,20 @@ def test_summary_from_the_statusnotifier_menu_opens_the_report_from_the_cache(
     assert page == scenario["cache"] / "posturewatch" / "report-today.html"
     assert page.read_text().lstrip().lower().startswith("<!doctype html")
     assert scenario["left_here"] == []
+
+
+@pytest.mark.skipif(not LOOK_WINDOW, reason="needs `posturewatch look` (issue 23)")
+def test_what_the_camera_sees_lends_the_camera_to_its_window_until_it_closes(
+    scenario: dict,
+) -> None:
+    assert "What the camera sees" in scenario["labels"]
+    lent = scenario["lent"]
+    assert lent["not_looking"] == ["camera lent to posturewatch look"] and not lent["looking"]
+    assert lent["state"] == "camera lent"
+    command = scenario["look_command"]
+    assert b"look" in command and b"--source" in command, command
+    assert scenario["window_has_it"] and not scenario["monitor_had_it"]
+    assert scenario["back"]["camera"] == "ok" and scenario["monitor_looks_again"]
 
 
 def test_sigterm_ends_run_with_one_line_and_0(scenario: dict) -> None:

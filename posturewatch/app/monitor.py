@@ -65,6 +65,7 @@ from posturewatch.core.watch.devices import (
     CameraInUse,
     MicrophoneInUse,
     ScreenLocked,
+    WindowOpen,
 )
 from posturewatch.core.watch.happened import Happened
 from posturewatch.core.watch.session import WatchSession
@@ -80,6 +81,7 @@ log = logging.getLogger(__name__)
 CONFIG_CHECK_S = 2.0  # how often a saved change to the settings is looked for (a stat)
 PAUSE_WRITE_S = 60.0  # a pause going on is written this often (a crash loses no more)
 FACTS_FED_S = 10.0  # a call or lock going on is fed to the session this often
+STOPS_WATCHING = (Pause, CameraInUse, MicrophoneInUse, ScreenLocked, WindowOpen)
 
 
 class Monitor:
@@ -285,7 +287,7 @@ class Monitor:
     def _take(self, now: float, command: Command) -> None:
         """A person's command or a device's fact, to the session; the camera let go when
         watching stops, a look at once when it starts again."""
-        if isinstance(command, Pause | CameraInUse | MicrophoneInUse | ScreenLocked):
+        if isinstance(command, STOPS_WATCHING):
             self._flush()  # what was settling was seen before
         was_looking = self._session.looking
         if isinstance(command, DEVICE_FACTS):

@@ -135,11 +135,14 @@ def _serve(monitor: Monitor, server: ControlServer, *, headless: bool,
            args: argparse.Namespace, started: Started) -> str | None:
     """Run the monitor in a worker thread; the tray or the printer in this one."""
     from posturewatch.desktop.desk import Desk, DeskHooks
+    from posturewatch.desktop.look_launcher import LookLauncher, look_command
 
     worker = threading.Thread(target=monitor.run, name="monitor")
+    window = LookLauncher(look_command(args.camera, args.source, config=args.config,
+                                       baseline=args.baseline), monitor.submit)
     desk = Desk(monitor, monitor.settings, DeskHooks(
         summary=lambda: _open_summary(args), open_config=_open_config, started=started.say,
-        quit=lambda: started.stopped_by("Quit")), headless=headless)
+        quit=lambda: started.stopped_by("Quit"), look=window.show), headless=headless)
 
     def on_signal(signum: int, frame: object) -> None:
         log.info("signal %d: stopping", signum)
@@ -156,6 +159,7 @@ def _serve(monitor: Monitor, server: ControlServer, *, headless: bool,
     finally:
         if lock is not None:
             lock.stop()
+        window.close()
         monitor.stop()
         worker.join(timeout=5)
         for sig, handler in previous.items():

@@ -25,13 +25,15 @@ PRINTING = "state changes and reminders print here"
 
 @dataclass(frozen=True)
 class DeskHooks:
-    """What the desk calls back: the menu's own entries beyond the monitor's commands,
-    the one line ``run`` prints once it is up (where, how to stop), and a Quit chosen."""
+    """What the desk calls back: the menu's own entries beyond the monitor's commands
+    (the summary, the config, the camera's window), the one line ``run`` prints once it is
+    up (where, how to stop), and a Quit chosen."""
 
     summary: Callable[[], None]
     open_config: Callable[[], None]
     started: Callable[[str, str], None]
     quit: Callable[[], None] = lambda: None
+    look: Callable[[], None] | None = None  # "What the camera sees"
 
 
 class Desk:
@@ -85,6 +87,7 @@ class Desk:
             open_config=self.hooks.open_config,
             quit=quit_all,
             calibration_s=self.settings.calibration.seconds,
+            look=self.hooks.look,
         )
 
     def _tray_up(self) -> None:

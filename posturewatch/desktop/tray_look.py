@@ -79,6 +79,7 @@ class MenuActions:
     open_config: Callable[[], None]
     quit: Callable[[], None]
     calibration_s: float = 30.0
+    look: Callable[[], None] | None = None  # the camera's window (``posturewatch look``)
 
 
 def menu_entries(actions: MenuActions) -> list[tuple[str, Callable[[], None]]]:
@@ -90,6 +91,7 @@ def menu_entries(actions: MenuActions) -> list[tuple[str, Callable[[], None]]]:
         ("Resume", actions.resume),
         ("Snooze reminders", actions.snooze),
         (f"Calibrate now ({actions.calibration_s:g} s)", actions.calibrate),
+        *([("What the camera sees", actions.look)] if actions.look is not None else []),
         ("Today's summary", actions.summary),
         ("Open config", actions.open_config),
         ("Quit", actions.quit),

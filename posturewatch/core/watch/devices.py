@@ -6,7 +6,8 @@ monitor's watchers report them), and :class:`DeskFacts` says what they mean.
   not one of ours, like a ``posturewatch look`` window). The monitor lets go of the
   camera and does not look; the person is at the desk, so the time counts as sitting and
   reminders are held (not dropped) until the call ends.
-- **Camera lent**: another app has the camera open, a call or one of ours: no looking.
+- **Camera lent**: another app has the camera open, a call or one of ours, or the tray
+  lent it to our own window (``WindowOpen``): no looking.
 - **Locked**: the session's screen is locked or the display asleep (the screensaver is
   active): no looking, and the time is away (a break when long enough).
 - **On battery**: looks come less often (``core/sampling.py``).
@@ -49,8 +50,17 @@ class OnBattery:
     on: bool
 
 
-DeviceFact = CameraInUse | MicrophoneInUse | ScreenLocked | OnBattery
-DEVICE_FACTS = (CameraInUse, MicrophoneInUse, ScreenLocked, OnBattery)
+@dataclass(frozen=True, slots=True)
+class WindowOpen:
+    """One of our own windows (the tray's "What the camera sees": ``posturewatch look``)
+    is lent the camera, or none is now (None). The tray says so before the window opens
+    the camera, so the monitor has let go of it first."""
+
+    by: str | None
+
+
+DeviceFact = CameraInUse | MicrophoneInUse | ScreenLocked | OnBattery | WindowOpen
+DEVICE_FACTS = (CameraInUse, MicrophoneInUse, ScreenLocked, OnBattery, WindowOpen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +80,7 @@ class DeskFacts:
         self.microphone: str | None = None
         self.locked = False
         self.on_battery = False
+        self.window: str | None = None  # the window of ours the camera is lent to
         self.call_since: float | None = None
         self.locked_since: float | None = None
 
@@ -85,6 +96,8 @@ class DeskFacts:
                 self.locked = locked
             case OnBattery(on):
                 self.on_battery = on
+            case WindowOpen(by):
+                self.window = by
         changes: list[Spell] = []
         if was_call and not self.in_call:
             assert self.call_since is not None
@@ -108,9 +121,14 @@ class DeskFacts:
                                                 and not self.camera.ours)
 
     @property
+    def lent_to(self) -> str | None:
+        """Who else has the camera: our window it was lent to, or whoever holds it."""
+        return self.window if self.window is not None else self.camera.by
+
+    @property
     def looking_allowed(self) -> bool:
         """The camera may be opened: no lock, no call, nobody else holding it."""
-        return not (self.locked or self.in_call or self.camera.by is not None)
+        return not (self.locked or self.in_call or self.lent_to is not None)
 
     def why_not(self) -> tuple[str, ...]:
         """Why the monitor is not looking, as the status and tray say it."""
@@ -119,8 +137,8 @@ class DeskFacts:
             why.append("locked")
         if self.in_call:
             why.append("in a call")
-        if self.camera.by is not None:
-            why.append(f"camera lent to {self.camera.by}")
+        if (lent := self.lent_to) is not None:
+            why.append(f"camera lent to {lent}")
         return tuple(why)
 
     def call_with(self) -> str:
@@ -203,15 +221,15 @@ def desk_state(facts: DeskFacts) -> TrayState | None:
         return TrayState.LOCKED
     if facts.in_call:
         return TrayState.IN_CALL
-    if facts.camera.by is not None:
+    if facts.lent_to is not None:
         return TrayState.CAMERA_LENT
     return None
 
 
 def desk_camera(facts: DeskFacts) -> str | None:
     """The status's camera line while a device keeps it closed; None otherwise."""
-    if facts.camera.by is not None:
-        return f"lent to {facts.camera.by}"
+    if facts.lent_to is not None:
+        return f"lent to {facts.lent_to}"
     if facts.locked:
         return "closed: screen locked"
     if facts.in_call:
