@@ -23,3 +23,18 @@ def push_head_forward(rgb: np.ndarray, lm: Landmarks, scale: float, drop: float)
     mask[: int(shoulders_y - 0.1 * shoulder_width)] = 1.0
     mask = cv2.GaussianBlur(mask, (0, 0), 5)[..., None]
     return (moved * mask + rgb * (1 - mask)).astype(np.uint8)
+
+
+def tilt_head(rgb: np.ndarray, lm: Landmarks, degrees: float) -> np.ndarray:
+    """Roll everything above the shoulders by ``degrees`` about the base of the neck
+    (+ toward the image's right, as the head tilts), blending into the untouched body."""
+    height, width = rgb.shape[:2]
+    left, right = lm.xy(Point.LEFT_SHOULDER), lm.xy(Point.RIGHT_SHOULDER)
+    neck = (left + right) / 2
+    shoulder_width = float(np.linalg.norm(left - right))
+    warp = cv2.getRotationMatrix2D((float(neck[0]), float(neck[1])), -degrees, 1.0)
+    moved = cv2.warpAffine(rgb, warp, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    mask = np.zeros((height, width), np.float32)
+    mask[: int(neck[1] - 0.15 * shoulder_width)] = 1.0
+    mask = cv2.GaussianBlur(mask, (0, 0), 5)[..., None]
+    return (moved * mask + rgb * (1 - mask)).astype(np.uint8)

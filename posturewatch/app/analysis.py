@@ -17,6 +17,7 @@ from typing import Any
 from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.read_ahead import prefetch
 from posturewatch.capture.sources import Frame, FrameSource
+from posturewatch.core.backdrop import backdrop
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.exercise import ArmPose, arm_pose
 from posturewatch.core.judgement import ClassifierSettings, closeness, judge
@@ -108,7 +109,10 @@ class Pipeline:
             against = "calibration" if base is not None else "population"
         else:
             # Nothing the tracker doubts reaches the self-baseline.
-            choice = self._referee.choose(frame.t, metrics if seen is Presence.PERSON else None)
+            person = landmarks if seen is Presence.PERSON else None
+            choice = self._referee.choose(
+                frame.t, metrics if person is not None else None,
+                (lambda: backdrop(frame.rgb, person)) if person is not None else None)
             base, stale, against = choice.baseline, choice.stale, choice.source
         judged = judge(metrics, base, settings, was_slouched=self._was_slouched,
                        reference=baseline)

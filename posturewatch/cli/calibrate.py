@@ -14,7 +14,7 @@ from posturewatch.app.store_history import write_calibration
 from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
 from posturewatch.core.baseline import Baseline, CalibrationError, build_baseline
-from posturewatch.core.judgement import ClassifierSettings, describe, not_upright
+from posturewatch.core.judgement import ClassifierSettings, check_calibration, describe
 from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.settings import settings
 from posturewatch.storage.atomic import check_writable
@@ -100,20 +100,28 @@ def run(args: argparse.Namespace) -> int:
         if seen := ", ".join(f"{n} with {why}" for why, n in lacking.items() if n):
             raise CalibrationError(f"{exc.problem}; frames not used: {seen}", exc.fix) from None
         raise
-    if (wrong := not_upright(baseline, classifier)) and not args.keep_posture:
+    check = check_calibration(baseline, classifier)
+    if check.refused and not args.keep_posture:
         raise CalibrationError(
-            f"calibration refused: {describe(wrong)}, unlike anybody sitting upright",
+            f"calibration refused: {describe(check.refused)}, unlike anybody sitting upright",
             "sit tall facing the screen and run calibrate again, or keep it with "
             "--keep-posture",
         )
     save_baseline(baseline, out)
     if args.out is None:  # the user's own baseline: part of their history
         _record(baseline)
+    odd = check.refused + check.odd  # a refusal kept with --keep-posture is noted too
     if args.json:
-        print(json.dumps({"path": str(out), "baseline": baseline.to_json()}, indent=2))
+        print(json.dumps({"path": str(out), "baseline": baseline.to_json(), "odd": list(odd)},
+                         indent=2))
     else:
         span = "" if source.still else f" over {recorded:.1f} s"
         print(f"baseline saved to {out} ({baseline.frames} frames{span}, {baseline.view} view)")
+    if odd:
+        print(f"note: it looked as if {describe(odd)}; kept, since bodies and cameras "
+              "differ. `posturewatch run` checks it against your own upright posture as you "
+              "work and says when they disagree (calibrate again if you were not sitting "
+              "tall)", file=sys.stderr)
     return 0
 
 

@@ -50,6 +50,9 @@ class Baseline:
     shoulder_y: float | None = None
     shoulder_size: float | None = None
     resolution: list[int] | None = None  # [width, height] of the frames it was made from
+    # the frames' median landmark visibility (nose, ears, shoulders): under the classifier's
+    # min_visibility the shoulders were not clearly seen; None in files made before it
+    visibility: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"version": VERSION, **asdict(self)}
@@ -69,7 +72,7 @@ class Baseline:
         known = {f.name for f in fields(cls)}
         if unknown := set(data) - known - {"version"}:
             raise ValueError(f"unknown fields {sorted(unknown)}")
-        for name in _FIELDS:
+        for name in (*_FIELDS, "visibility"):
             value = data.get(name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise ValueError(f"{name} is {value!r}, not a number")
@@ -169,8 +172,9 @@ def build_baseline(samples: Sequence[PostureMetrics], min_frames: int,
         spread[name] = round(statistics.median(abs(v - median) for v in series), 5)
     resolutions = [m.resolution for m in chosen if m.resolution]
     resolution = list(statistics.mode(resolutions)) if resolutions else None
+    visibility = round(statistics.median(m.visibility for m in chosen), 3)
     return Baseline(view=view, frames=len(chosen), spread=spread, resolution=resolution,
-                    **values)  # type: ignore[arg-type]
+                    visibility=visibility, **values)  # type: ignore[arg-type]
 
 
 def without_view(baseline: Baseline) -> Baseline:

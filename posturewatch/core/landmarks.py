@@ -35,6 +35,13 @@ class Landmarks:
     def visibility(self, point: int) -> float:
         return float(self.points[point, 2])
 
+    def seen(self, point: int) -> float:
+        """The visibility of a point inside the frame; 0 outside it, where MediaPipe
+        guesses the point (shoulders below the bottom edge), often at high visibility."""
+        x, y = self.points[point, :2]
+        inside = 0.0 <= x <= self.width and 0.0 <= y <= self.height
+        return self.visibility(point) if inside else 0.0
+
     @classmethod
     def from_normalized(cls, rows: np.ndarray, width: int, height: int) -> Landmarks:
         """From MediaPipe's (x, y, visibility) rows, x and y as fractions of the frame."""

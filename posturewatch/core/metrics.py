@@ -26,7 +26,8 @@ Both views:
   horizontal; + when the image-left end is lower.
 - ``head_size``: head width over frame width (ear to ear in front, nose to ear from the
   side). Bigger means nearer the screen.
-- ``visibility``: the lowest MediaPipe visibility of nose, ears and shoulders used.
+- ``visibility``: the lowest MediaPipe visibility of nose, ears and shoulders used; a
+  shoulder outside the frame counts as unseen (MediaPipe guesses it, at high visibility).
 - ``face_visibility``: the lowest visibility of nose and ears alone (the face can be judged
   for some deviations while the shoulders are out of frame).
 - ``inverted``: the eyes below the nose in the frame: a face upside down, which no seated
@@ -55,6 +56,7 @@ from posturewatch.core.landmarks import Landmarks, Point
 _FACE = range(Point.NOSE, Point.RIGHT_EAR + 1)  # nose, six eye points, two ears
 _LEFT_EYE_OUTER, _RIGHT_EYE_OUTER = 3, 6
 _SIDE_VIEW_RATIO = 0.8  # shoulder width / ear height below this = seen from the side
+_FACE_SIDES = (Point.NOSE, Point.LEFT_EAR, Point.RIGHT_EAR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +118,7 @@ def compute_metrics(lm: Landmarks) -> PostureMetrics:
     common = dict(
         shoulder_tilt_deg=_tilt_deg(left_sh, right_sh),
         head_tilt_deg=_tilt_deg(left_ear, right_ear),
-        face_visibility=min(lm.visibility(p) for p in (Point.NOSE, Point.LEFT_EAR,
-                                                        Point.RIGHT_EAR)),
+        face_visibility=min(lm.visibility(p) for p in _FACE_SIDES),
         face_y=face_y / lm.height,
         shoulder_x=float(mid_sh[0]) / lm.width,
         shoulder_y=float(mid_sh[1]) / lm.height,
@@ -133,11 +134,10 @@ def compute_metrics(lm: Landmarks) -> PostureMetrics:
         up = mid_ear - mid_sh
         lean = math.degrees(math.atan2(float(np.dot(up, across)) / shoulder_width,
                                        max(-float(up[1]), 1e-6)))
-        points = (Point.NOSE, Point.LEFT_EAR, Point.RIGHT_EAR, Point.LEFT_SHOULDER,
-                  Point.RIGHT_SHOULDER)
         return PostureMetrics(
             view="front",
-            visibility=min(lm.visibility(p) for p in points),
+            visibility=min(min(lm.visibility(p) for p in _FACE_SIDES),
+                           lm.seen(Point.LEFT_SHOULDER), lm.seen(Point.RIGHT_SHOULDER)),
             head_size=ear_width / lm.width,
             head_pitch=float(nose[1] - mid_ear[1]) / max(ear_width, 1e-6),
             head_height=float(mid_sh[1] - face_y) / shoulder_width,
@@ -164,7 +164,7 @@ def compute_metrics(lm: Landmarks) -> PostureMetrics:
     )
     return PostureMetrics(
         view="side",
-        visibility=min(lm.visibility(p) for p in (Point.NOSE, ear_p, sh_p)),
+        visibility=min(lm.visibility(Point.NOSE), lm.visibility(ear_p), lm.seen(sh_p)),
         head_size=head_width / lm.width,
         head_pitch=float(nose[1] - ear[1]) / max(head_width, 1e-6),
         neck_forward_deg=_from_vertical_deg(shoulder, ear, forward),
