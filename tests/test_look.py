@@ -50,7 +50,8 @@ def _start(desktop: Desktop, *args: str | Path) -> subprocess.Popen[str]:
 
 def _window(desktop: Desktop) -> str | None:
     """The window's X id, once it is mapped."""
-    for line in desktop.run("wmctrl", "-l").stdout.splitlines():
+    # (wmctrl fails while no window is managed yet)
+    for line in desktop.run("wmctrl", "-l", check=False).stdout.splitlines():
         if line.endswith(TITLE):
             return line.split()[0]
     return None

@@ -7,8 +7,8 @@ read strided) with the cells the person covers (boxes about the head and the bod
 widened for the hair and the arms, down to the bottom edge) marked. ``BackdropMemory`` keeps a
 running mean of the uncovered cells of frames taken while the camera is known to be in
 place, and says of a later frame whether its uncovered cells still match them (zero-mean
-correlation, so a change of light or exposure does not count), differ, or cannot tell
-(too few cells both left uncovered, or a plain wall with nothing to compare).
+correlation of edges, so a change of light or exposure does not count), differ, are
+half alike (unsure), or cannot tell (too few cells both left uncovered, or a plain wall).
 
 Cheap on purpose: about 200 pixels read per cell side at most, a block mean and one
 correlation. Pure: numpy only, no clock.
@@ -16,6 +16,7 @@ correlation. Pure: numpy only, no clock.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import NamedTuple
 
 import numpy as np
@@ -27,11 +28,18 @@ _HEAD = slice(0, 11)  # nose, eyes, ears, mouth
 _BODY = [11, 12, 13, 14, 23, 24]  # shoulders first, elbows, hips (the hands roam)
 _SIDE, _ABOVE = 0.6, 1.0  # the box widened by this many head widths (the hair, the arms)
 _SAMPLES = 2  # pixels read per cell side
-_MIN_SHARE = 0.2  # of the grid: fewer cells left to compare and nothing is said
+_MIN_SHARE = 0.05  # of the grid: fewer cells left to compare and nothing is said
 _MIN_CONTRAST = 3.0  # grey levels (standard deviation of the cells): a plain wall is mute
 _STILL = 0.8  # correlation at least this: the same scene
 _MOVED = 0.5  # under this: another scene (between the two: unsure)
 _LEARN = 0.2  # weight of a new frame in the running mean
+
+
+class Scene(Enum):
+    SAME = "same"  # the camera did not move
+    MOVED = "moved"
+    UNSURE = "unsure"  # half alike: a hand, a shadow, a person passing, or a small move
+    MUTE = "mute"  # nothing to tell by: too few cells left uncovered, or a plain wall
 
 
 class Backdrop(NamedTuple):
@@ -39,12 +47,15 @@ class Backdrop(NamedTuple):
     covered: np.ndarray  # GRID bool: cells the person covers
 
 
-def backdrop(rgb: np.ndarray, lm: Landmarks) -> Backdrop:
+def backdrop(rgb: np.ndarray, lm: Landmarks) -> Backdrop | None:
     """The frame's coarse thumbnail and the cells the person covers: a box about the head
     (widened for the hair) down to the shoulders, and one about the body below them, from
-    elbow to elbow down to the bottom edge; the corners beside the head stay free."""
+    elbow to elbow down to the bottom edge; the corners beside the head stay free. None
+    for a picture smaller than the grid (nothing to tell)."""
     rows, cols = GRID
     height, width = rgb.shape[:2]
+    if height < rows or width < cols:
+        return None
     ys = ((np.arange(rows * _SAMPLES) + 0.5) * height / (rows * _SAMPLES)).astype(int)
     xs = ((np.arange(cols * _SAMPLES) + 0.5) * width / (cols * _SAMPLES)).astype(int)
     grey = rgb[ys[:, None], xs[None, :], 1].astype(np.float32)
@@ -98,20 +109,18 @@ class BackdropMemory:
         self._mean[both] += _LEARN * (b.cells[both] - self._mean[both])
         self._seen |= free
 
-    def same_place(self, b: Backdrop) -> bool | None:
-        """True: the scene around the person is where it was (the camera did not move);
-        False: it moved; None: cannot tell."""
+    def compare(self, b: Backdrop) -> Scene:
+        """Whether the scene around the person is where it was remembered."""
         if self._mean is None or self._seen is None:
-            return None
+            return Scene.MUTE
         both = self._seen & ~b.covered
         if both.sum() < _MIN_SHARE * both.size:
-            return None
+            return Scene.MUTE
         then, now = self._mean[both], b.cells[both]
         then, now = then - then.mean(), now - now.mean()
-        contrast = float(then.std())
-        if contrast < _MIN_CONTRAST:
-            return None
+        if float(then.std()) < _MIN_CONTRAST:
+            return Scene.MUTE
         similarity = float((then * now).sum() / (np.linalg.norm(then) * np.linalg.norm(now) + 1e-6))
         if similarity >= _STILL:
-            return True
-        return False if similarity < _MOVED else None
+            return Scene.SAME
+        return Scene.MOVED if similarity < _MOVED else Scene.UNSURE
