@@ -141,8 +141,9 @@ def test_a_calibration_clearly_unlike_anybody_upright_is_refused(changes: dict,
     ({"head_pitch": 0.0}, ("head_back",)),  # a camera below the face looks up the nose
     ({"head_roll_deg": 9.0}, ("head_tilted_left",)),
     ({"body_lean_deg": 10.0}, ("leaning_left",)),
-    # Shoulders out of view (cut by the frame's edge): their lean is a guess, not counted.
+    # Shoulders out of view (dark, or cut by the frame's edge): their lean is a guess.
     ({"visibility": 0.3, "body_lean_deg": 20.0}, ("shoulders_unseen",)),
+    ({"shoulders_in_frame": False, "body_lean_deg": 20.0}, ("shoulders_unseen",)),
 ])
 def test_an_odd_calibration_is_kept_with_a_note(changes: dict, odd: tuple[str, ...]) -> None:
     assert check_calibration(build_baseline([front(**changes)] * 5, 5), S) == ((), odd)

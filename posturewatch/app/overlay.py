@@ -198,7 +198,7 @@ def _verdict(out: np.ndarray, result: FrameResult | None, note: str) -> None:
         against = "your calibration no longer fits this view: " + against
     _text(out, title, (8, band // 2 - 2), band / 2.4, width - 16)
     title_px = _fitted(title, band / 2.4, width - 16)[0] * 22.0  # as shrunk to fit
-    _text(out, against, (8, band - 6), min(band / 4.2, 0.75 * title_px), width - 16)
+    _text(out, against, (8, band - 6), min(band / 4.2, 0.9 * title_px), width - 16)
     # The bottom strip: the caller's note, and what the dashed lines mean.
     strip = max(22, band // 3)
     out[height - strip:] = (out[height - strip:] * 0.35).astype(np.uint8)

@@ -2,16 +2,17 @@
 
 A person sinking in the chair moves and narrows their shoulders in the frame as a moved
 camera does, but the room behind them stays put; a moved camera moves all of it.
-``backdrop`` is a coarse grey thumbnail of the frame (16x12 cells of the green channel,
-read strided) with the cells the person covers (boxes about the head and the body,
-widened for the hair and the arms, down to the bottom edge) marked. ``BackdropMemory`` keeps a
-running mean of the uncovered cells of frames taken while the camera is known to be in
-place, and says of a later frame whether its uncovered cells still match them (zero-mean
-correlation of edges, so a change of light or exposure does not count), differ, are
-half alike (unsure), or cannot tell (too few cells both left uncovered, or a plain wall).
+``backdrop`` is a coarse grey thumbnail of the frame's edges (48x36 cells of the green
+channel, each less its neighbourhood's mean) with the cells the person covers (boxes about
+the head and the body, widened for the hair and the arms, down to the bottom edge) marked.
+``BackdropMemory`` keeps a running mean of the uncovered cells of frames taken while the
+camera is known to be in place, and says of a later frame whether its uncovered cells
+still match them (a zero-mean correlation, so a change of light or exposure does not
+count), differ, are half alike (unsure), or cannot tell (too few cells both left
+uncovered, or a plain wall).
 
-Cheap on purpose: about 200 pixels read per cell side at most, a block mean and one
-correlation. Pure: numpy only, no clock.
+Cheap on purpose: 96x72 pixels read strided whatever the resolution, block means and one
+correlation, about 0.4 ms. Pure: numpy only, no clock.
 """
 
 from __future__ import annotations

@@ -50,8 +50,9 @@ class Baseline:
     shoulder_y: float | None = None
     shoulder_size: float | None = None
     resolution: list[int] | None = None  # [width, height] of the frames it was made from
-    # the frames' median landmark visibility (nose, ears, shoulders): under the classifier's
-    # min_visibility the shoulders were not clearly seen; None in files made before it
+    # the frames' median landmark visibility (nose, ears, shoulders; 0 for shoulders outside
+    # the frame): under the classifier's min_visibility the shoulders were not clearly
+    # seen; None in files made before it
     visibility: float | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -174,7 +175,9 @@ def build_baseline(samples: Sequence[PostureMetrics], min_frames: int,
         spread[name] = round(statistics.median(abs(v - median) for v in series), 5)
     resolutions = [m.resolution for m in chosen if m.resolution]
     resolution = list(statistics.mode(resolutions)) if resolutions else None
-    visibility = round(statistics.median(m.visibility for m in chosen), 3)
+    # shoulders MediaPipe guessed outside the frame were not seen, whatever it says
+    visibility = round(statistics.median(m.visibility if m.shoulders_in_frame else 0.0
+                                         for m in chosen), 3)
     return Baseline(view=view, frames=len(chosen), spread=spread, resolution=resolution,
                     visibility=visibility, **values)  # type: ignore[arg-type]
 

@@ -185,7 +185,6 @@ _CLEAR = {HEAD_TILTED_LEFT: GUARD, HEAD_TILTED_RIGHT: GUARD, LEANING_LEFT: 1.5,
 # forward), or the whole upper body leaning to one side (the head tilted the same way).
 _AGREE = ((SUNK, HEAD_DOWN), (SUNK, HEAD_FORWARD), (HEAD_FORWARD, HEAD_DOWN),
           (LEANING_LEFT, HEAD_TILTED_LEFT), (LEANING_RIGHT, HEAD_TILTED_RIGHT))
-_NEEDS_SHOULDERS = (HEAD_FORWARD, LEANING_LEFT, LEANING_RIGHT)
 
 
 class CalibrationCheck(NamedTuple):

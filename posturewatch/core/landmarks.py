@@ -35,12 +35,11 @@ class Landmarks:
     def visibility(self, point: int) -> float:
         return float(self.points[point, 2])
 
-    def seen(self, point: int) -> float:
-        """The visibility of a point inside the frame; 0 outside it, where MediaPipe
-        guesses the point (shoulders below the bottom edge), often at high visibility."""
+    def inside(self, point: int) -> bool:
+        """Whether the point lies in the frame; outside it MediaPipe guesses where it would
+        be (shoulders below the bottom edge), often at high visibility."""
         x, y = self.points[point, :2]
-        inside = 0.0 <= x <= self.width and 0.0 <= y <= self.height
-        return self.visibility(point) if inside else 0.0
+        return bool(0.0 <= x <= self.width and 0.0 <= y <= self.height)
 
     @classmethod
     def from_normalized(cls, rows: np.ndarray, width: int, height: int) -> Landmarks:

@@ -111,6 +111,8 @@ class ViewWatch:
         if slouch_score(m, self._posture, self.s) >= _UPRIGHT_LOOKING:
             return self.stale
         matches = view_matches(m, self.baseline, self.s)
+        if scene is not None:
+            scene = _once(scene)
         if scene is not None and self._scene.ready:
             now = self._scene_now(t, scene)
             if now is Scene.UNSURE:  # half alike: the frame is left out
@@ -155,6 +157,17 @@ class ViewWatch:
             answer = self._scene.compare(seen) if seen is not None else Scene.MUTE
             self._looked = (t, answer)
         return answer
+
+
+def _once(scene: SceneMaker) -> SceneMaker:
+    """The frame's backdrop made at most once, however often it is asked for."""
+    made: list[Backdrop | None] = []
+
+    def make() -> Backdrop | None:
+        if not made:
+            made.append(scene())
+        return made[0]
+    return make
 
 
 # A stretch: its first frame's time, its frames, and (baseline, uprightness) once computed.
