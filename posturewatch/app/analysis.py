@@ -17,6 +17,7 @@ from typing import Any
 from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.read_ahead import prefetch
 from posturewatch.capture.sources import Frame, FrameSource
+from posturewatch.core.backdrop import backdrop
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.exercise import ArmPose, arm_pose
 from posturewatch.core.judgement import ClassifierSettings, closeness, judge
@@ -48,6 +49,8 @@ class FrameResult:
     # the pose itself, for sinks that need more than the metrics (never stored)
     landmarks: Landmarks | None = field(default=None, repr=False, compare=False)
     arms: ArmPose | None = None  # for the exercise counter (core/exercise.py)
+    # what the frame was judged against (None: the population priors), for drawing it
+    reference: Baseline | None = field(default=None, repr=False, compare=False)
 
     def observation(self) -> Observation:
         return Observation(self.t, self.state, self.closeness, self.reasons)
@@ -88,6 +91,7 @@ class Pipeline:
         self._track = TrackCheck(settings.recheck_s)
         self._was_slouched = False
         self.stale = False  # the calibration's view no longer matches (latest frame)
+        self.latest: FrameResult | None = None  # the latest frame's result, before settling
 
     def push(self, frame: Frame) -> list[FrameResult]:
         """Judge one frame; the results it settles (none while a change is unclear)."""
@@ -108,7 +112,10 @@ class Pipeline:
             against = "calibration" if base is not None else "population"
         else:
             # Nothing the tracker doubts reaches the self-baseline.
-            choice = self._referee.choose(frame.t, metrics if seen is Presence.PERSON else None)
+            person = landmarks if seen is Presence.PERSON else None
+            choice = self._referee.choose(
+                frame.t, metrics if person is not None else None,
+                (lambda: backdrop(frame.rgb, person)) if person is not None else None)
             base, stale, against = choice.baseline, choice.stale, choice.source
         judged = judge(metrics, base, settings, was_slouched=self._was_slouched,
                        reference=baseline)
@@ -133,7 +140,9 @@ class Pipeline:
             stale,
             landmarks,
             arm_pose(landmarks),
+            base,
         )
+        self.latest = result
         if self.still:
             return [result]
         self._was_slouched = judged.state is Posture.SLOUCHED
@@ -178,16 +187,21 @@ def judge_source(
     settings: ClassifierSettings,
     *,
     until: float | None = None,
+    on_frame: Callable[[Frame, FrameResult], None] | None = None,
 ) -> Iterator[FrameResult]:
     """A source through a :class:`Pipeline` of its own. Stops after ``until`` seconds of
     the source's time, at its end, or, for a camera, at Ctrl-C; either way the frames
-    still settling are released, none are lost."""
+    still settling are released, none are lost. ``on_frame`` sees each frame with its
+    judgement before settling (the window that shows it); what it raises ends the run."""
     pipeline = Pipeline(estimator, baseline, settings, still=source.still)
     try:
         for frame in prefetch(source.frames(), on_stop=source.stop):
             if until is not None and not source.still and frame.t > until:
                 break
-            yield from pipeline.push(frame)
+            settled = pipeline.push(frame)
+            if on_frame is not None and pipeline.latest is not None:
+                on_frame(frame, pipeline.latest)
+            yield from settled
     except KeyboardInterrupt:
         if not source.live:
             raise  # a file cut short: no partial report

@@ -12,6 +12,7 @@ from posturewatch.cli import (
     export,
     forget,
     guidance,
+    look,
     model,
     pause,
     report,
@@ -23,7 +24,7 @@ from posturewatch.cli import (
     summary,
 )
 
-COMMANDS: tuple[ModuleType, ...] = (analyze, calibrate, config, guidance, model, rules)
+COMMANDS: tuple[ModuleType, ...] = (analyze, calibrate, look, config, guidance, model, rules)
 # the history: what the store remembers
 COMMANDS += (summary, report, export, forget)
 # the background monitor and its controls
