@@ -10,6 +10,7 @@ from posturewatch.app.overlay import draw
 from posturewatch.capture.sources import Frame, FrameSource
 from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
+from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.desktop.look_window import LookWindow, WindowClosed, closing_on_sigterm
 from posturewatch.storage.baseline_file import find_baseline
 
