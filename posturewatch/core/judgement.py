@@ -86,10 +86,31 @@ class ClassifierSettings:
                 "head_pitch": self.population_head_pitch}
 
 
+_HEAD = "your head is "
+
+
 def describe(reasons: tuple[str, ...]) -> str:
-    """'your head is tilted to the left and you are leaning in close to the screen'."""
-    texts = [REASON_TEXT.get(r, r) for r in reasons]
-    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1] if texts else ""
+    """'your head is tilted to the left and you are leaning in close to the screen'; what
+    the head does is said once ('your head is down and tilted to the right')."""
+    texts: list[str] = []
+    head: list[str] = []  # what the head does, said together where the first one stood
+    for text in (REASON_TEXT.get(r, r) for r in reasons):
+        if text.startswith(_HEAD):
+            if not head:
+                texts.append(_HEAD)
+            head.append(text.removeprefix(_HEAD))
+        else:
+            texts.append(text)
+    texts = [_HEAD + _and(head) if t == _HEAD else t for t in texts]
+    return _and(texts)
+
+
+def _and(parts: list[str]) -> str:
+    """'a, b and c'; 'a and b, and c' when a part has its own 'and'."""
+    if len(parts) < 2:
+        return "".join(parts)
+    last = ", and " if any(" and " in p for p in parts) else " and "
+    return ", ".join(parts[:-1]) + last + parts[-1]
 
 
 def baseline_for_view(

@@ -33,7 +33,7 @@ from posturewatch.core.reminders.reminder import Reminder
 from posturewatch.core.sitting import Bout, Break, day_of
 from posturewatch.core.typed_settings import Settings
 from posturewatch.core.watch.calendar import Calendar
-from posturewatch.core.watch.calibration import CalibrationWindow
+from posturewatch.core.watch.calibration import CalibrationWindow, recorded_text
 from posturewatch.core.watch.commands import (
     Calibrate,
     Outcome,
@@ -369,8 +369,7 @@ class WatchSession:
         elif made is not None:
             self._calibrated, self._stale = True, False
             self._emit(Calibrated(frame.t, made))
-            self._notice("Calibrated", f"Your upright posture is recorded "
-                         f"({made.frames} frames, {made.view} view).")
+            self._notice("Calibrated", recorded_text(made, self.settings.classifier))
 
     # -- what happened -------------------------------------------------------------------
 
