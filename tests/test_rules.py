@@ -1,9 +1,8 @@
-"""The rule engine on synthetic timelines: exact firing times, limits, outcomes, speed."""
+"""The rule engine on synthetic timelines: exact firing times, limits, outcomes."""
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -319,13 +318,11 @@ def working_day() -> list[Observation]:
     return list(stream(*(pattern * 3)))[: 8 * 3600]
 
 
-def test_eight_hour_day_runs_fast_and_respects_every_limit() -> None:
+def test_eight_hour_day_respects_every_limit() -> None:
+    """(How fast the engine goes through it: bench/core_speed.py.)"""
     day = working_day()
     engine = RuleEngine(DEFAULTS, CATALOG)
-    start = time.perf_counter()
     fired = run(engine, day)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 0.5, f"8 h at 1 Hz took {elapsed:.3f} s"
     assert {r.rule for r in fired} >= {"break", "stretch", "posture", "ergonomics"}
     assert len(fired) <= DEFAULTS.reminders.daily_cap
     gaps = [b.t - a.t for a, b in zip(fired, fired[1:])]
