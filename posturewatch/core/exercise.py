@@ -114,33 +114,78 @@ def arm_pose(landmarks: Landmarks | None) -> ArmPose | None:
 
 @dataclass(frozen=True, slots=True)
 class ExerciseSet:
-    """Repetitions of one exercise close together in time."""
+    """Repetitions of one exercise close together in time; ``sides`` (left, right) for a
+    movement done to either side (the person's own sides)."""
 
     id: str
     reps: int
     from_s: float
     to_s: float
+    sides: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "reps": self.reps, "from_s": round(self.from_s, 3),
-                "to_s": round(self.to_s, 3)}
+        out: dict[str, Any] = {"id": self.id, "reps": self.reps,
+                               "from_s": round(self.from_s, 3), "to_s": round(self.to_s, 3)}
+        if self.sides is not None:
+            out["left"], out["right"] = self.sides
+        return out
+
+
+class SetTally:
+    """Repetitions of one exercise, in time order, grouped into sets: a repetition less
+    than ``gap_s`` after the set's last one joins it. What every counter shares."""
+
+    def __init__(self, exercise: str, gap_s: float) -> None:
+        self.exercise, self.gap_s = exercise, gap_s
+        self._sets: list[ExerciseSet] = []
+        self._reps: list[float] = []  # when each repetition was counted
+        self._last_t: float | None = None
+
+    def in_order(self, t: float) -> bool:
+        """Take ``t`` as the latest frame; False for one from before it (a restart: what it
+        shows was already counted)."""
+        if self._last_t is not None and t < self._last_t:
+            return False
+        self._last_t = t
+        return True
+
+    def rep(self, t: float, started: float, side: int | None = None) -> None:
+        """A repetition at ``t``; ``started``: when it began (a new set starts there);
+        ``side``: 0 for the person's left, 1 for their right."""
+        self._reps.append(t)
+        last = self._sets[-1] if self._sets else None
+        if last is not None and t - last.to_s <= self.gap_s:
+            start, reps, sides = last.from_s, last.reps + 1, last.sides
+            self._sets.pop()
+        else:
+            start, reps, sides = started, 1, None if side is None else (0, 0)
+        if side is not None and sides is not None:
+            sides = (sides[0] + (side == 0), sides[1] + (side == 1))
+        self._sets.append(ExerciseSet(self.exercise, reps, start, t, sides))
+
+    @property
+    def sets(self) -> tuple[ExerciseSet, ...]:
+        return tuple(self._sets)
+
+    def reps_since(self, t: float) -> int:
+        """Repetitions counted at or after ``t``."""
+        return sum(1 for rep in self._reps if rep >= t)
 
 
 class WallAngelCounter:
     """Feed each judged frame's :class:`ArmPose` (or None) in time order with :meth:`add`."""
 
+    id = WALL_ANGEL
+
     def __init__(self, settings: ExerciseSettings) -> None:
         self.s = settings
         self._ready_at: float | None = None  # in the goalpost since this time, not yet counted
-        self._sets: list[ExerciseSet] = []
-        self._reps: list[float] = []  # when each repetition was counted
-        self._last_t: float | None = None
+        self._tally = SetTally(WALL_ANGEL, settings.set_gap_s)
 
     def add(self, t: float, pose: ArmPose | None) -> int:
         """Repetitions completed by this frame (0 or 1)."""
-        if self._last_t is not None and t < self._last_t:
+        if not self._tally.in_order(t):
             return 0  # out of order (a restart): already counted
-        self._last_t = t
         if pose is None or not self.s.enabled:
             return 0
         if pose.goalpost(self.s):
@@ -150,21 +195,17 @@ class WallAngelCounter:
         if self._ready_at is None or not pose.overhead(self.s):
             return 0
         started, self._ready_at = self._ready_at, None
-        self._reps.append(t)
-        last = self._sets[-1] if self._sets else None
-        if last is not None and t - last.to_s <= self.s.set_gap_s:
-            self._sets[-1] = ExerciseSet(WALL_ANGEL, last.reps + 1, last.from_s, t)
-        else:
-            self._sets.append(ExerciseSet(WALL_ANGEL, 1, started, t))
+        self._tally.gap_s = self.s.set_gap_s
+        self._tally.rep(t, started)
         return 1
 
     @property
     def sets(self) -> tuple[ExerciseSet, ...]:
-        return tuple(self._sets)
+        return self._tally.sets
 
     def reps_since(self, t: float) -> int:
         """Repetitions counted at or after ``t``."""
-        return sum(1 for rep in self._reps if rep >= t)
+        return self._tally.reps_since(t)
 
 
 def seen_note(reps: int) -> str:
