@@ -227,7 +227,8 @@ def _judge(
                file=sys.stderr, disable=None)
     try:
         with frame_input.estimator(model, config, video=not source.still) as estimator:
-            for result in judge_source(source, estimator, baseline, classifier, until=seconds):
+            for result in judge_source(source, estimator, baseline, classifier, until=seconds,
+                                       stance=config.stance):
                 bar.update()
                 yield result
     finally:

@@ -63,8 +63,9 @@ class ExerciseSettings:
 
 @dataclass(frozen=True, slots=True)
 class ExerciseWatchSettings:
-    """After a wall-angel reminder, ``run`` looks every ``watch_interval_s`` for
-    ``watch_min`` minutes, so slow slides are seen."""
+    """After a reminder for a movement the camera counts, ``run`` looks every
+    ``watch_interval_s`` for ``watch_min`` minutes, so slow slides and quick tilts are
+    seen (``core/watch/exercises.py``)."""
 
     watch_interval_s: float
     watch_min: float
@@ -200,78 +201,13 @@ class WallAngelCounter:
         return 1
 
     @property
+    def tally(self) -> SetTally:
+        return self._tally
+
+    @property
     def sets(self) -> tuple[ExerciseSet, ...]:
         return self._tally.sets
 
     def reps_since(self, t: float) -> int:
         """Repetitions counted at or after ``t``."""
         return self._tally.reps_since(t)
-
-
-def seen_note(reps: int) -> str:
-    """What a reminder's history says the camera saw."""
-    return f"{reps} wall angel{'' if reps == 1 else 's'}, seen"
-
-
-@dataclass(frozen=True, slots=True)
-class WatchNews:
-    """What one frame settled: sets over (for the store) and wall-angel reminders whose
-    watch is over, with the repetitions seen after each (0: none)."""
-
-    sets: tuple[ExerciseSet, ...] = ()
-    settled: tuple[tuple[int, int], ...] = ()  # (reminder id, repetitions)
-
-
-class ExerciseWatch:
-    """The live monitor's side of the counter. Every judged frame goes in; a wall-angel
-    reminder opens a watch of ``watch_s`` (the caller samples faster while
-    :meth:`watching`); the reminder is settled once a set done after it is over, or the
-    watch ends without one. A set is over once ``set_gap_s`` passes without a repetition."""
-
-    def __init__(self, settings: ExerciseSettings, watch: ExerciseWatchSettings) -> None:
-        self.counter = WallAngelCounter(settings)
-        self.watch = watch
-        self._open: dict[int, float] = {}  # reminder id -> when it was sent
-        self._reported = 0  # sets handed out as over
-
-    @property
-    def watch_s(self) -> float:
-        return self.watch.watch_min * 60
-
-    def reconfigure(self, settings: ExerciseSettings, watch: ExerciseWatchSettings) -> None:
-        """New settings (a reloaded config): a set going on, goes on."""
-        self.counter.s, self.watch = settings, watch
-
-    def closer_look_s(self, t: float) -> float:
-        """How often to look now: often while a wall-angel reminder is watched (slow
-        slides need a closer look), else no demand (infinity)."""
-        return self.watch.watch_interval_s if self.watching(t) else float("inf")
-
-    def reminded(self, reminder_id: int, t: float) -> None:
-        self._open[reminder_id] = t
-
-    def watching(self, t: float) -> bool:
-        return any(t <= sent + self.watch_s for sent in self._open.values())
-
-    def add(self, t: float, pose: ArmPose | None) -> WatchNews:
-        self.counter.add(t, pose)
-        return self._news(t, final=False)
-
-    def flush(self, t: float) -> WatchNews:
-        """At the end: every set is over, every watch settles with what it saw."""
-        return self._news(t, final=True)
-
-    def _news(self, t: float, *, final: bool) -> WatchNews:
-        sets = self.counter.sets
-        over = len(sets) if final or not sets else len(sets) - (
-            t - sets[-1].to_s <= self.counter.s.set_gap_s)
-        done = sets[self._reported:over]
-        self._reported = max(self._reported, over)
-        in_set = not final and len(sets) > over  # a set still going on
-        settled = []
-        for reminder_id, sent in list(self._open.items()):
-            reps = self.counter.reps_since(sent)
-            if final or (reps and not in_set) or (not reps and t > sent + self.watch_s):
-                settled.append((reminder_id, reps))
-                del self._open[reminder_id]
-        return WatchNews(tuple(done), tuple(settled))

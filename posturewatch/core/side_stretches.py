@@ -141,7 +141,7 @@ class SideStretchCounter:
         if rest is None or not (_SAME_PLACE <= pose.shoulder_width / rest.shoulder_width
                                 <= 1 / _SAME_PLACE):
             if abs(pose.roll_deg) <= _LEVEL_DEG:  # a rest, or a new one (a new place)
-                self._rest.clear() if rest is not None else None
+                self._rest.clear()
                 self._rest.append(pose)
             return None
         roll = pose.roll_deg - rest.roll_deg

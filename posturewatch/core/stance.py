@@ -39,7 +39,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from posturewatch.core.exercise import ExerciseSet, SetTally
+from posturewatch.core.exercise import SetTally
 from posturewatch.core.landmarks import Landmarks, Point
 from posturewatch.core.observation import Posture
 
@@ -76,14 +76,15 @@ def stance_of(state: Posture) -> Stance:
 
 @dataclass(frozen=True, slots=True)
 class StanceSettings:
-    """The [stance] section; ``config/default.toml`` documents each key."""
+    """The [stance] section; defaults equal ``config/default.toml``'s, which documents
+    each key."""
 
-    stand_thigh: float
-    sit_thigh: float
-    straight_knee_deg: float
-    bent_knee_deg: float
-    rise_sw: float
-    stand_up_within_s: float
+    stand_thigh: float = 0.5
+    sit_thigh: float = 0.3
+    straight_knee_deg: float = 140.0
+    bent_knee_deg: float = 120.0
+    rise_sw: float = 1.0
+    stand_up_within_s: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ LOOK: dict[TrayState, tuple[str, str]] = {
     TrayState.SLOUCHED: ("#e07b00", "triangle"),  # orange warning triangle
     TrayState.AWAY: ("#8a8a8a", "ring"),  # grey hollow ring
     TrayState.UNKNOWN: ("#8a8a8a", "diamond"),
+    TrayState.STANDING: ("#2e9e44", "pillar"),  # green upright bar: on your feet
     TrayState.STARTING: ("#4a78c2", "diamond"),
     TrayState.PAUSED: ("#4a78c2", "bars"),  # blue pause bars
     TrayState.CAMERA_PROBLEM: ("#c62828", "cross"),  # red cross
@@ -48,6 +49,10 @@ def icon_image(state: TrayState, size: int = SIZE) -> Image.Image:
         d.polygon([(mid, lo), (hi, hi), (lo, hi)], fill=colour)
     elif shape == "diamond":
         d.polygon([(mid, lo), (hi, mid), (mid, hi), (lo, mid)], fill=colour)
+    elif shape == "pillar":
+        half = round(size * 0.2)
+        d.rounded_rectangle((round(mid) - half, lo, round(mid) + half, hi), radius=half,
+                            fill=colour)
     elif shape == "bars":
         bar, gap = round(size * 0.25), round(size * 0.12)
         left, right = round(mid - gap / 2 - bar), round(mid + gap / 2)
