@@ -24,6 +24,7 @@ from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.core.observation import Posture
 from posturewatch.core.typed_settings import Settings
 from posturewatch.core.watch.calendar import RecordingCalendar
+from posturewatch.core.watch.exercises import named
 from posturewatch.errors import SourceError
 from posturewatch.storage.atomic import check_writable, is_stdout
 from posturewatch.storage.baseline_file import find_baseline
@@ -244,8 +245,9 @@ def _summary(report: dict[str, Any], seen: Seen) -> str:
 
 
 def _exercises(report: dict[str, Any]) -> list[str]:
-    return [f"  {e['reps']} wall angel{'s' if e['reps'] != 1 else ''} seen, "
-            f"{e['from_s']:.1f} to {e['to_s']:.1f} s" for e in report["exercises"]]
+    return [f"  {named(e['reps'], e['id'])} seen"
+            + (f" ({e['left']} left, {e['right']} right)" if "left" in e else "")
+            + f", {e['from_s']:.1f} to {e['to_s']:.1f} s" for e in report["exercises"]]
 
 
 def _why(result: FrameResult) -> str:
@@ -301,7 +303,8 @@ def _reminders(report: dict[str, Any]) -> list[str]:
     sitting = report["sitting"]
     outcome = {True: "acted on", False: "not acted on", None: "open"}
     return [f"  sitting {sitting['sitting_s']:.0f} s, longest bout "
-            f"{sitting['longest_bout_s']:.0f} s, {sitting['breaks']} breaks"] + [
+            f"{sitting['longest_bout_s']:.0f} s, {sitting['breaks']} breaks, standing "
+            f"{sitting['standing_s']:.0f} s"] + [
         f"  {r['t']:8.1f} s  {r['rule']}: {r['title']} ({outcome[r['acted']]})"
         for r in report["reminders"]
     ]

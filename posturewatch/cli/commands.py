@@ -19,6 +19,7 @@ from posturewatch.cli import (
     rules,
     run,
     snooze,
+    stance,
     status,
     summary,
 )
@@ -27,4 +28,4 @@ COMMANDS: tuple[ModuleType, ...] = (analyze, calibrate, config, guidance, model,
 # the history: what the store remembers
 COMMANDS += (summary, report, export, forget)
 # the background monitor and its controls
-COMMANDS += (run, status, pause, resume, snooze, autostart)
+COMMANDS += (run, status, pause, resume, snooze, stance, autostart)

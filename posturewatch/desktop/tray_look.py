@@ -77,6 +77,7 @@ class MenuActions:
     open_config: Callable[[], None]
     quit: Callable[[], None]
     calibration_s: float = 30.0
+    stance: Callable[[str], None] = lambda stance: None  # "standing", "sitting" or "auto"
 
 
 def menu_entries(actions: MenuActions) -> list[tuple[str, Callable[[], None]]]:
@@ -88,6 +89,9 @@ def menu_entries(actions: MenuActions) -> list[tuple[str, Callable[[], None]]]:
         ("Resume", actions.resume),
         ("Snooze reminders", actions.snooze),
         (f"Calibrate now ({actions.calibration_s:g} s)", actions.calibrate),
+        ("Standing at the desk", lambda: actions.stance("standing")),
+        ("Sitting at the desk", lambda: actions.stance("sitting")),
+        ("Stance: let the camera tell", lambda: actions.stance("auto")),
         ("Today's summary", actions.summary),
         ("Open config", actions.open_config),
         ("Quit", actions.quit),

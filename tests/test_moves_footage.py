@@ -1,0 +1,108 @@
+"""Desk moves and standing on real footage, through `analyze` and the real model: the neck
+tilt, side bends and stand-up of the evaluation clips (POSTUREWATCH_DEVDATA, read in place)
+counted as the by-eye truth says, nothing counted on a still person or a seated side view,
+a person who stands up and walks about judged standing (never slouched) for most of it,
+and, on a timeline built from that clip's real frames, the sitting bout ending where the
+person stood up and the break reminder acted on, "seen standing"."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import run_cli, write_clip
+
+MOVES = {  # clip: {exercise: (repetitions, (left, right) or None)} by eye (README there)
+    "neck-tilt-two-people.gif": {"neck_tilt": (1, (0, 1))},
+    "side-bends-webcam.gif": {"side_bend": (2, (1, 1))},
+    "stand-walk-sit-side.mp4": {"stand_up": (1, None)},
+    "still-man.gif": {},
+    "side-view-slouch-upright.mp4": {},
+}
+SEATED, STANDING = ((0.0, 0.8), (6.0, 9.1)), (1.5, 5.0)  # the walk clip, by eye
+SHORT_BREAK = """
+[sitting]
+break_after_min = 1.0
+[stretch]
+enabled = false
+[posture]
+enabled = false
+[wall_angel]
+enabled = false
+[ergonomics]
+enabled = false
+"""
+
+
+@pytest.fixture(scope="module")
+def reports(devdata: Path, model: Path) -> dict[str, dict]:
+    folder = devdata / "moves"
+    out = run_cli("analyze", *(folder / name for name in MOVES), "--json", "-").stdout
+    return {Path(r["source"]).name: r for r in json.loads(out)}
+
+
+@pytest.mark.parametrize("clip", sorted(MOVES))
+def test_each_move_is_counted_as_the_by_eye_truth(reports: dict, clip: str) -> None:
+    counted = {e["id"]: (e["reps"], (e["left"], e["right"]) if "left" in e else None)
+               for e in reports[clip]["exercises"]}
+    assert counted == MOVES[clip]
+
+
+def test_a_person_who_stands_up_and_walks_about_is_standing(reports: dict) -> None:
+    report = reports["stand-walk-sit-side.mp4"]
+    frames = report["frames"]
+
+    def share(spans: tuple[tuple[float, float], ...], stance: str) -> float:
+        inside = [f for f in frames if any(a <= f["t"] <= b for a, b in spans)]
+        return sum(f["stance"] == stance for f in inside) / len(inside)
+
+    assert share((STANDING,), "standing") >= 0.9
+    assert share(SEATED, "sitting") >= 0.9
+    assert not [f for f in frames if f["stance"] == "standing" and f["state"] == "slouched"]
+    assert {f["stance"] for f in frames} <= {"sitting", "standing", "away"}
+    totals = report["totals"]
+    assert totals["standing_s"] >= 0.8 * (STANDING[1] - STANDING[0])
+
+
+def walk_frames(clip: Path, fps: float = 5.0) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The clip's frames at ``fps`` (BGR, as cv2 writes them): the seated ones at its end,
+    and all of them."""
+    capture = cv2.VideoCapture(str(clip))
+    step = capture.get(cv2.CAP_PROP_FPS) / fps
+    frames, seated, n = [], [], 0
+    while True:
+        ok, bgr = capture.read()
+        if not ok:
+            break
+        if n % round(step) == 0:
+            frames.append(bgr)
+            if n / capture.get(cv2.CAP_PROP_FPS) >= SEATED[1][0] + 0.3:
+                seated.append(bgr)
+        n += 1
+    capture.release()
+    return seated, frames
+
+
+def test_standing_up_ends_the_bout_and_acts_on_the_break_reminder(
+        devdata: Path, model: Path, tmp_path: Path) -> None:
+    """70 s seated (the clip's last seated second, cycled), then the clip itself: the
+    break reminder (after 1 min here) is acted on when the person stands up, and the bout
+    ends there."""
+    seated, whole = walk_frames(devdata / "moves" / "stand-walk-sit-side.mp4")
+    clip = write_clip(tmp_path / "sit-then-walk.mp4",
+                      [(seated, 70.0), (whole, len(whole) / 5.0)], fps=5)
+    config = tmp_path / "config.toml"
+    config.write_text(SHORT_BREAK)
+    report = json.loads(run_cli("--config", config, "analyze", clip, "--reminders",
+                                "--json", "-").stdout)
+    [reminder] = report["reminders"]
+    assert reminder["rule"] == "break" and 60 <= reminder["t"] < 70
+    assert reminder["acted"] is True and reminder["note"] == "seen standing"
+    first, *_ = report["sitting"]["bouts"]
+    assert 70 <= first["end"] <= 72  # the stand-up: 70 s plus about 1 s of the clip
+    assert report["sitting"]["standing_s"] >= 3
+    assert [e["id"] for e in report["exercises"]] == ["stand_up"]
