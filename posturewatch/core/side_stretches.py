@@ -25,8 +25,10 @@ the shoulders still (at most 0.01 shoulder widths); seated side bends roll it 26
 move the shoulders 0.2-0.4 shoulder widths; upright people, curls, presses and lateral
 raises roll it at most 11° and move the shoulders at most 0.06. Nothing counts before a
 rest is seen (a person already tilted when counting starts), nor from a side view, a body
-turned or moved much nearer or further (shoulder width off its rest by a factor 0.6), or poorly seen
-shoulders, ears or eyes.
+turned or moved much nearer or further (shoulder width off its rest by a factor 0.6), or
+poorly seen shoulders, ears or eyes. Shoulders more than a shoulder width from their rest
+are a person moving about, not bending: the movement is dropped and the rest starts over,
+as it does when the person stands up or sits down (the caller says so: :meth:`restart`).
 
 Pure: the caller passes landmarks and times.
 """
@@ -55,6 +57,10 @@ _LEVEL_DEG = 15.0  # a rest is a head within this of level (a still tilted head 
 # Shoulder width off its rest by more than this factor: turned away, or moved: no measure
 # (the factor of the pose tracker's jump test, core/presence.py).
 _SAME_PLACE = 0.6
+# A trunk bent sideways moves the shoulders at most about this many shoulder widths (a
+# trunk about 1.2 of them long, tipped 45 degrees); further, the person moved or turned
+# round: no stretch, and the rest starts over.
+_MAX_SHIFT = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +152,9 @@ class SideStretchCounter:
             return None
         roll = pose.roll_deg - rest.roll_deg
         shift = (pose.shoulder_x - rest.shoulder_x) / rest.shoulder_width
+        if abs(shift) > _MAX_SHIFT:
+            self.restart()
+            return None
         if abs(roll) <= self.s.roll_release_deg:
             done = self._end(t)
             if abs(pose.roll_deg) <= _LEVEL_DEG:
@@ -172,6 +181,12 @@ class SideStretchCounter:
     def flush(self, t: float) -> str | None:
         """The stream ends: a movement still going on counts if it went far enough."""
         return self._end(t)
+
+    def restart(self) -> None:
+        """Forget the rest and a movement going on: the person moved away, stood up or sat
+        down, so a new rest must be seen before anything counts."""
+        self._rest.clear()
+        self._out = None
 
     def _end(self, t: float) -> str | None:
         out, self._out = self._out, None

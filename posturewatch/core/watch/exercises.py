@@ -31,7 +31,7 @@ from posturewatch.core.side_stretches import (
     SideStretchCounter,
     SideStretchSettings,
 )
-from posturewatch.core.stance import STAND_UP, StanceSettings, StandUpCounter
+from posturewatch.core.stance import STAND_UP, Stance, StanceSettings, StandUpCounter
 from posturewatch.core.typed_settings import Settings
 from posturewatch.core.watch.happened import JudgedFrame
 
@@ -90,6 +90,7 @@ class ExerciseWatch:
             SIDE_BEND: self.side_stretches.side_bends, STAND_UP: self.stand_ups.tally}
         self._reported = dict.fromkeys(self._tallies, 0)  # sets handed out as over
         self._open: dict[int, tuple[float, str]] = {}  # reminder id -> (sent, exercise)
+        self._stance: Stance | None = None  # the last one the camera saw of a person
 
     @property
     def watch_s(self) -> float:
@@ -120,6 +121,10 @@ class ExerciseWatch:
     def add(self, frame: JudgedFrame) -> WatchNews:
         t = frame.t
         self.wall_angels.add(t, frame.arms)
+        stance = frame.seen_stance
+        if stance is not Stance.AWAY and stance is not self._stance:
+            self._stance = stance  # a stretch is done in one stance: standing up starts over
+            self.side_stretches.restart()
         self.side_stretches.add(t, frame.sides)
         self.stand_ups.add(t, frame.seen_stance if self.s.exercise.enabled else None)
         return self._news(t, final=False)
