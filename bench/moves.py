@@ -16,9 +16,12 @@ the pipeline, a watch session over the clip's timeline).
   reported too, for what they are: posed tilts of the head and trunk, seen as moves.
 
 Clips run at the product's 5 frames a second and, with ``--every-frame``, at every frame
-too (a faster camera must not count more).
+too (a faster camera must not count more). With ``--augment`` the moves clips also run seen
+another way (mirrored, the camera rolled 6 degrees, at 3/4 of the size): other cameras, not
+other people, but what no threshold may hang on. The variants are written to a temporary
+folder and deleted.
 
-    python bench/moves.py [--every-frame] [--model PATH] [--json]
+    python bench/moves.py [--every-frame] [--augment] [--model PATH] [--json]
 """
 
 from __future__ import annotations
@@ -27,9 +30,13 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+
+import cv2
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from landmark_cache import landmarks  # noqa: E402
@@ -75,9 +82,43 @@ WALK_SEATED, WALK_STANDING = ((0.0, 0.8), (6.0, 9.1)), (1.5, 5.0)
 STILL_S, STILL_FPS = 3.0, 5.0
 
 
+def _rolled(rgb: np.ndarray, degrees: float = 6.0) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(rgb, turn, (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+
+VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "mirrored": lambda rgb: rgb[:, ::-1],
+    "camera rolled 6 degrees": _rolled,
+    "at 3/4 size": lambda rgb: cv2.resize(rgb, (rgb.shape[1] * 3 // 8 * 2,
+                                                rgb.shape[0] * 3 // 8 * 2)),
+}
+
+
+def variant(path: Path, change: Callable[[np.ndarray], np.ndarray], folder: Path) -> Path:
+    """The clip at 5 fps seen another way, as an MP4 in ``folder`` (deleted after)."""
+    source = open_source(str(path), fps=STILL_FPS, sequence=False)
+    out, writer = folder / f"{path.stem}.mp4", None
+    try:
+        for frame in source.frames():
+            bgr = np.ascontiguousarray(cv2.cvtColor(change(frame.rgb), cv2.COLOR_RGB2BGR))
+            if writer is None:
+                writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), STILL_FPS,
+                                         (bgr.shape[1], bgr.shape[0]))
+            writer.write(bgr)
+    finally:
+        source.close()
+        if writer is not None:
+            writer.release()
+    return out
+
+
 def run_clip(path: Path, settings: Settings, model: Path, fps: float) -> dict[str, Any]:
     """``analyze``'s path over one clip: its frames, its exercise sets, its sitting."""
-    source = open_source(str(path), fps=fps, sequence=path.is_dir())
+    # a folder of frames has no frame rate of its own: it plays at 5 fps
+    source = open_source(str(path), fps=fps or STILL_FPS if path.is_dir() else fps,
+                         sequence=path.is_dir())
     recording = Recording(settings, load_catalog(), RecordingCalendar(0.0, lambda utc: 0))
     frames: list[FrameResult] = []
     try:
@@ -151,6 +192,8 @@ def in_sequence(paths: list[Path], settings: Settings, model: Path) -> dict[str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--every-frame", action="store_true", help="also at every frame")
+    parser.add_argument("--augment", action="store_true",
+                        help="also the moves clips mirrored, rolled and at 3/4 size")
     parser.add_argument("--model", type=Path, default=MODELS / "pose_landmarker_full.task")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
@@ -177,6 +220,8 @@ def main() -> None:
                 row["stance"] = stance_figures(got["frames"], got["sitting"])
             out["clips"].append(row)
             print(_line(row), flush=True)
+    if args.augment:
+        misses += augmented(settings, args.model, out)
     photos = {
         "pozz-train": sorted((DEVDATA / "pozz-train").rglob("*.jpg"), key=natural_key),
         "frontal-webcam-1": sorted((TESTDATA / "frontal-webcam-1").rglob("*.jpg")),
@@ -193,6 +238,26 @@ def main() -> None:
     print(f"clips off the by-eye truth: {misses} of {len(out['clips'])}")
     if args.json:
         print(json.dumps(out, indent=2, default=str))
+
+
+def augmented(settings: Settings, model: Path, out: dict[str, Any]) -> int:
+    """The moves clips seen another way: rows in ``out``; how many are off the truth."""
+    misses = 0
+    with tempfile.TemporaryDirectory(prefix="posturewatch-moves-") as folder:
+        for label, change in VARIANTS.items():
+            for name in (n for n in TRUTH if n.startswith("moves/")):
+                got = run_clip(variant(DEVDATA / name, change, Path(folder)), settings, model,
+                               STILL_FPS)
+                truth = {i: TRUTH[name].get(i, 0) for i in IDS}
+                ok = all(got["counts"][i] == truth[i] for i in IDS)
+                misses += not ok
+                row = {"clip": f"{name} ({label})", "fps": STILL_FPS, "counts": got["counts"],
+                       "truth": truth, "sides": got["sides"], "ok": ok}
+                if name == WALK:
+                    row["stance"] = stance_figures(got["frames"], got["sitting"])
+                out["clips"].append(row)
+                print(_line(row), flush=True)
+    return misses
 
 
 def _counts(counts: dict[str, int]) -> str:

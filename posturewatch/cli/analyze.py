@@ -51,7 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "analyze",
         help="judge posture in videos, images or the webcam",
         description="Judge each sampled frame as upright, slouched, away or unknown "
-        "against your calibrated baseline (population defaults if you have none).",
+        "against your calibrated baseline (population defaults if you have none), or as "
+        "standing; count the wall angels, neck tilts, side bends and stand-ups seen.",
         epilog=EPILOG,
     )
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="video, image or folder")

@@ -5,7 +5,8 @@ neck tilt bends the neck alone: the shoulders stay where they were. A side bend 
 trunk: the shoulders travel sideways toward the bend (on our footage a quarter to a half
 of a shoulder width), and the head rolls with them. So, in the person's own measures, from
 the front, against their *rest* (the median of their recent frames with the head level,
-which absorbs a camera set slightly askew and a habitual tilt):
+which absorbs a camera set slightly askew and a habitual tilt; a level frame joins it once
+the next frame agrees with it, so one misdetection never becomes the rest):
 
 - ``roll``: how far the head has rolled from its rest, in degrees (ear line and outer-eye
   line against the horizontal), + toward the person's own left (so a mirrored picture
@@ -18,15 +19,17 @@ it comes back within it (or rolls past the count to the other side). It is a rep
 when the roll went beyond ``roll_count_deg`` for two frames in a row; it is counted when it
 ends, or once it has been held for ``stretch_hold_s`` (a stretch held to the end of a clip,
 or for its 30 seconds). It is a side bend when the shoulders shifted at least
-``bend_shift_sw`` toward the roll's side during it, else a neck tilt.
+``bend_shift_sw`` toward the roll's side during it, a neck tilt when they stayed within it
+both ways, and nothing when they went that far the other way (the person moved).
 
 On our footage: a neck tilt (ear toward the shoulder) rolls the head 25° from rest with
 the shoulders still (at most 0.01 shoulder widths); seated side bends roll it 26-38° and
 move the shoulders 0.2-0.4 shoulder widths; upright people, curls, presses and lateral
 raises roll it at most 11° and move the shoulders at most 0.06. Nothing counts before a
-rest is seen (a person already tilted when counting starts), nor from a side view, a body
-turned or moved much nearer or further (shoulder width off its rest by a factor 0.6), or
-poorly seen shoulders, ears or eyes. Shoulders more than a shoulder width from their rest
+rest is seen (a person already tilted when counting starts: a rest is a head level with
+the shoulders, so a camera set askew still gives one), nor from a side view, a frame whose
+shoulder width jumped by a factor 0.6 from the frame before (a misdetection), or poorly
+seen shoulders, ears or eyes. Shoulders more than a shoulder width from their rest
 are a person moving about, not bending: the movement is dropped and the rest starts over,
 as it does when the person stands up or sits down (the caller says so: :meth:`restart`).
 
@@ -53,9 +56,11 @@ _LEFT_EYE_OUTER, _RIGHT_EYE_OUTER = 3, 6
 _MIN_SHOULDERS_TO_NECK = 0.8
 _HOLD_FRAMES = 2  # beyond the count this many frames in a row: one misdetection never counts
 _REST_FRAMES = 15  # the rest: medians of this many recent level frames
-_LEVEL_DEG = 15.0  # a rest is a head within this of level (a still tilted head is no rest)
-# Shoulder width off its rest by more than this factor: turned away, or moved: no measure
-# (the factor of the pose tracker's jump test, core/presence.py).
+# A rest is a head within this of level with the shoulders (a still tilted head is none;
+# upright people stay within 8, a neck tilt stretch goes past 20).
+_LEVEL_DEG = 15.0
+# A shoulder width off the frame before's by more than this factor is a misdetection (the
+# factor of the pose tracker's jump test, core/presence.py): the frame says nothing.
 _SAME_PLACE = 0.6
 # A trunk bent sideways moves the shoulders at most about this many shoulder widths (a
 # trunk about 1.2 of them long, tipped 45 degrees); further, the person moved or turned
@@ -80,8 +85,15 @@ class SidePose:
     """The head's roll and where the shoulders are, in one frame (front view only)."""
 
     roll_deg: float  # + when the person's left ear is lower
-    shoulder_x: float  # mid-shoulders along the shoulder line, pixels, + toward their left
+    shoulder_x: float  # mid-shoulders across the picture, pixels, + toward the person's left
     shoulder_width: float  # pixels
+    shoulders_deg: float = 0.0  # the shoulder line's roll, + when the left one is lower
+
+    @property
+    def level(self) -> bool:
+        """The head level with the shoulders (a camera set askew rolls both alike): a
+        moment that can be the person's rest."""
+        return abs(self.roll_deg - self.shoulders_deg) <= _LEVEL_DEG
 
 
 def _roll(left: np.ndarray, right: np.ndarray) -> float:
@@ -108,9 +120,9 @@ def side_pose(landmarks: Landmarks | None) -> SidePose | None:
         return None
     roll = (_roll(p[Point.LEFT_EAR, :2], p[Point.RIGHT_EAR, :2])
             + _roll(p[_LEFT_EYE_OUTER, :2], p[_RIGHT_EYE_OUTER, :2])) / 2
-    # along the person's left in the picture: +x unless the picture is mirrored
-    x = float((left_sh[0] + right_sh[0]) / 2) * (1.0 if across[0] >= 0 else -1.0)
-    return SidePose(roll, x, width)
+    # toward the person's left in the picture: +x unless the picture is mirrored
+    x = float(left_sh[0] + right_sh[0]) / 2
+    return SidePose(roll, x if across[0] >= 0 else -x, width, _roll(left_sh, right_sh))
 
 
 @dataclass
@@ -123,6 +135,7 @@ class _Out:
     beyond_since: float | None = None
     qualified: bool = False  # beyond the count for _HOLD_FRAMES in a row at some point
     shift: float = 0.0  # the farthest the shoulders went toward ``side``, shoulder widths
+    away: float = 0.0  # ... and the other way
     counted: bool = False
 
 
@@ -133,6 +146,8 @@ class SideStretchCounter:
     def __init__(self, settings: SideStretchSettings) -> None:
         self.s = settings
         self._rest: deque[SidePose] = deque(maxlen=_REST_FRAMES)
+        self._last: SidePose | None = None  # the frame before, for the jump test
+        self._candidate: SidePose | None = None  # a level frame, a rest once the next agrees
         self._out: _Out | None = None
         self.neck_tilts = SetTally(NECK_TILT, settings.set_gap_s)
         self.side_bends = SetTally(SIDE_BEND, settings.set_gap_s)
@@ -143,22 +158,29 @@ class SideStretchCounter:
             return None
         if pose is None or not self.s.enabled:
             return None
+        last, self._last = self._last, pose
+        if last is not None and not (_SAME_PLACE <= pose.shoulder_width / last.shoulder_width
+                                     <= 1 / _SAME_PLACE):
+            # jumped: a misdetection, or the first frame of a new place (the next frame
+            # goes on from this one, and says which)
+            self._candidate = pose if pose.level else None
+            return None
+        if self._candidate is not None:  # confirmed by this frame: part of the rest
+            self._rest.append(self._candidate)
+        self._candidate = None
         rest = self._rest_pose()
-        if rest is None or not (_SAME_PLACE <= pose.shoulder_width / rest.shoulder_width
-                                <= 1 / _SAME_PLACE):
-            if abs(pose.roll_deg) <= _LEVEL_DEG:  # a rest, or a new one (a new place)
-                self._rest.clear()
-                self._rest.append(pose)
+        if rest is None:
+            self._candidate = pose if pose.level else None
             return None
         roll = pose.roll_deg - rest.roll_deg
-        shift = (pose.shoulder_x - rest.shoulder_x) / rest.shoulder_width
+        shift = (pose.shoulder_x - rest.shoulder_x) * 2 / (pose.shoulder_width
+                                                           + rest.shoulder_width)
         if abs(shift) > _MAX_SHIFT:
             self.restart()
             return None
         if abs(roll) <= self.s.roll_release_deg:
             done = self._end(t)
-            if abs(pose.roll_deg) <= _LEVEL_DEG:
-                self._rest.append(pose)
+            self._candidate = pose if pose.level else None
             return done
         side = 0 if roll > 0 else 1
         done = None
@@ -167,7 +189,8 @@ class SideStretchCounter:
         if self._out is None:
             self._out = _Out(side, t)
         out = self._out
-        out.shift = max(out.shift, shift if side == 0 else -shift)
+        toward = shift if side == 0 else -shift
+        out.shift, out.away = max(out.shift, toward), max(out.away, -toward)
         if abs(roll) < self.s.roll_count_deg:
             out.beyond, out.beyond_since = 0, None
             return done
@@ -186,7 +209,7 @@ class SideStretchCounter:
         """Forget the rest and a movement going on: the person moved away, stood up or sat
         down, so a new rest must be seen before anything counts."""
         self._rest.clear()
-        self._out = None
+        self._out = self._last = self._candidate = None
 
     def _end(self, t: float) -> str | None:
         out, self._out = self._out, None
@@ -194,9 +217,14 @@ class SideStretchCounter:
             return None
         return self._count(t, out)
 
-    def _count(self, t: float, out: _Out) -> str:
+    def _count(self, t: float, out: _Out) -> str | None:
         out.counted = True
-        tally = self.side_bends if out.shift >= self.s.bend_shift_sw else self.neck_tilts
+        if out.shift >= self.s.bend_shift_sw:
+            tally = self.side_bends
+        elif out.away < self.s.bend_shift_sw:
+            tally = self.neck_tilts  # the shoulders stayed where they were
+        else:
+            return None  # the shoulders went the other way: the person moved, no stretch
         tally.gap_s = self.s.set_gap_s
         tally.rep(t, out.since, out.side)
         return tally.exercise
@@ -206,7 +234,8 @@ class SideStretchCounter:
             return None
         return SidePose(float(np.median([p.roll_deg for p in self._rest])),
                         float(np.median([p.shoulder_x for p in self._rest])),
-                        float(np.median([p.shoulder_width for p in self._rest])))
+                        float(np.median([p.shoulder_width for p in self._rest])),
+                        float(np.median([p.shoulders_deg for p in self._rest])))
 
     @property
     def sets(self) -> tuple[ExerciseSet, ...]:

@@ -346,9 +346,9 @@ class WatchSession:
             return
         self._answered.add(reminder_id)
         self._emit(ReminderSettled(reminders[reminder_id], answer))
-        if answer is ReminderOutcome.DONE and reminders[reminder_id].rule == "sit_stand" \
-                and self._stance.said is not None:
-            self._say_stance("sitting")  # sat down as asked, at a desk the camera can't tell
+        if answer is ReminderOutcome.DONE and (told := self._stance.done(
+                reminders[reminder_id].rule)):
+            self._notice("Stance", told)
         if answer is ReminderOutcome.SNOOZED:
             self._snooze(t, None)
 
@@ -361,11 +361,8 @@ class WatchSession:
         self._show(t, TrayState.STARTING)
 
     def _say_stance(self, stance: str) -> None:
-        if self._stance.say(stance):
-            self._notice("Stance", "Standing at your desk: standing time is counted, sitting "
-                         "time is not." if stance == "standing" else "Sitting at your desk."
-                         if stance == "sitting" else "The camera tells sitting from standing "
-                         "again, as far as it can see.")
+        if (told := self._stance.say(stance)) is not None:
+            self._notice("Stance", told)
 
     # -- calibration ---------------------------------------------------------------------
 

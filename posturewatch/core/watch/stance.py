@@ -17,6 +17,11 @@ from posturewatch.core.stance import Stance
 
 AUTO = "auto"
 CHOICES = (Stance.STANDING.value, Stance.SITTING.value, AUTO)
+_SAID = {  # what the person is told once their word is taken
+    "standing": "Standing at your desk: standing time is counted, sitting time is not.",
+    "sitting": "Sitting at your desk.",
+    AUTO: "The camera tells sitting from standing again, as far as it can see.",
+}
 
 
 class SaidStance:
@@ -29,13 +34,23 @@ class SaidStance:
     def mode(self) -> str:
         return AUTO if self.said is None else self.said.value
 
-    def say(self, what: str) -> bool:
-        """Take the person's word (one of :data:`CHOICES`); True if it changed."""
+    def say(self, what: str) -> str | None:
+        """Take the person's word (one of :data:`CHOICES`); what to tell them if it
+        changed anything, else None."""
         if what not in CHOICES:
-            return False
+            return None
         said = None if what == AUTO else Stance(what)
-        changed, self.said = said != self.said, said
-        return changed
+        if said == self.said:
+            return None
+        self.said = said
+        return _SAID[what]
+
+    def done(self, rule: str) -> str | None:
+        """The person answered Done to a reminder of ``rule``: to the reminder to sit down
+        for a while, at a desk they said they stand at, that says they sat."""
+        if rule == "sit_stand" and self.said is Stance.STANDING:
+            return self.say(Stance.SITTING.value)
+        return None
 
     def apply(self, obs: Observation) -> Observation:
         """The observation as the person's word makes it: someone present is standing
