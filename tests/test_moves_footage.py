@@ -3,7 +3,8 @@ tilt, side bends and stand-up of the evaluation clips (POSTUREWATCH_DEVDATA, rea
 counted as the by-eye truth says, nothing counted on a still person or a seated side view,
 a person who stands up and walks about judged standing (never slouched) for most of it,
 and, on a timeline built from that clip's real frames, the sitting bout ending where the
-person stood up and the break reminder acted on, "seen standing"."""
+person stood up, the break reminder acted on, "seen standing", and all of it in the
+history `summary` and the report read."""
 
 from __future__ import annotations
 
@@ -95,9 +96,10 @@ def test_standing_up_ends_the_bout_and_acts_on_the_break_reminder(
     seated, whole = walk_frames(devdata / "moves" / "stand-walk-sit-side.mp4")
     clip = write_clip(tmp_path / "sit-then-walk.mp4",
                       [(seated, 70.0), (whole, len(whole) / 5.0)], fps=5)
-    config = tmp_path / "config.toml"
+    config, history = tmp_path / "config.toml", tmp_path / "history.sqlite3"
     config.write_text(SHORT_BREAK)
     report = json.loads(run_cli("--config", config, "analyze", clip, "--reminders",
+                                "--store", history, "--start", "2026-03-03T10:00",
                                 "--json", "-").stdout)
     [reminder] = report["reminders"]
     assert reminder["rule"] == "break" and 60 <= reminder["t"] < 70
@@ -106,3 +108,41 @@ def test_standing_up_ends_the_bout_and_acts_on_the_break_reminder(
     assert 70 <= first["end"] <= 72  # the stand-up: 70 s plus about 1 s of the clip
     assert report["sitting"]["standing_s"] >= 3
     assert [e["id"] for e in report["exercises"]] == ["stand_up"]
+
+    # the history: standing time, the stand-up, the break reminder seen acted on
+    day = ("--store", history, "--date", "2026-03-03")
+    summary = json.loads(run_cli("summary", *day, "--json").stdout)
+    assert summary["totals"]["standing_s"] >= 3
+    assert summary["totals"]["reminders_acted"] == 1
+    assert [(e["id"], e["reps"]) for e in summary["exercises"]] == [("stand_up", 1)]
+    assert "stand-ups seen" in run_cli("summary", *day).stdout
+    page = tmp_path / "day.html"
+    run_cli("report", *day, "--out", page)
+    assert "1 stand-up in 1 set" in page.read_text()
+
+
+def test_a_rise_seen_by_a_desk_webcam_is_standing(testdata: Path, model: Path) -> None:
+    """No legs in view: the real landmarks of an upright frontal frame, then the same
+    person a rise higher in the picture (the shoulders up by more than a shoulder width,
+    as standing up at a desk does), then back; a shrug-sized rise stays sitting."""
+    from posturewatch.capture.pose import PoseEstimator
+    from posturewatch.core.landmarks import Landmarks
+    from posturewatch.core.stance import Stance, StanceJudge, StanceSettings, leg_poses
+    from posturewatch.storage.config_file import load_settings
+
+    frame = sorted((testdata / "frontal-webcam-1" / "upright").glob("*.jpg"))[0]
+    rgb = cv2.cvtColor(cv2.imread(str(frame)), cv2.COLOR_BGR2RGB)
+    with PoseEstimator(model, load_settings(None).pose, video=False) as estimator:
+        seated = estimator.detect(rgb, 0.0)
+    assert seated is not None and not leg_poses(seated)  # a desk webcam: no legs
+    width = float(np.hypot(*(seated.points[11, :2] - seated.points[12, :2])))
+
+    def risen(sw: float) -> Landmarks:
+        points = seated.points.copy()
+        points[:, 1] -= sw * width
+        return Landmarks(points, seated.width, seated.height)
+
+    judge = StanceJudge(StanceSettings())
+    seen = [judge.see(lm) for lm in [seated] * 5 + [risen(0.4)] * 2 + [seated] * 2
+            + [risen(1.2)] * 3 + [seated] * 2]
+    assert seen == [Stance.SITTING] * 9 + [Stance.STANDING] * 3 + [Stance.SITTING] * 2

@@ -14,7 +14,7 @@ from test_session import CALENDAR, CATALOG, Seen, feed, settings_from, stream
 
 from posturewatch.core.monitor_status import TrayState
 from posturewatch.core.observation import Observation, Posture
-from posturewatch.core.side_stretches import SidePose
+from posturewatch.core.side_stretches import SidePose, SideStretchCounter
 from posturewatch.core.sitting import SittingSettings, SittingTracker
 from posturewatch.core.stance import Stance
 from posturewatch.core.typed_settings import Settings
@@ -214,3 +214,36 @@ def test_side_bends_and_stand_ups_are_counted_beside_the_wall_angels(
     assert set(done) == {"side_bend", "stand_up"}
     assert (done["side_bend"].reps, done["side_bend"].sides) == (2, (1, 1))
     assert done["stand_up"].reps == 3 and done["stand_up"].sides is None
+
+
+# -- the side-stretch counter on its own ---------------------------------------------------
+
+
+def counter(settings: Settings) -> SideStretchCounter:
+    return SideStretchCounter(settings.side_stretches)
+
+
+def feed_poses(c: SideStretchCounter, poses: list[SidePose]) -> list[str]:
+    out = [c.add(float(t), pose) for t, pose in enumerate(poses)]
+    return [e for e in (*out, c.flush(float(len(poses)))) if e]
+
+
+def test_a_head_tilted_from_the_start_counts_only_once_it_has_been_level(
+        stands: Settings) -> None:
+    tilted = SidePose(25.0, 100.0, 100.0)
+    assert feed_poses(counter(stands), [tilted] * 20) == []  # a still tilted person
+    assert feed_poses(counter(stands), [tilted] * 5 + [LEVEL] * 3 + [tilted] * 3
+                      + [LEVEL] * 2) == ["neck_tilt"]
+
+
+def test_a_camera_set_askew_rolls_head_and_shoulders_alike(stands: Settings) -> None:
+    askew = [SidePose(pose.roll_deg + 17.0, pose.shoulder_x, pose.shoulder_width, 17.0)
+             for pose in [LEVEL] * 3 + [SidePose(-22.0, 100.0, 100.0)] * 3 + [LEVEL] * 2]
+    assert feed_poses(counter(stands), askew) == ["neck_tilt"]
+
+
+def test_one_misdetected_frame_counts_nothing(stands: Settings) -> None:
+    wrong = SidePose(40.0, 160.0, 30.0)  # shoulders a third as wide: a misdetection
+    assert feed_poses(counter(stands), [LEVEL] * 3 + [wrong] * 2 + [LEVEL] * 3) == []
+    walked = SidePose(30.0, 400.0, 100.0)  # three shoulder widths across: walking about
+    assert feed_poses(counter(stands), [LEVEL] * 3 + [walked] * 3 + [LEVEL] * 3) == []
