@@ -21,7 +21,11 @@ another way (mirrored, the camera rolled 6 degrees, at 3/4 of the size): other c
 other people, but what no threshold may hang on. The variants are written to a temporary
 folder and deleted.
 
-    python bench/moves.py [--every-frame] [--augment] [--model PATH] [--json]
+With ``--cost`` it times what the stance and the moves add per frame (legs, the stance
+judge, the sideways pose, the counters; pure Python on the clips' real landmarks) against a
+model run on the same frames.
+
+    python bench/moves.py [--every-frame] [--augment] [--cost] [--model PATH] [--json]
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -192,6 +197,8 @@ def in_sequence(paths: list[Path], settings: Settings, model: Path) -> dict[str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--every-frame", action="store_true", help="also at every frame")
+    parser.add_argument("--cost", action="store_true",
+                        help="only time what the stance and moves add per frame")
     parser.add_argument("--augment", action="store_true",
                         help="also the moves clips mirrored, rolled and at 3/4 size")
     parser.add_argument("--model", type=Path, default=MODELS / "pose_landmarker_full.task")
@@ -200,6 +207,9 @@ def main() -> None:
     if not (DEVDATA / "moves" / "README.md").is_file():
         sys.exit(f"no evaluation footage at {DEVDATA}: set POSTUREWATCH_DEVDATA")
     settings = load_settings(None)
+    if args.cost:
+        print(json.dumps(cost(settings, args.model), indent=2))
+        return
     out: dict[str, Any] = {"clips": [], "still": {}}
     rates = [5.0, 0.0] if args.every_frame else [5.0]
     others = [("testdata/webcam-occluded/demo.gif", TESTDATA / "webcam-occluded" / "demo.gif")]
@@ -238,6 +248,33 @@ def main() -> None:
     print(f"clips off the by-eye truth: {misses} of {len(out['clips'])}")
     if args.json:
         print(json.dumps(out, indent=2, default=str))
+
+
+def cost(settings: Settings, model: Path, repeat: int = 50) -> dict[str, Any]:
+    """Microseconds a frame of what stance and moves add, against the model's milliseconds
+    on the same frames (VIDEO mode, in process), both timed here, in one run."""
+    frames = [f for name in (WALK, "moves/side-bends-webcam.gif", "moves/neck-tilt-two-people.gif")
+              for f in run_clip(DEVDATA / name, settings, model, STILL_FPS)["frames"]]
+    start = time.perf_counter()
+    for _ in range(repeat):
+        stance, ups = StanceJudge(settings.stance), StandUpCounter(settings.stance, 30.0)
+        sides = SideStretchCounter(settings.side_stretches)
+        for f in frames:
+            ups.add(f.t, stance.see(f.landmarks))
+            sides.add(f.t, side_pose(f.landmarks))
+    added_us = (time.perf_counter() - start) / (repeat * len(frames)) * 1e6
+    source = open_source(str(DEVDATA / WALK), fps=STILL_FPS, sequence=False)
+    rgbs = [frame.rgb for frame in source.frames()]
+    source.close()
+    with PoseEstimator(model, settings.pose, video=True) as estimator:
+        estimator.detect(rgbs[0], 0.0)
+        start = time.perf_counter()
+        for n, rgb in enumerate(rgbs[1:], 1):
+            estimator.detect(rgb, n / STILL_FPS)
+        model_ms = (time.perf_counter() - start) / (len(rgbs) - 1) * 1e3
+    return {"frames": len(frames), "added_us_per_frame": round(added_us, 1),
+            "model_ms_per_frame": round(model_ms, 2),
+            "added_share_of_model": round(added_us / 1e3 / model_ms, 4)}
 
 
 def augmented(settings: Settings, model: Path, out: dict[str, Any]) -> int:
