@@ -247,3 +247,10 @@ def test_one_misdetected_frame_counts_nothing(stands: Settings) -> None:
     assert feed_poses(counter(stands), [LEVEL] * 3 + [wrong] * 2 + [LEVEL] * 3) == []
     walked = SidePose(30.0, 400.0, 100.0)  # three shoulder widths across: walking about
     assert feed_poses(counter(stands), [LEVEL] * 3 + [walked] * 3 + [LEVEL] * 3) == []
+
+
+def test_a_camera_lost_while_standing_keeps_the_person_standing(stands: Settings) -> None:
+    session = WatchSession(stands, CATALOG, CALENDAR)
+    feed(session, stream(UP, 60) + stream(STAND, 30, start=60))
+    filled = session.camera_lost(150.0, "the camera is in use")
+    assert {m.obs.state for m in filled.of(Observed) if m.cause} == {STAND}

@@ -308,7 +308,9 @@ class WatchSession:
         if self.settings.monitor.camera_loss != "sitting" or not last_state.present:
             return
         if now - last_t >= self.settings.sitting.max_gap_s / 2:
-            self._fill(last_t, now, Posture.UNKNOWN, Cause.CAMERA)
+            # on their feet when it went (a standing desk): still standing, not sitting
+            self._fill(last_t, now, last_state if last_state is Posture.STANDING
+                       else Posture.UNKNOWN, Cause.CAMERA)
 
     # -- reminders and what became of them -----------------------------------------------
 
