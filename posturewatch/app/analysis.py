@@ -123,10 +123,12 @@ class Pipeline:
             choice = self._referee.choose(frame.t, metrics if seen is Presence.PERSON else None)
             base, stale, against = choice.baseline, choice.stale, choice.source
         # a still is one moment: its legs alone tell, with no rise or hysteresis to go on
-        seen_stance = (StanceJudge(self._stance.s) if self.still else self._stance).see(landmarks)
+        stance = StanceJudge(self._stance.s) if self.still else self._stance
+        seen_stance = stance.see(landmarks)
         judged = judge(metrics, base, settings, was_slouched=self._was_slouched,
                        reference=baseline, standing=seen_stance is Stance.STANDING)
-        if seen is Presence.DOUBT and judged.state is not Posture.STANDING:
+        walking = judged.state is Posture.STANDING and stance.by_legs
+        if seen is Presence.DOUBT and not walking:
             # (a skeleton on straight legs that moves is someone walking about: a fresh
             # look found a person there when it first jumped)
             judged = judged._replace(state=Posture.UNKNOWN, score=None, reasons=())

@@ -4,14 +4,19 @@ Standing is told from the legs where the picture shows them, and from a rise whe
 shows only the upper body. Everything is measured in lengths of the person's own body, so
 distance to the camera does not matter:
 
-- *legs* (hips and a knee in the picture, the knee seen with some confidence): the
-  *thigh drop*, how far the knee sits below the hip, in torso lengths (mid-hips to
-  mid-shoulders). Standing, the thigh hangs straight down: 0.6-0.9 on our footage, walking
-  included. Sitting, it runs toward the camera or across the picture: 0.0-0.25 from the
-  side and the front. A knee bent under ``bent_knee_deg`` (hip-knee-ankle in the picture,
-  when the ankle is seen) is sitting whatever the drop: a kneeling chair slants the thigh
-  down (0.45-0.6) but folds the shin back. Between ``sit_thigh`` and ``stand_thigh`` the
-  last stance holds (hysteresis), so a stride or a turn never flips it.
+- *legs* (a leg seen whole: hip, knee and ankle in the picture, the knee seen with some
+  confidence), per leg in torso lengths (mid-hips to mid-shoulders): the *thigh drop*,
+  how far the knee sits below the hip, the knee's angle (hip-knee-ankle) and the thigh's
+  length against the shin's. A leg stands when it hangs straight down: a drop of
+  ``stand_thigh`` or more (0.6-0.9 on our footage, walking included), the knee straight
+  (``straight_knee_deg``) and the thigh as long as the shin. A leg is sat on when its thigh
+  runs across the picture (a drop of ``sit_thigh`` or less: 0.0-0.25 seated, from the side
+  or the front), toward the camera (shortened against the shin: a camera above a seated
+  person shows the knee well below the hip, 0.6-0.7, but a thigh half the shin's length),
+  or folds the knee under ``bent_knee_deg`` (a kneeling chair slants the thigh down,
+  0.45-0.6, but folds the shin back). Standing on one leg that stands (walking: the other
+  swings bent); sitting when every leg seen is sat on; else the last stance holds
+  (hysteresis), so a stride or a turn never flips it.
 - *a rise* (front view, no legs: a desk webcam): the shoulders risen at least ``rise_sw``
   shoulder widths above where they were while seated, at about the same distance (their
   width within a third of it). Standing up lifts the shoulders about 0.45 m, a little
@@ -163,6 +168,7 @@ class StanceJudge:
     def __init__(self, settings: StanceSettings) -> None:
         self.s = settings
         self.stance = Stance.SITTING  # the last stance seen of a person
+        self.by_legs = False  # the last frame's stance was the legs' word
         self._seated: deque[_Place] = deque(maxlen=_PLACE_FRAMES)
         self._size: tuple[int, int] | None = None
 
@@ -170,12 +176,14 @@ class StanceJudge:
         """This frame's stance: away without a person; else standing or sitting by the
         legs, then by a rise, else as before."""
         if landmarks is None:
+            self.by_legs = False
             return Stance.AWAY
         if (landmarks.width, landmarks.height) != self._size:  # another camera or clip
             self._size = (landmarks.width, landmarks.height)
             self._seated.clear()
         legs = leg_poses(landmarks)
         shoulders = _shoulders(landmarks)
+        self.by_legs = bool(legs)
         if legs:
             self.stance = self._by_legs(legs)
         elif shoulders is not None and self._seated:
