@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from test_session import ONLY_BREAKS
 
 from conftest import run_cli, write_clip
 
@@ -25,18 +26,7 @@ MOVES = {  # clip: {exercise: (repetitions, (left, right) or None)} by eye (READ
     "side-view-slouch-upright.mp4": {},
 }
 SEATED, STANDING = ((0.0, 0.8), (6.0, 9.1)), (1.5, 5.0)  # the walk clip, by eye
-SHORT_BREAK = """
-[sitting]
-break_after_min = 1.0
-[stretch]
-enabled = false
-[posture]
-enabled = false
-[wall_angel]
-enabled = false
-[ergonomics]
-enabled = false
-"""
+SHORT_BREAK = "[sitting]\nbreak_after_min = 1.0\n" + ONLY_BREAKS
 
 
 @pytest.fixture(scope="module")

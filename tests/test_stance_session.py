@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_session import CALENDAR, CATALOG, Seen, feed, settings_from, stream
+from test_session import CALENDAR, CATALOG, ONLY_BREAKS, Seen, feed, settings_from, stream
 
 from posturewatch.core.monitor_status import TrayState
 from posturewatch.core.observation import Observation, Posture
@@ -30,16 +30,6 @@ from posturewatch.core.watch.happened import (
 from posturewatch.core.watch.session import WatchSession
 
 UP, STAND, AWAY = Posture.UPRIGHT, Posture.STANDING, Posture.AWAY
-BREAKS_AND_STANDS = """
-[stretch]
-enabled = false
-[posture]
-enabled = false
-[wall_angel]
-enabled = false
-[ergonomics]
-enabled = false
-"""
 STRETCHES = """
 [break]
 enabled = false
@@ -61,7 +51,7 @@ min_gap_min = 0.0
 
 @pytest.fixture(scope="module")
 def stands(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return settings_from(tmp_path_factory.mktemp("stands"), BREAKS_AND_STANDS)
+    return settings_from(tmp_path_factory.mktemp("stands"), ONLY_BREAKS)  # and sit_stand
 
 
 # -- the tracker ---------------------------------------------------------------------------
