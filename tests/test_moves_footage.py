@@ -1,6 +1,6 @@
 """Desk moves and standing on real footage, through `analyze` and the real model: the neck
 tilt, side bends and stand-up of the evaluation clips (POSTUREWATCH_DEVDATA, read in place)
-counted as the by-eye truth says, nothing counted on a still person or a seated side view,
+counted as the by-eye truth says, nothing counted on a still person,
 a person who stands up and walks about judged standing (never slouched) for most of it,
 and, on a timeline built from that clip's real frames, the sitting bout ending where the
 person stood up, the break reminder acted on, "seen standing", and all of it in the
@@ -23,8 +23,7 @@ MOVES = {  # clip: {exercise: (repetitions, (left, right) or None)} by eye (READ
     "side-bends-webcam.gif": {"side_bend": (2, (1, 1))},
     "stand-walk-sit-side.mp4": {"stand_up": (1, None)},
     "still-man.gif": {},
-    "side-view-slouch-upright.mp4": {},
-}
+}  # (bench/moves.py runs the 31 s seated side view too: nothing counted)
 SEATED, STANDING = ((0.0, 0.8), (6.0, 9.1)), (1.5, 5.0)  # the walk clip, by eye
 SHORT_BREAK = "[sitting]\nbreak_after_min = 1.0\n" + ONLY_BREAKS
 
@@ -60,8 +59,8 @@ def test_a_person_who_stands_up_and_walks_about_is_standing(reports: dict) -> No
 
 
 def walk_frames(clip: Path, fps: float = 5.0) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The clip's frames at ``fps`` (BGR, as cv2 writes them): the seated ones at its end,
-    and all of them."""
+    """The clip's frames at ``fps`` (BGR, as cv2 writes them), at half its size: the seated
+    ones at its end, and all of them."""
     capture = cv2.VideoCapture(str(clip))
     step = capture.get(cv2.CAP_PROP_FPS) / fps
     frames, seated, n = [], [], 0
@@ -70,6 +69,7 @@ def walk_frames(clip: Path, fps: float = 5.0) -> tuple[list[np.ndarray], list[np
         if not ok:
             break
         if n % round(step) == 0:
+            bgr = cv2.resize(bgr, (bgr.shape[1] // 2, bgr.shape[0] // 2))  # a webcam's 640x360
             frames.append(bgr)
             if n / capture.get(cv2.CAP_PROP_FPS) >= SEATED[1][0] + 0.3:
                 seated.append(bgr)
@@ -80,22 +80,22 @@ def walk_frames(clip: Path, fps: float = 5.0) -> tuple[list[np.ndarray], list[np
 
 def test_standing_up_ends_the_bout_and_acts_on_the_break_reminder(
         devdata: Path, model: Path, tmp_path: Path) -> None:
-    """70 s seated (the clip's last seated second, cycled), then the clip itself: the
+    """64 s seated (the clip's last seated second, cycled), then the clip itself: the
     break reminder (after 1 min here) is acted on when the person stands up, and the bout
     ends there."""
     seated, whole = walk_frames(devdata / "moves" / "stand-walk-sit-side.mp4")
     clip = write_clip(tmp_path / "sit-then-walk.mp4",
-                      [(seated, 70.0), (whole, len(whole) / 5.0)], fps=5)
+                      [(seated, 64.0), (whole, len(whole) / 5.0)], fps=5)
     config, history = tmp_path / "config.toml", tmp_path / "history.sqlite3"
     config.write_text(SHORT_BREAK)
     report = json.loads(run_cli("--config", config, "analyze", clip, "--reminders",
                                 "--store", history, "--start", "2026-03-03T10:00",
                                 "--json", "-").stdout)
     [reminder] = report["reminders"]
-    assert reminder["rule"] == "break" and 60 <= reminder["t"] < 70
+    assert reminder["rule"] == "break" and 60 <= reminder["t"] < 64
     assert reminder["acted"] is True and reminder["note"] == "seen standing"
     first, *_ = report["sitting"]["bouts"]
-    assert 70 <= first["end"] <= 72  # the stand-up: 70 s plus about 1 s of the clip
+    assert 64 <= first["end"] <= 66  # the stand-up: 64 s plus about 1 s of the clip
     assert report["sitting"]["standing_s"] >= 3
     assert [e["id"] for e in report["exercises"]] == ["stand_up"]
 
