@@ -21,7 +21,7 @@ UP, SLOUCH, AWAY, UNKNOWN = Posture.UPRIGHT, Posture.SLOUCHED, Posture.AWAY, Pos
 CONFIG = load_settings(user_file=Path(__file__).with_name("no-such-user-config.toml"))
 DEFAULTS = CONFIG.rules
 CATALOG = load_catalog()
-SECTIONS = ("breaks", "stretch", "posture", "wall_angel", "ergonomics")
+SECTIONS = ("breaks", "stretch", "posture", "wall_angel", "ergonomics", "sit_stand")
 
 
 def only(*rules: str, **changes: dict) -> RuleSettings:
@@ -300,7 +300,7 @@ def test_out_of_order_observation_is_refused() -> None:
 
 def test_rules_describe_thresholds_and_sources() -> None:
     infos = {info.id: info for info in RuleEngine(DEFAULTS, CATALOG).describe()}
-    assert set(infos) == {"break", "stretch", "posture", "wall_angel", "ergonomics"}
+    assert set(infos) == {"break", "sit_stand", "stretch", "posture", "wall_angel", "ergonomics"}
     assert infos["break"].thresholds["break_after_min"] == 45
     assert infos["stretch"].thresholds["hold_s"] == 30
     assert all(info.sources and info.kind and info.enabled for info in infos.values())

@@ -18,7 +18,9 @@ from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.monitor_status import TrayState
 from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.engine import Sent
+from posturewatch.core.side_stretches import SidePose
 from posturewatch.core.sitting import Bout
+from posturewatch.core.stance import Stance
 from posturewatch.core.typed_settings import Settings
 from posturewatch.core.watch.calendar import RecordingCalendar
 from posturewatch.core.watch.commands import Calibrate, Outcome, Pause, Resume, Snooze
@@ -70,6 +72,8 @@ class Seen:
     reasons: tuple[str, ...] = ()
     stale: bool = False
     arms: ArmPose | None = None
+    sides: SidePose | None = None
+    seen_stance: Stance = Stance.SITTING
     landmarks: None = None
 
     def observation(self) -> Observation:

@@ -121,7 +121,8 @@ def test_five_hz_timeline_adds_up_exactly_enough() -> None:
 def test_summary_is_json_ready() -> None:
     tracker = feed(stream((600, UP), (120, AWAY), (60, SLOUCH)))
     summary = json.loads(json.dumps(tracker.summary()))
-    assert set(summary) == {"sitting_s", "longest_bout_s", "breaks", "unseen_s", "bouts", "days"}
+    assert set(summary) == {"sitting_s", "longest_bout_s", "breaks", "standing_s", "unseen_s",
+                            "bouts", "days"}
     assert summary["bouts"][0] == {"start": 0, "end": 600, "sitting_s": 600}
     assert summary["days"] == [{"day": 0, "sitting_s": 659}]
 

@@ -168,8 +168,9 @@ def report(out: Path) -> None:
         store = folder / "history.sqlite3"
         rng = random.Random(16)
         with History.open(store) as history:
-            for day in range(2, 7):
-                working_day(history, date(2026, 3, day), rng)
+            for day in range(2, 7):  # the afternoons of Tuesday and Thursday at a raised desk
+                working_day(history, date(2026, 3, day), rng,
+                            standing=(15.3, 16.1) if day in (3, 5) else None)
         env = dict(os.environ, TZ="Europe/Berlin", HOME=str(folder))
         page = folder / "week.html"
         subprocess.run([sys.executable, "-m", "posturewatch", "report", "--store", str(store),

@@ -103,7 +103,7 @@ class Monitor:
         self._day = DayClock(clock.read(), min_suspend_s=min(5.0, settings.sitting.max_gap_s / 2))
         self._session = WatchSession(settings, catalog, self._day, source=source_name,
                                      pid=os.getpid(), calibrated=baseline is not None)
-        self._pipeline = Pipeline(estimator, baseline, settings.classifier)
+        self._pipeline = Pipeline(estimator, baseline, settings.classifier, stance=settings.stance)
         self._sampling = SamplingSettings(settings.monitor.interval_s,
                                           settings.monitor.slow_interval_s)
         self._camera = HeldCamera(open_grabber, CameraSettings(
@@ -284,7 +284,7 @@ class Monitor:
         self.settings = settings
         self._sampling = SamplingSettings(settings.monitor.interval_s,
                                           settings.monitor.slow_interval_s)
-        self._pipeline.reconfigure(settings.classifier)
+        self._pipeline.reconfigure(settings.classifier, settings.stance)
         log.info("settings reloaded from %s", ", ".join(settings.files))
         self._hand(self._session.reconfigure(settings, self._catalog))
 

@@ -31,7 +31,8 @@ from posturewatch.core.observation import Posture
 
 # Colours (RGB): the tray's, so a state looks the same everywhere.
 STATE_COLOUR = {Posture.UPRIGHT: (46, 160, 67), Posture.SLOUCHED: (230, 126, 34),
-                Posture.UNKNOWN: (140, 140, 140), Posture.AWAY: (90, 90, 90)}
+                Posture.STANDING: (46, 158, 68), Posture.UNKNOWN: (140, 140, 140),
+                Posture.AWAY: (90, 90, 90)}
 REFERENCE = (80, 200, 255)  # upright reference lines
 LIMIT = (255, 200, 60)  # where a deviation becomes a slouch
 BACKGROUND = (32, 34, 38)  # the picture hidden
@@ -191,6 +192,7 @@ def _verdict(out: np.ndarray, result: FrameResult | None, note: str) -> None:
         title = "Slouched: " + describe(result.reasons)
     else:
         title = {Posture.UPRIGHT: "Upright", Posture.SLOUCHED: "Slouched",
+                 Posture.STANDING: "Standing (never judged slouched)",
                  Posture.UNKNOWN: "Not sure: face hidden or not sitting",
                  Posture.AWAY: "Nobody in view"}[state]
     against = _AGAINST.get(result.baseline if result is not None else None, "")

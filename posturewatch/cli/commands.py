@@ -20,6 +20,7 @@ from posturewatch.cli import (
     rules,
     run,
     snooze,
+    stance,
     status,
     summary,
 )
@@ -28,4 +29,4 @@ COMMANDS: tuple[ModuleType, ...] = (analyze, calibrate, look, config, guidance, 
 # the history: what the store remembers
 COMMANDS += (summary, report, export, forget)
 # the background monitor and its controls
-COMMANDS += (run, status, pause, resume, snooze, autostart)
+COMMANDS += (run, status, pause, resume, snooze, stance, autostart)

@@ -314,6 +314,7 @@ def judge(
     *,
     was_slouched: bool = False,
     reference: Baseline | None = None,
+    standing: bool = False,
 ) -> Judgement:
     """One frame's state, score and reasons. Once slouched, the score must fall below
     ``release_ratio`` to count as upright again (hysteresis). A face upside down below the
@@ -322,9 +323,14 @@ def judge(
     With the face visible but the shoulders not (out of frame at the bottom, leaning in
     close), or where no seated person's shoulders can be (``shoulders_misplaced``, against
     ``reference``, the calibration with its view, or else the baseline), the head alone is
-    judged: whatever it shows on its own counts, the shoulders never make a slouch."""
+    judged: whatever it shows on its own counts, the shoulders never make a slouch.
+
+    ``standing`` (``core/stance.py``): the person is on their feet, which the seated
+    posture judgement does not apply to: never slouched."""
     if m is None:
         return Judgement(Posture.AWAY)
+    if standing:
+        return Judgement(Posture.STANDING)
     if m.face_visibility < s.min_visibility:
         return Judgement(Posture.UNKNOWN)
     if (m.view == "front" and m.inverted and m.visibility >= s.min_visibility

@@ -26,6 +26,7 @@ class TrayState(StrEnum):
     SLOUCHED = "slouched"
     AWAY = "away"
     UNKNOWN = "unknown"
+    STANDING = "standing"
     PAUSED = "paused"
     CAMERA_PROBLEM = "camera problem"
 
@@ -44,10 +45,16 @@ class Status:
     pid: int = 0
     calibration: str = "none"  # "ok", "stale" (the camera or seat moved) or "none"
     history: str = "ok"  # "ok", "off" (run --no-store) or why it is not being saved
+    stance: str = "auto"  # what the person said: "auto" (the camera tells), "standing", "sitting"
+    standing_s: float = 0.0  # standing seen since the person last sat
 
     def tooltip(self) -> str:
         parts = [f"posturewatch: {self.state.value}",
                  f"sitting {_duration(self.sitting_s)}"]
+        if self.standing_s >= 60:
+            parts.append(f"standing {_duration(self.standing_s)}")
+        if self.stance != "auto":
+            parts.append(f"{self.stance} at the desk (as you said)")
         if self.next_break_in_s is not None:
             parts.append(f"break in {_duration(self.next_break_in_s)}")
         if self.calibration == "stale":
@@ -62,6 +69,7 @@ class Status:
         for key in ("since", "paused_until", "snoozed_until"):
             data[key] = _iso(data[key])
         data["sitting_s"] = round(self.sitting_s, 1)
+        data["standing_s"] = round(self.standing_s, 1)
         if self.next_break_in_s is not None:
             data["next_break_in_s"] = round(self.next_break_in_s, 1)
         return data
