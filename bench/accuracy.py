@@ -25,14 +25,22 @@ model runs once per image: landmarks are cached in /tmp (bench/landmark_cache.py
   into the frame (the shoulders up in the neck, a third as wide), as stills and as 15 %
   of a calibrated timeline's upright frames: they must never read as slouched.
 - calibration (``--only calibration``): upright, a head pushed forward (made from upright
-  frames as tests/test_forward_head.py does), a slump, and 5 frames with 2 misdetected;
-  on pozz-train, every 10 upright and poor-posture frames of each person with priors from
-  the other people.
+  frames as tests/test_forward_head.py does), a head tilted 16 degrees (rolled about the
+  neck), a slump, and 5 frames with 2 misdetected: refused, accepted, or accepted with
+  what looked odd.
+- people (``--only people``): every labelled person (bench/people.py), judged with priors
+  from the others: uncalibrated stills, and the calibration guard on 8-frame windows of
+  their upright and poor-posture frames, also with the upright frames cut, set in a 1080p
+  frame or dimmed (bench/person_figures.py).
+- view (``--only view``): the issue 23 clip (60 s upright, 180 s slouched, a fresh
+  calibration) as an MP4 through ``judge_source``: no "camera moved" notice; and real
+  camera moves after 60 s: when the notice comes.
 - leaving (``--only leaving``): 20 s upright, 20 s slouched, a last moment (upright,
   slouched, standing up), 80 s of an empty scene made from real frames, 30 s back, through
   the real model in VIDEO mode: away share from 10 s on, a break counted, upright back.
 
-    python bench/accuracy.py [--model PATH] [--verbose] [--only stills|leaving|calibration]
+    python bench/accuracy.py [--model PATH] [--verbose]
+                             [--only stills|leaving|calibration|people|view]
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ import dataclasses
 import math
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -52,12 +61,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
 from landmark_cache import landmarks  # noqa: E402
+from people import people  # noqa: E402
+from person_figures import guard as person_guard  # noqa: E402
+from person_figures import stills as person_stills  # noqa: E402
 
 from posturewatch.app.analysis import judge_source  # noqa: E402
 from posturewatch.capture.pose import PoseEstimator, PoseSettings  # noqa: E402
-from posturewatch.capture.sources import Frame, FrameSource  # noqa: E402
+from posturewatch.capture.sources import Frame, FrameSource, VideoFile  # noqa: E402
 from posturewatch.core.baseline import Baseline, CalibrationError, build_baseline  # noqa: E402
-from posturewatch.core.judgement import ClassifierSettings, judge, not_upright  # noqa: E402
+from posturewatch.core.judgement import ClassifierSettings, check_calibration, judge  # noqa: E402
 from posturewatch.core.landmarks import Landmarks  # noqa: E402
 from posturewatch.core.metrics import PostureMetrics, compute_metrics  # noqa: E402
 from posturewatch.core.observation import Posture  # noqa: E402
@@ -65,7 +77,7 @@ from posturewatch.core.self_baseline import for_still  # noqa: E402
 from posturewatch.core.sitting import SittingSettings, SittingTracker  # noqa: E402
 from posturewatch.storage.config_file import load_settings  # noqa: E402
 
-from frame_edits import push_head_forward  # noqa: E402
+from frame_edits import push_head_forward, tilt_head  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 # The shared footage and model, where the tests find them (else ../shared beside the
@@ -78,7 +90,7 @@ _SAME_FACE = 0.6  # consecutive upright faces less alike than this: another sitt
 _SLACK = 0.25  # how much less alike than upright neighbours a placed frame may be
 _SAME_PERSON = 0.85  # sittings whose mean faces are this alike are one person
 VERBOSE = "--verbose" in sys.argv
-CASES = ("stills", "leaving", "calibration")
+CASES = ("stills", "leaving", "calibration", "people", "view")
 
 
 def balanced(pairs: Sequence[tuple[bool, Posture]]) -> tuple[float, int]:
@@ -385,7 +397,11 @@ def _calibrates(ms: Sequence[PostureMetrics | None], s: ClassifierSettings) -> s
         base = build_baseline([m for m in ms if m is not None], 5, seen=len(ms))
     except CalibrationError:
         return "failed"
-    return "refused" if not_upright(base, s) else f"accepted ({base.frames} frames used)"
+    check = check_calibration(base, s)
+    if check.refused:
+        return f"refused ({', '.join(check.refused)})"
+    odd = f"; odd: {', '.join(check.odd)}" if check.odd else ""
+    return f"accepted ({base.frames} frames used{odd})"
 
 
 def calibration_guard(model: Path, s: ClassifierSettings) -> list[str]:
@@ -399,13 +415,22 @@ def calibration_guard(model: Path, s: ClassifierSettings) -> list[str]:
         pushed = cv2.cvtColor(push_head_forward(rgb, lm, 1.35, 0.15), cv2.COLOR_RGB2BGR)
         forward += landmarks([path], model, tag="forward1.35,0.15",
                              transform=lambda _bgr, pushed=pushed: pushed)
+    tilted: list[Landmarks | None] = []  # the head rolled 16 degrees about the neck
+    for path, lm in zip(up_paths, up):
+        rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+        rolled = cv2.cvtColor(tilt_head(rgb, lm, 16.0), cv2.COLOR_RGB2BGR)
+        tilted += landmarks([path], model, tag="tilt16",
+                            transform=lambda _bgr, rolled=rolled: rolled)
     slumped = [p for p, b in frontal if b]
     spoilt = [chin_misdetection(lm) for lm in landmarks(up_paths[:2], model, tag="cut0.45",
                                                          transform=_cut_top(0.45))]
     rows = [("upright, first 10 frames", metrics_of(up[:10]), "accepted"),
             ("head pushed forward and down, 10 frames", metrics_of(forward[:10]), "refused"),
+            ("head tilted 16 degrees, 10 frames", metrics_of(tilted[:10]), "refused"),
+            # Sunk low against the population: one person's short neck or high camera
+            # looks alike, so it is kept, noted ("run" checks it against their upright).
             ("slumped low, head down, 10 frames", metrics_of(landmarks(slumped[:10], model)),
-             "refused"),
+             "accepted"),
             ("5 frames, 2 misdetected (shoulders in the neck)",
              metrics_of(up[2:5] + spoilt), "accepted")]
     lines = []
@@ -416,6 +441,80 @@ def calibration_guard(model: Path, s: ClassifierSettings) -> list[str]:
         lines.append(f"| calibrating (frontal): {name} | {got} ({'ok' if ok else 'WRONG'})"
                      f" | {len(ms)} |")
     return lines
+
+
+# --- A slouch is never a moved camera: the view test on real frames ----------------------
+
+VIEW_FPS = 5.0
+
+
+def _stale_from(frames: Sequence[np.ndarray], base: Baseline, model: Path,
+                s: ClassifierSettings, pose: PoseSettings) -> float | None:
+    """When ``analyze`` would first say the calibration's view no longer matches: the
+    frames written as an MP4 (as the issue's clip was; the codec's artefacts move the
+    landmarks a little) and read back through ``judge_source``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = Path(tmp) / "clip.mp4"
+        height, width = frames[0].shape[:2]
+        writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), VIEW_FPS,
+                                 (width, height))
+        for rgb in frames:
+            writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        writer.release()
+        source = VideoFile(clip, fps=0)
+        try:
+            with PoseEstimator(model, pose, video=True) as estimator:
+                for r in judge_source(source, estimator, base, s):
+                    if r.stale:
+                        return r.t
+        finally:
+            source.close()
+    return None
+
+
+def view_test(model: Path, s: ClassifierSettings, pose: PoseSettings) -> list[str]:
+    """The issue's clip: 60 s upright, then 180 s slouched, with a fresh calibration (the
+    first five upright frames): no "camera moved" notice. Then 60 s upright and the camera
+    moved (each of MOVES, and a 20 % shift to the side) for 60 s upright or 30 s slouched
+    and 60 s upright: when the notice comes (a shift within the view's tolerance, 0.3
+    shoulder widths, may go unnoticed: the calibration still fits it)."""
+    frontal = labelled(TESTDATA / "frontal-webcam-1")
+    up_paths = [p for p, bad in frontal if not bad]
+    up = [_rgb(p) for p in up_paths]
+    down = [_rgb(p) for p, bad in frontal if bad]
+    base = build_baseline(metrics_of(landmarks(up_paths[:5], model)), 5)
+    n = int(VIEW_FPS)
+    frames = [up[i % len(up)] for i in range(60 * n)] + [down[i % len(down)] for i in range(180 * n)]
+    at = _stale_from(frames, base, model, s, pose)
+    lines = [f"| view test: 60 s upright, 180 s slouched, fresh calibration: \"camera "
+             f"moved\" notice | {'none' if at is None else f'at {at:.0f} s'} "
+             f"({'ok' if at is None else 'WRONG'}) | {len(frames)} |"]
+    moves = {name: moved_camera(*move) for name, move in MOVES.items()}
+    moves["shift 0.2, right"] = _shifted(0.2)
+    for name, move in moves.items():
+        def seen(rgb: np.ndarray, move: Callable[[np.ndarray], np.ndarray] = move) -> np.ndarray:
+            return cv2.cvtColor(move(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)), cv2.COLOR_BGR2RGB)
+        mup, mdown = [seen(f) for f in up], [seen(f) for f in down]
+        times = []
+        for after in ([mup[i % len(mup)] for i in range(60 * n)],
+                      [mdown[i % len(mdown)] for i in range(30 * n)]
+                      + [mup[i % len(mup)] for i in range(60 * n)]):
+            clip = [up[i % len(up)] for i in range(60 * n)] + after
+            at = _stale_from(clip, base, model, s, pose)
+            times.append("not noticed" if at is None else f"{at - 60:.0f} s")
+        lines.append(f"| view test: 60 s upright, then the camera moved ({name}): \"camera "
+                     f"moved\" notice after the move, upright / slouched first | "
+                     f"{times[0]} / {times[1]} | {(120 + 90) * n} |")
+    return lines
+
+
+def _shifted(share: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The whole picture shifted sideways by ``share`` of its width (edges repeated)."""
+    def apply(bgr: np.ndarray) -> np.ndarray:
+        h, w = bgr.shape[:2]
+        warp = np.float32([[1, 0, share * w], [0, 1, 0]])
+        return cv2.warpAffine(bgr, warp, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    return apply
 
 
 def row(name: str, result: tuple[float, int] | None) -> str:
@@ -437,8 +536,12 @@ def main() -> int:
     if "calibration" in only:
         lines += calibration_guard(args.model, s)
     if "leaving" in only:
-        lines += leaving(args.model, s, config.pose,
-                         config.sitting)
+        lines += leaving(args.model, s, config.pose, config.sitting)
+    if "view" in only:
+        lines += view_test(args.model, s, config.pose)
+    if "people" in only:
+        everyone = people(TESTDATA, DEVDATA.parent, args.model)
+        lines += person_stills(everyone, s) + person_guard(everyone, s, args.model)
     if "stills" not in only:
         print("\n".join(lines))
         return 0
@@ -564,8 +667,6 @@ def devdata(model: Path, s: ClassifierSettings) -> list[str]:
             if alike[a, b] >= _SAME_PERSON:
                 person[b] = person[a] = min(person[a], person[b])
     pairs_lopo: list[tuple[bool, Posture]] = []
-    guard_up: list[str] = []
-    guard_bad: list[str] = []
     for who in sorted(set(person)):
         rest = [g for k, g in enumerate(groups) if person[k] != who]
         priors = {name: float(np.median([np.median([getattr(ms[i], name) for i in g])
@@ -577,22 +678,8 @@ def devdata(model: Path, s: ClassifierSettings) -> list[str]:
         mine = [i for k, g in enumerate(groups) if person[k] == who for i in g] + [
             i for i, o in owner.items() if person[o] == who]
         pairs_lopo += [(bad[i], judge(ms[i], None, held).state) for i in mine]
-        # The calibration guard with the same held-out priors: every 10 upright frames of
-        # the person's sittings in turn, and every 10 of their poor-posture frames.
-        for k, g in enumerate(groups):
-            if person[k] == who:
-                guard_up += [_calibrates([ms[i] for i in g[a:a + 10]], held)
-                             for a in range(0, len(g) - 9, 10)]
-        poor = [i for i, o in owner.items() if person[o] == who]
-        guard_bad += [_calibrates([ms[i] for i in poor[a:a + 10]], held)
-                      for a in range(0, len(poor) - 9, 10)]
     lines.append(row(f"pozz-train, uncalibrated, priors from the other people "
                      f"({len(set(person))} people, leave one out)", balanced(pairs_lopo)))
-    accepted = sum(g.startswith("accepted") for g in guard_up) / len(guard_up)
-    refused = sum(g == "refused" for g in guard_bad) / len(guard_bad)
-    lines.append(f"| pozz-train, calibration guard, priors from the other people: upright "
-                 f"10-frame runs accepted / poor-posture runs refused | {accepted:.2f} / "
-                 f"{refused:.2f} | {len(guard_up)} / {len(guard_bad)} runs |")
     if pairs_none:
         mean = sum(a for a, _ in pairs_none) / len(pairs_none)
         lines.append(row(f"pozz-train, no calibration (self-baseline and priors), timeline "

@@ -50,8 +50,11 @@ def offset(utc: float) -> int:
     return int(delta.total_seconds()) if delta else 0
 
 
-def working_day(history: History, day: date, rng: random.Random) -> int:
-    """One day as the monitor would write it; returns the intervals written."""
+def working_day(history: History, day: date, rng: random.Random, *,
+                standing: tuple[float, float] | None = None) -> int:
+    """One day as the monitor would write it; returns the intervals written. ``standing``:
+    local hours spent standing at a raised desk (no bout then; a stand-up set before it,
+    neck tilts after it)."""
     start, end = at(day, 8.5), at(day, 17.0)
     lunch = (at(day, 12.5), at(day, 13.5))
     with history.transaction():
@@ -64,6 +67,8 @@ def working_day(history: History, day: date, rng: random.Random) -> int:
             off = offset(t)
             if lunch[0] <= t < lunch[1]:
                 intervals.append(Interval(t, off, 60.0, away_s=60.0))
+            elif standing and at(day, standing[0]) <= t < at(day, standing[1]):
+                intervals.append(Interval(t, off, 60.0, standing_s=60.0))
             else:
                 slouched = 60.0 * min(1.0, max(0.0, rng.gauss(slouching, 0.25)))
                 unknown = 2.0 if rng.random() < 0.1 else 0.0
@@ -79,6 +84,8 @@ def working_day(history: History, day: date, rng: random.Random) -> int:
         bouts = [(8.5, 9.3), (9.4, 10.2), (10.3, 11.1), (11.2, 12.5), (13.5, 14.3),
                  (14.4, 15.2), (15.3, 16.1), (16.2, 17.0)]
         for a, b in bouts:
+            if standing and standing[0] <= a < standing[1]:
+                continue
             s, e = at(day, a), at(day, b)
             history.write_bout(sid, s, e, offset(s), e - s)
         for (_, b), (a, _) in zip(bouts, bouts[1:]):
@@ -89,6 +96,11 @@ def working_day(history: History, day: date, rng: random.Random) -> int:
             rid = history.write_reminder(sid, when, offset(when), rule="break", kind="break",
                                          title="Time to stand up")
             history.update_reminder_outcome(rid, rng.choice(("acted", "ignored", "snoozed")))
+        if standing:
+            up, done = at(day, standing[0]), at(day, standing[1])
+            history.write_exercise(sid, "stand_up", 5, up - 40, up - 10, offset(up))
+            history.write_exercise(sid, "neck_tilt", 4, done + 60, done + 150, offset(done),
+                                   sides=(2, 2))
         history.end_session(sid, end)
     return len(intervals)
 

@@ -101,6 +101,8 @@ def test_malformed_and_extreme_requests_never_harm_the_running_monitor(
             b'{"cmd": "pause", "seconds": -5}': "above 0",
             b'{"cmd": "snooze", "seconds": true}': "must be a number",
             b'{"cmd": "explode"}': "unknown command 'explode'",
+            b'{"cmd": "stance", "stance": "lying"}': "stance must be one of",
+            b'{"cmd": "stance"}': "stance must be one of",
             b'"status"': "not str",
             b"\xff\xfe not text": "UTF-8",
             b"{": "one JSON object",
@@ -133,6 +135,10 @@ def test_malformed_and_extreme_requests_never_harm_the_running_monitor(
         paused = run_cli("pause", "100000000h", check=False)  # refused before it is sent
         assert paused.returncode == 2 and "a duration up to 168h (7 days)" in paused.stderr
         assert "Traceback" not in paused.stderr
+        said = json.loads(run_cli("stance", "standing", "--json").stdout)
+        assert said["stance"] == "standing"  # the same picture: standing, as said
+        assert poll(lambda: state()["state"] == "standing", 20, "standing as said")
+        assert json.loads(run_cli("stance", "auto", "--json").stdout)["stance"] == "auto"
         assert json.loads(run_cli("pause", "10m", "--json").stdout)["state"] == "paused"
         assert json.loads(run_cli("resume", "--json").stdout)["paused_until"] is None
         assert poll(lambda: (s := state())["state"] == "upright" and s, 20, "watching again")

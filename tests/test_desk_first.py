@@ -21,7 +21,8 @@ def test_the_working_day_brings_only_stretches_done_at_the_desk_or_beside_it() -
     fired = stretches(NINE_AM)
     assert len(fired) == 7
     assert {CATALOG.get(e).where[0] for e in fired} <= {"desk", "standing"}
-    assert set(fired) == {"seated_cat_cow", "seated_forward_fold", "standing_cat_cow"}
+    assert set(fired) == {"seated_cat_cow", "seated_forward_fold", "standing_cat_cow",
+                          "neck_tilt", "side_bend"}
 
 
 def test_floor_stretches_when_asked_for_or_outside_the_working_day() -> None:

@@ -55,7 +55,7 @@ def test_a_version_1_store_is_upgraded_with_its_reminders_kept(tmp_path: Path) -
         history.update_reminder_outcome(late, "expired")
         history.write_exercise(1, "wall_angel", 5, T0 + 130, T0 + 160, 3600)
         records = history.read()
-    # upgraded to the current version (3 adds the calls and locks, issue 22)
+    # upgraded to the current version (3: standing, issue 24; 4: calls and locks, issue 22)
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert [(r.rule, r.outcome, r.note) for r in records.reminders] == [
         ("break", "done", ""), ("wall_angel", "acted", "5 wall angels, seen"),

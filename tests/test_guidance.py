@@ -82,8 +82,12 @@ def shown_texts() -> list[str]:
     for t in range(4 * 3600):
         engine.observe(Observation(float(t), Posture.SLOUCHED if t % 1200 < 900
                                    else Posture.UPRIGHT, 1.3))
-    assert {r.rule for r in engine.reminders} == {info.id for info in engine.describe()}
-    texts += [f"{r.title}. {r.message} {r.body}" for r in engine.reminders]
+    standing = RuleEngine(DEFAULTS, CATALOG)  # an hour on one's feet: sit for a while
+    for t in range(3600):
+        standing.observe(Observation(float(t), Posture.STANDING if t > 60 else Posture.UPRIGHT))
+    reminders = (*engine.reminders, *standing.reminders)
+    assert {r.rule for r in reminders} == {info.id for info in engine.describe()}
+    texts += [f"{r.title}. {r.message} {r.body}" for r in reminders]
     return texts
 
 

@@ -83,3 +83,12 @@ def test_same_pose_nearer_the_camera_keeps_its_ratios() -> None:
     assert m.head_height == pytest.approx(far.head_height)
     assert m.face_scale == pytest.approx(far.face_scale)
     assert m.head_size == pytest.approx(1.5 * far.head_size)
+
+
+def test_a_shoulder_placed_outside_the_frame_is_marked() -> None:
+    """MediaPipe guesses shoulders below the frame's bottom edge at high visibility: the
+    metrics say so (a calibration made of such frames counts them as unseen)."""
+    assert compute_metrics(body(**FACE, **SHOULDERS)).shoulders_in_frame
+    cut = compute_metrics(body(nose=(100, 160), left_ear=(120, 155), right_ear=(80, 155),
+                               left_shoulder=(150, 204), right_shoulder=(50, 203)))
+    assert cut.view == "front" and not cut.shoulders_in_frame and cut.visibility == 1.0

@@ -95,6 +95,8 @@ def test_posture_reminder_says_what_is_wrong() -> None:
     assert draft is not None and "your head is tilted to the left" in str(draft)
     assert describe(("sunk", "head_down")) == ("you have sunk down in your chair and your "
                                                "head is down")
+    assert describe(("sunk", "head_down", "head_tilted_right")) == (
+        "you have sunk down in your chair, and your head is down and tilted to the right")
 
 
 def moved(bgr: np.ndarray) -> np.ndarray:

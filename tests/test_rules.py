@@ -1,9 +1,8 @@
-"""The rule engine on synthetic timelines: exact firing times, limits, outcomes, speed."""
+"""The rule engine on synthetic timelines: exact firing times, limits, outcomes."""
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +21,7 @@ UP, SLOUCH, AWAY, UNKNOWN = Posture.UPRIGHT, Posture.SLOUCHED, Posture.AWAY, Pos
 CONFIG = load_settings(user_file=Path(__file__).with_name("no-such-user-config.toml"))
 DEFAULTS = CONFIG.rules
 CATALOG = load_catalog()
-SECTIONS = ("breaks", "stretch", "posture", "wall_angel", "ergonomics")
+SECTIONS = ("breaks", "stretch", "posture", "wall_angel", "ergonomics", "sit_stand")
 
 
 def only(*rules: str, **changes: dict) -> RuleSettings:
@@ -301,7 +300,7 @@ def test_out_of_order_observation_is_refused() -> None:
 
 def test_rules_describe_thresholds_and_sources() -> None:
     infos = {info.id: info for info in RuleEngine(DEFAULTS, CATALOG).describe()}
-    assert set(infos) == {"break", "stretch", "posture", "wall_angel", "ergonomics"}
+    assert set(infos) == {"break", "sit_stand", "stretch", "posture", "wall_angel", "ergonomics"}
     assert infos["break"].thresholds["break_after_min"] == 45
     assert infos["stretch"].thresholds["hold_s"] == 30
     assert all(info.sources and info.kind and info.enabled for info in infos.values())
@@ -319,13 +318,11 @@ def working_day() -> list[Observation]:
     return list(stream(*(pattern * 3)))[: 8 * 3600]
 
 
-def test_eight_hour_day_runs_fast_and_respects_every_limit() -> None:
+def test_eight_hour_day_respects_every_limit() -> None:
+    """(How fast the engine goes through it: bench/core_speed.py.)"""
     day = working_day()
     engine = RuleEngine(DEFAULTS, CATALOG)
-    start = time.perf_counter()
     fired = run(engine, day)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 0.5, f"8 h at 1 Hz took {elapsed:.3f} s"
     assert {r.rule for r in fired} >= {"break", "stretch", "posture", "ergonomics"}
     assert len(fired) <= DEFAULTS.reminders.daily_cap
     gaps = [b.t - a.t for a, b in zip(fired, fired[1:])]

@@ -18,7 +18,9 @@ from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.monitor_status import TrayState
 from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.engine import Sent
+from posturewatch.core.side_stretches import SidePose
 from posturewatch.core.sitting import Bout
+from posturewatch.core.stance import Stance
 from posturewatch.core.typed_settings import Settings
 from posturewatch.core.watch.calendar import RecordingCalendar
 from posturewatch.core.watch.commands import Calibrate, Outcome, Pause, Resume, Snooze
@@ -70,6 +72,8 @@ class Seen:
     reasons: tuple[str, ...] = ()
     stale: bool = False
     arms: ArmPose | None = None
+    sides: SidePose | None = None
+    seen_stance: Stance = Stance.SITTING
     landmarks: None = None
 
     def observation(self) -> Observation:
@@ -408,3 +412,17 @@ def test_the_status_is_shown_again_only_when_it_changed(defaults: Settings) -> N
     assert not session.publish(31.0).changed
     assert session.publish(31.0, history="off").changed
     assert session.status(31.0).since == T0  # the state began at t = 0
+
+
+def test_a_guided_calibration_that_looks_odd_is_kept_and_says_what(defaults: Settings) -> None:
+    """The guard refuses only what is clearly not upright; a head tilted a little is kept,
+    and the notice says what looked odd (as `calibrate` does on the terminal)."""
+    session = WatchSession(defaults, CATALOG, CALENDAR)
+    session.command(0.0, Calibrate())
+    step = defaults.calibration.seconds / defaults.calibration.target_frames
+    tilted = upright_metrics(head_roll_deg=9.0)  # over the 8° threshold, under the 10° refused
+    happened = feed(session, stream(UP, 60, step=step, metrics=tilted))
+    assert happened.of(Calibrated)
+    (notice,) = happened.notices
+    assert notice.title == "Calibrated"
+    assert "your head is tilted to the left" in notice.body and "kept" in notice.body

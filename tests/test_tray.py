@@ -204,6 +204,12 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
             entry = seen["labels"].index("Today's summary")  # Down once selects the first
             desktop.run("xdotool", "key", *["Down"] * (entry + 1), "Return")
             poll(lambda: menu_window(desktop) is None, 5, "the menu to close", every=0.1)
+            open_menu()  # one click says the person works standing (a sit-stand desk)
+            entry = seen["labels"].index("Standing at the desk")
+            desktop.run("xdotool", "key", *["Down"] * (entry + 1), "Return")
+            seen["stance"] = poll(lambda: (s := status(desktop, env))["stance"] == "standing"
+                                  and s, 10, "the stance said, in status")
+            poll(lambda: menu_window(desktop) is None, 5, "the menu to close", every=0.1)
             if LOOK_WINDOW:
                 open_menu()
                 entry = seen["labels"].index("What the camera sees")
@@ -385,7 +391,13 @@ def test_statusnotifier_menu_lists_the_entries(scenario: dict) -> None:
     labels = scenario["labels"]
     assert labels[:3] == ["Pause 15 min", "Pause 1 h", "Pause until resumed"], labels
     assert "Calibrate now (30 s)" in labels and labels[-1] == "Quit"
+    assert {"Standing at the desk", "Sitting at the desk",
+            "Stance: let the camera tell"} <= set(labels)  # a sit-stand desk, one click
     assert scenario["menu"]
+
+
+def test_standing_at_the_desk_from_the_menu_shows_in_status(scenario: dict) -> None:
+    assert scenario["stance"]["stance"] == "standing"
 
 
 def test_pause_from_the_statusnotifier_menu_shows_in_status(scenario: dict) -> None:

@@ -12,7 +12,11 @@
   the AppIndicator extension, KDE Plasma 5.27, sway with waybar and mako; headless, started
   by ``tests/wayland_desktops.py``): the desktop's own chrome and posturewatch's pixels only.
 
-    python docs/images/generate.py [tray] [menu] [report] [gnome] [kde] [sway]
+- ``look-window.png``: `posturewatch look --no-picture` on real slouched webcam frames under
+  openbox: the pose, the reference lines and the verdict on a plain background (no pixel
+  of the footage).
+
+    python docs/images/generate.py [tray] [menu] [report] [gnome] [kde] [sway] [look]
 
 Needs the Debian desktop tools ``.ci/run`` installs, and for the tray picture the pose
 model and the footage (``POSTUREWATCH_MODEL_DIR``, ``POSTUREWATCH_TESTDATA``).
@@ -164,8 +168,9 @@ def report(out: Path) -> None:
         store = folder / "history.sqlite3"
         rng = random.Random(16)
         with History.open(store) as history:
-            for day in range(2, 7):
-                working_day(history, date(2026, 3, day), rng)
+            for day in range(2, 7):  # the afternoons of Tuesday and Thursday at a raised desk
+                working_day(history, date(2026, 3, day), rng,
+                            standing=(15.3, 16.1) if day in (3, 5) else None)
         env = dict(os.environ, TZ="Europe/Berlin", HOME=str(folder))
         page = folder / "week.html"
         subprocess.run([sys.executable, "-m", "posturewatch", "report", "--store", str(store),
@@ -242,8 +247,48 @@ def wayland_desktop(kind: str, out: Path) -> None:
     print(f"wrote {out}")
 
 
+def look(out: Path) -> None:
+    """The window of `posturewatch look --no-picture`, slouched, with its title bar."""
+    import cv2
+    from test_look import _band, _picture, _window
+
+    from posturewatch.app.overlay import STATE_COLOUR
+    from posturewatch.core.observation import Posture
+    from posturewatch.storage.pose_model_files import ENV_MODEL_DIR
+
+    from conftest import FRONTAL, labelled, read_rgb, write_clip
+    from desktop_session import desktop_session, poll
+    from monitor_harness import write_baseline
+
+    model = Path(os.environ[ENV_MODEL_DIR]) / "pose_landmarker_full.task"
+    frames = [(read_rgb(p), label) for p, label in labelled(FRONTAL)]
+    upright = [f for f, label in frames if label == "upright"]
+    slouched = [f for f, label in frames if label == "slouch"]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        clip = write_clip(folder / "sinking.mp4", [(upright, 3), (slouched[4:7], 30)], fps=5)
+        baseline = folder / "baseline.json"
+        write_baseline(model, [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in upright], baseline)
+        with desktop_session(folder, window_manager=True) as desktop:
+            look = subprocess.Popen(
+                [sys.executable, "-m", "posturewatch", "look", "--source", str(clip),
+                 "--baseline", str(baseline), "--no-picture"],
+                env=dict(desktop.env, HOME=str(folder)), stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+            try:
+                window = poll(lambda: _window(desktop), 60, "the window")
+                poll(lambda: _band(_picture(desktop, window)) == STATE_COLOUR[Posture.SLOUCHED],
+                     60, "a slouch", every=0.3)
+                time.sleep(1.0)
+                desktop.run("import", "-frame", "-window", window, str(out))
+            finally:
+                look.terminate()
+                look.wait(timeout=15)
+    print(f"wrote {out}")
+
+
 def main() -> int:
-    wanted = sys.argv[1:] or ["tray", "menu", "report", "gnome", "kde", "sway"]
+    wanted = sys.argv[1:] or ["tray", "menu", "report", "gnome", "kde", "sway", "look"]
     if "tray" in wanted:
         tray(HERE / "tray-notification.png")
     if "menu" in wanted:
@@ -253,6 +298,8 @@ def main() -> int:
     for kind in ("gnome", "kde", "sway"):
         if kind in wanted:
             wayland_desktop(kind, HERE / f"desktop-{kind}.png")
+    if "look" in wanted:
+        look(HERE / "look-window.png")
     return 0
 
 

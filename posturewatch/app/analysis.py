@@ -17,6 +17,7 @@ from typing import Any
 from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.read_ahead import prefetch
 from posturewatch.capture.sources import Frame, FrameSource
+from posturewatch.core.backdrop import backdrop
 from posturewatch.core.baseline import Baseline
 from posturewatch.core.exercise import ArmPose, arm_pose
 from posturewatch.core.judgement import ClassifierSettings, closeness, judge
@@ -26,6 +27,8 @@ from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.presence import Presence, PresenceMemory, TrackCheck
 from posturewatch.core.self_baseline import Referee, for_still
 from posturewatch.core.settling import Settler
+from posturewatch.core.side_stretches import SidePose, side_pose
+from posturewatch.core.stance import Stance, StanceJudge, StanceSettings, stance_of
 
 # A frame stands for the time until the next one, but never more than this many sample
 # intervals: a longer gap (suspend, a stalled camera) is not counted as any state.
@@ -48,6 +51,15 @@ class FrameResult:
     # the pose itself, for sinks that need more than the metrics (never stored)
     landmarks: Landmarks | None = field(default=None, repr=False, compare=False)
     arms: ArmPose | None = None  # for the exercise counter (core/exercise.py)
+    # what the frame was judged against (None: the population priors), for drawing it
+    reference: Baseline | None = field(default=None, repr=False, compare=False)
+    sides: SidePose | None = None  # for neck tilts and side bends (core/side_stretches.py)
+    seen_stance: Stance = Stance.SITTING  # this frame's own, before settling (stand-ups)
+
+    @property
+    def stance(self) -> Stance:
+        """Sitting, standing or away, as the settled state says."""
+        return stance_of(self.state)
 
     def observation(self) -> Observation:
         return Observation(self.t, self.state, self.closeness, self.reasons)
@@ -57,6 +69,7 @@ class FrameResult:
         if self.path is not None:
             out["path"] = str(self.path)
         out["state"] = self.state.value
+        out["stance"] = self.stance.value
         out["score"] = None if self.score is None else round(self.score, 3)
         out["calibrated"] = self.calibrated
         out["closeness"] = None if self.closeness is None else round(self.closeness, 3)
@@ -77,17 +90,20 @@ class Pipeline:
     forgets none of that (one stale-calibration notice, not one per command)."""
 
     def __init__(self, estimator: PoseEstimator, baseline: Baseline | None,
-                 settings: ClassifierSettings, *, still: bool = False) -> None:
+                 settings: ClassifierSettings, *, still: bool = False,
+                 stance: StanceSettings | None = None) -> None:
         self.estimator = estimator
         self.still = still
         self.baseline = baseline
         self.settings = settings
+        self._stance = StanceJudge(stance or StanceSettings())
         self._settler: Settler[FrameResult] = Settler(settings.settle_s)
         self._referee = Referee(baseline, settings)
         self._presence = PresenceMemory(settings.hidden_similarity, settings.hidden_hold_s)
         self._track = TrackCheck(settings.recheck_s)
         self._was_slouched = False
         self.stale = False  # the calibration's view no longer matches (latest frame)
+        self.latest: FrameResult | None = None  # the latest frame's result, before settling
 
     def push(self, frame: Frame) -> list[FrameResult]:
         """Judge one frame; the results it settles (none while a change is unclear)."""
@@ -108,11 +124,20 @@ class Pipeline:
             against = "calibration" if base is not None else "population"
         else:
             # Nothing the tracker doubts reaches the self-baseline.
-            choice = self._referee.choose(frame.t, metrics if seen is Presence.PERSON else None)
+            person = landmarks if seen is Presence.PERSON else None
+            choice = self._referee.choose(
+                frame.t, metrics if person is not None else None,
+                (lambda: backdrop(frame.rgb, person)) if person is not None else None)
             base, stale, against = choice.baseline, choice.stale, choice.source
+        # a still is one moment: its legs alone tell, with no rise or hysteresis to go on
+        stance = StanceJudge(self._stance.s) if self.still else self._stance
+        seen_stance = stance.see(landmarks)
         judged = judge(metrics, base, settings, was_slouched=self._was_slouched,
-                       reference=baseline)
-        if seen is Presence.DOUBT:
+                       reference=baseline, standing=seen_stance is Stance.STANDING)
+        walking = judged.state is Posture.STANDING and stance.by_legs
+        if seen is Presence.DOUBT and not walking:
+            # (a skeleton on straight legs that moves is someone walking about: a fresh
+            # look found a person there when it first jumped)
             judged = judged._replace(state=Posture.UNKNOWN, score=None, reasons=())
         if not self.still:  # a second look: the head hidden, the body still there
             if landmarks is not None and judged.score is not None:
@@ -133,7 +158,11 @@ class Pipeline:
             stale,
             landmarks,
             arm_pose(landmarks),
+            base,
+            side_pose(landmarks),
+            seen_stance,
         )
+        self.latest = result
         if self.still:
             return [result]
         self._was_slouched = judged.state is Posture.SLOUCHED
@@ -158,10 +187,14 @@ class Pipeline:
         self._referee = Referee(baseline, self.settings)
         self.stale = False
 
-    def reconfigure(self, settings: ClassifierSettings) -> None:
+    def reconfigure(self, settings: ClassifierSettings,
+                    stance: StanceSettings | None = None) -> None:
         """New classifier settings (a reloaded config). Unchanged settings keep
         everything; changed ones start the referee and presence memory over, since what
-        they learned was measured against the old thresholds."""
+        they learned was measured against the old thresholds. New stance thresholds apply
+        from the next frame (the stance seen so far stands)."""
+        if stance is not None:
+            self._stance.s = stance
         if settings == self.settings:
             return
         self.settings = settings
@@ -178,16 +211,22 @@ def judge_source(
     settings: ClassifierSettings,
     *,
     until: float | None = None,
+    on_frame: Callable[[Frame, FrameResult], None] | None = None,
+    stance: StanceSettings | None = None,
 ) -> Iterator[FrameResult]:
     """A source through a :class:`Pipeline` of its own. Stops after ``until`` seconds of
     the source's time, at its end, or, for a camera, at Ctrl-C; either way the frames
-    still settling are released, none are lost."""
-    pipeline = Pipeline(estimator, baseline, settings, still=source.still)
+    still settling are released, none are lost. ``on_frame`` sees each frame with its
+    judgement before settling (the window that shows it); what it raises ends the run."""
+    pipeline = Pipeline(estimator, baseline, settings, still=source.still, stance=stance)
     try:
         for frame in prefetch(source.frames(), on_stop=source.stop):
             if until is not None and not source.still and frame.t > until:
                 break
-            yield from pipeline.push(frame)
+            settled = pipeline.push(frame)
+            if on_frame is not None and pipeline.latest is not None:
+                on_frame(frame, pipeline.latest)
+            yield from settled
     except KeyboardInterrupt:
         if not source.live:
             raise  # a file cut short: no partial report

@@ -1,5 +1,6 @@
 """Command-line control of the running monitor: ``status``, ``pause``, ``resume``,
-``snooze`` and ``calibrate`` (the tray menu submits the same commands in process).
+``snooze``, ``calibrate`` and ``stance`` (the tray menu submits the same commands in
+process).
 
 The channel is the standard library's ``multiprocessing.connection``: a Unix socket in the
 user's runtime folder on POSIX (0600 in a 0700 folder), a named pipe carrying the user's
@@ -8,10 +9,12 @@ random key to a user-only file beside the lock; a client proves it read that key
 of a random challenge) before any request is read, so on Windows, where another local
 user could open the pipe, only this user is answered.
 
-A request is one JSON object (``{"cmd": "pause", "seconds": 900}``), the answer one JSON
-object: the status after the command, or ``{"error": ...}``. Whatever else arrives (not
-JSON, not an object, an unknown command, ``seconds`` that is not a finite number above 0
-and up to a week, a message over 4 KiB, a client that says nothing for two seconds) is
+A request is one JSON object (``{"cmd": "pause", "seconds": 900}``, ``{"cmd": "stance",
+"stance": "standing"}``), the answer one JSON object: the status after the command, or
+``{"error": ...}``. Whatever else arrives (not JSON, not an object, an unknown command,
+``seconds`` that is not a finite number above 0 and up to a week, a stance that is not
+standing, sitting or auto, a message over 4 KiB, a client that says nothing for two
+seconds) is
 answered with an error where the client can still hear one, and dropped: the monitor
 never sees it, and the control thread goes on.
 """
@@ -38,7 +41,14 @@ from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 from typing import Any, Protocol
 
-from posturewatch.app.monitor_messages import Calibrate, Command, Pause, Resume, Snooze
+from posturewatch.app.monitor_messages import (
+    Calibrate,
+    Command,
+    Pause,
+    Resume,
+    SayStance,
+    Snooze,
+)
 from posturewatch.core.monitor_status import MAX_DURATION_S, Status
 from posturewatch.errors import PostureWatchError
 from posturewatch.storage.atomic import write_private
@@ -54,7 +64,8 @@ MAX_REQUEST = 4096  # bytes: a request is a few dozen
 TIMEOUT_S = 2.0  # a client has this long to prove the key and say what it wants
 MAX_CLIENTS = 4  # answered at once, each in its own thread; more are hung up on
 KEY_BYTES = 32
-COMMANDS = ("status", "pause", "resume", "snooze", "calibrate")
+COMMANDS = ("status", "pause", "resume", "snooze", "calibrate", "stance")
+STANCES = ("standing", "sitting", "auto")  # what ``stance`` takes (core/watch/stance.py)
 
 
 class NotRunning(PostureWatchError):
@@ -143,6 +154,9 @@ def parse_request(data: bytes) -> dict[str, Any]:
         if not (math.isfinite(seconds) and 0 < seconds <= MAX_DURATION_S):
             raise BadRequest(f"seconds must be above 0 and at most {MAX_DURATION_S:g} "
                              f"(7 days), not {seconds!r}; leave it out for no limit")
+    if cmd == "stance" and request.get("stance") not in STANCES:
+        raise BadRequest(f"stance must be one of {', '.join(STANCES)}, "
+                         f"not {request.get('stance')!r}")
     return request
 
 
@@ -158,6 +172,8 @@ def command_for(request: dict[str, Any]) -> Command | None:
             return Snooze(None if seconds is None else float(seconds))
         case "calibrate":
             return Calibrate()
+        case "stance":
+            return SayStance(str(request["stance"]))
     return None
 
 
@@ -339,8 +355,10 @@ class ControlServer:
 # -- the client --------------------------------------------------------------------------
 
 
-def request(cmd: str, seconds: float | None = None, *, timeout: float = 5.0) -> dict[str, Any]:
-    """Send one request to the running monitor; its answer."""
+def request(cmd: str, seconds: float | None = None, *, timeout: float = 5.0,
+            **fields: str) -> dict[str, Any]:
+    """Send one request to the running monitor (``fields``: what else the command takes,
+    e.g. ``stance="standing"``); its answer."""
     family, where = address()
     key = read_key(key_path())
     try:
@@ -351,7 +369,7 @@ def request(cmd: str, seconds: float | None = None, *, timeout: float = 5.0) -> 
         raise NotRunning(f"cannot reach the monitor ({exc})",
                          "check it with `posturewatch status` again, or restart it") from None
     try:
-        answer = _exchange(conn, key, {"cmd": cmd, "seconds": seconds}, timeout)
+        answer = _exchange(conn, key, {"cmd": cmd, "seconds": seconds, **fields}, timeout)
     except (OSError, EOFError, ValueError) as exc:
         raise NotRunning(f"the monitor did not answer ({exc or type(exc).__name__})",
                          "check it with `posturewatch status` again, or restart it") from None

@@ -350,7 +350,8 @@ class HistoryRows:
             case _Exercise(done):
                 start, offset = self._place(done.from_s)
                 end, _ = self._place(done.to_s)
-                history.write_exercise(session, done.id, done.reps, start, end, offset)
+                history.write_exercise(session, done.id, done.reps, start, end, offset,
+                                       sides=done.sides)
             case _Calibration(t, baseline):
                 at, offset = self._place(t)
                 write_calibration(history, at, offset, baseline)

@@ -114,7 +114,7 @@ class Monitor:
         self._day = DayClock(clock.read(), min_suspend_s=min(5.0, settings.sitting.max_gap_s / 2))
         self._session = WatchSession(settings, catalog, self._day, source=source_name,
                                      pid=os.getpid(), calibrated=baseline is not None)
-        self._pipeline = Pipeline(estimator, baseline, settings.classifier)
+        self._pipeline = Pipeline(estimator, baseline, settings.classifier, stance=settings.stance)
         self._sampling = sampling_of(settings)
         self._camera = HeldCamera(open_grabber, CameraSettings(
             settings.monitor.camera_retry_min_s, settings.monitor.camera_retry_max_s),
@@ -305,7 +305,7 @@ class Monitor:
         self.settings = settings
         self._sampling = sampling_of(settings)
         self._camera.looks = settings.camera
-        self._pipeline.reconfigure(settings.classifier)
+        self._pipeline.reconfigure(settings.classifier, settings.stance)
         log.info("settings reloaded from %s", ", ".join(settings.files))
         self._hand(self._session.reconfigure(settings, self._catalog))
 

@@ -19,13 +19,14 @@ from posturewatch.core.watch.commands import (
     Pause,
     PersonCommand,
     Resume,
+    SayStance,
     Snooze,
 )
 from posturewatch.core.watch.devices import DeviceFact
 from posturewatch.core.watch.happened import Notice
 
 __all__ = ["Calibrate", "Command", "Event", "Notice", "Outcome", "Pause", "Quit", "Reload",
-           "ReminderDue", "Resume", "Snooze", "StatusChanged", "Stopped"]
+           "ReminderDue", "Resume", "SayStance", "Snooze", "StatusChanged", "Stopped"]
 
 # ---- what goes in ----------------------------------------------------------------------
 

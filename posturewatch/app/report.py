@@ -43,6 +43,7 @@ COLOURS = {
     "slouched": "#f28e2b",
     "away": "#bab0ac",
     "unknown": "#b07aa1",
+    "standing": "#edc948",
     "bout": "#4e79a7",
     "break": "#76b7b2",
     "pause": "#d3d3d3",
@@ -97,7 +98,7 @@ def _spans(spans: Sequence[Span], day: date) -> list[tuple[float, float]]:
 
 
 STRIP_ROWS = 12  # vertical resolution of a day's posture strip (1/12 of a minute each)
-STACK = ("upright", "slouched", "unknown", "away")  # bottom to top within a minute
+STACK = ("upright", "slouched", "standing", "unknown", "away")  # bottom to top in a minute
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -117,8 +118,7 @@ def _strips(records: Records, days: Sequence[date], low: float,
             continue
         column = int((local % 86_400) / 60 - low * 60 + 1e-6)
         if 0 <= column < columns:
-            seconds[day][column] += (interval.upright_s, interval.slouched_s,
-                                     interval.unknown_s, interval.away_s)
+            seconds[day][column] += tuple(getattr(interval, f"{s}_s") for s in STACK)
     return {day: _strip(per_minute) for day, per_minute in seconds.items()}
 
 
@@ -182,8 +182,8 @@ def timeline_chart(records: Records, days: Sequence[date]) -> Figure:
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     handles = [Patch(color=COLOURS[k], label=k) for k in
-               ("upright", "slouched", "away", "unknown", "bout", "break", "pause")]
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=7,
+               ("upright", "slouched", "standing", "away", "unknown", "bout", "break", "pause")]
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=8,
               frameon=False, borderaxespad=0.2)
     return figure
 

@@ -9,8 +9,7 @@ from posturewatch.app.guidance_page import warning_signs_html
 from posturewatch.core.daily import Summary
 from posturewatch.core.guidance import Catalog
 from posturewatch.core.intervals import local_datetime
-
-NAMES = {"wall_angel": "wall angels"}
+from posturewatch.core.watch.exercises import named
 
 
 def exercises_section(summary: Summary) -> str:
@@ -20,13 +19,18 @@ def exercises_section(summary: Summary) -> str:
     else:
         rows = "\n".join(
             f"<tr><td>{local_datetime(e.start_utc, e.utc_offset_s):%Y-%m-%d %H:%M}</td>"
-            f"<td class=value>{e.reps} {html.escape(NAMES.get(e.exercise, e.exercise))}</td>"
+            f"<td class=value>{html.escape(named(e.reps, e.exercise))}{_sides(e.sides)}</td>"
             f"<td class=change>{max(0.0, e.end_utc - e.start_utc):.0f} s</td></tr>"
             for e in summary.exercises)
-        body = (f"<p>{summary.reps()} wall angels in {len(summary.exercises)} "
-                f"set{'' if len(summary.exercises) == 1 else 's'}, counted by the camera.</p>"
+        counts = ", ".join(f"{named(reps, exercise)} in {sets} set{'' if sets == 1 else 's'}"
+                           for exercise, (reps, sets) in summary.counted().items())
+        body = (f"<p>{html.escape(counts)}, counted by the camera.</p>"
                 f"\n<table>\n{rows}\n</table>")
     return f'<section id="exercises">\n<h2>Exercises seen</h2>\n{body}\n</section>'
+
+
+def _sides(sides: tuple[int, int] | None) -> str:
+    return "" if sides is None else f" ({sides[0]} left, {sides[1]} right)"
 
 
 def text_sections(summary: Summary, catalog: Catalog | None) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from posturewatch.core.daily import DayTotals, Summary
+from posturewatch.core.watch.exercises import NAMES
 
 
 def duration(seconds: float) -> str:
@@ -60,16 +61,17 @@ def rows(summary: Summary) -> list[tuple[str, str, str]]:
          delta("upright_share", "share")),
         ("upright time", duration(t.upright_s), delta("upright_s", "time")),
         ("slouched time", duration(t.slouched_s), delta("slouched_s", "time")),
+        ("standing time", duration(t.standing_s), delta("standing_s", "time")),
         ("slouch episodes", _count(t.slouch_episodes), delta("slouch_episodes", "count")),
         ("reminders fired / acted on", f"{t.reminders_fired} / {t.reminders_acted}",
          delta("reminders_acted", "count")),
         ("away / unknown / unseen", f"{duration(t.away_s)} / {duration(t.unknown_s)} / "
          f"{duration(t.unseen_s)}", ""),
         ("in calls / screen locked", f"{duration(t.call_s)} / {duration(t.locked_s)}", ""),
-    ] + ([("slouched because", reasons(t.reasons), "")] if t.reasons else []) + (
-        [("wall angels seen", f"{summary.reps()} in {len(summary.exercises)} "
-          f"set{'' if len(summary.exercises) == 1 else 's'}", "")]
-        if summary.exercises else []) + (
+    ] + ([("slouched because", reasons(t.reasons), "")] if t.reasons else []) + [
+        (f"{NAMES.get(exercise, (exercise,) * 2)[1]} seen",
+         f"{reps} in {sets} set{'' if sets == 1 else 's'}", "")
+        for exercise, (reps, sets) in summary.counted().items()] + (
         [("days with data", str(sum(d.has_data for d in summary.days)), "")] if week else [])
 
 

@@ -24,6 +24,7 @@ from posturewatch.core.judgement import ClassifierSettings
 from posturewatch.core.observation import Posture
 from posturewatch.core.typed_settings import Settings
 from posturewatch.core.watch.calendar import RecordingCalendar
+from posturewatch.core.watch.exercises import named
 from posturewatch.errors import SourceError
 from posturewatch.storage.atomic import check_writable, is_stdout
 from posturewatch.storage.baseline_file import find_baseline
@@ -50,7 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "analyze",
         help="judge posture in videos, images or the webcam",
         description="Judge each sampled frame as upright, slouched, away or unknown "
-        "against your calibrated baseline (population defaults if you have none).",
+        "against your calibrated baseline (population defaults if you have none), or as "
+        "standing; count the wall angels, neck tilts, side bends and stand-ups seen.",
         epilog=EPILOG,
     )
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help="video, image or folder")
@@ -227,7 +229,8 @@ def _judge(
                file=sys.stderr, disable=None)
     try:
         with frame_input.estimator(model, config, video=not source.still) as estimator:
-            for result in judge_source(source, estimator, baseline, classifier, until=seconds):
+            for result in judge_source(source, estimator, baseline, classifier, until=seconds,
+                                       stance=config.stance):
                 bar.update()
                 yield result
     finally:
@@ -243,8 +246,9 @@ def _summary(report: dict[str, Any], seen: Seen) -> str:
 
 
 def _exercises(report: dict[str, Any]) -> list[str]:
-    return [f"  {e['reps']} wall angel{'s' if e['reps'] != 1 else ''} seen, "
-            f"{e['from_s']:.1f} to {e['to_s']:.1f} s" for e in report["exercises"]]
+    return [f"  {named(e['reps'], e['id'])} seen"
+            + (f" ({e['left']} left, {e['right']} right)" if "left" in e else "")
+            + f", {e['from_s']:.1f} to {e['to_s']:.1f} s" for e in report["exercises"]]
 
 
 def _why(result: FrameResult) -> str:
@@ -300,7 +304,8 @@ def _reminders(report: dict[str, Any]) -> list[str]:
     sitting = report["sitting"]
     outcome = {True: "acted on", False: "not acted on", None: "open"}
     return [f"  sitting {sitting['sitting_s']:.0f} s, longest bout "
-            f"{sitting['longest_bout_s']:.0f} s, {sitting['breaks']} breaks"] + [
+            f"{sitting['longest_bout_s']:.0f} s, {sitting['breaks']} breaks, standing "
+            f"{sitting['standing_s']:.0f} s"] + [
         f"  {r['t']:8.1f} s  {r['rule']}: {r['title']} ({outcome[r['acted']]})"
         for r in report["reminders"]
     ]

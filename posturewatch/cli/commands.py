@@ -12,6 +12,7 @@ from posturewatch.cli import (
     export,
     forget,
     guidance,
+    look,
     model,
     pause,
     report,
@@ -19,12 +20,13 @@ from posturewatch.cli import (
     rules,
     run,
     snooze,
+    stance,
     status,
     summary,
 )
 
-COMMANDS: tuple[ModuleType, ...] = (analyze, calibrate, config, guidance, model, rules)
+COMMANDS: tuple[ModuleType, ...] = (analyze, calibrate, look, config, guidance, model, rules)
 # the history: what the store remembers
 COMMANDS += (summary, report, export, forget)
 # the background monitor and its controls
-COMMANDS += (run, status, pause, resume, snooze, autostart)
+COMMANDS += (run, status, pause, resume, snooze, stance, autostart)

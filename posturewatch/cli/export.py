@@ -11,6 +11,7 @@ from typing import Any
 
 from posturewatch.cli import history_options
 from posturewatch.cli.parsing import add_command, path_arg
+from posturewatch.core.daily import exercise_dict
 from posturewatch.core.intervals import aware_datetime
 from posturewatch.core.records import Records
 from posturewatch.storage.atomic import check_writable, write_atomic
@@ -22,8 +23,8 @@ EPILOG = """examples:
 """
 
 COLUMNS = ("record", "start", "end", "day", "length_s", "upright_s", "slouched_s", "away_s",
-           "unknown_s", "unseen_s", "slouch_episodes", "sitting_s", "rule", "kind", "title",
-           "level", "outcome", "details")
+           "unknown_s", "standing_s", "unseen_s", "slouch_episodes", "sitting_s", "rule", "kind",
+           "title", "level", "outcome", "details")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,8 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         sub,
         "export",
         help="write the stored history as CSV or JSON",
-        description="Every interval, sitting bout, break, reminder, pause and calibration in "
-        "the store, with local times carrying their UTC offset. CSV is one table with a "
+        description="Every interval, sitting bout, break, reminder, pause, calibration and "
+        "exercise set in the store, with local times carrying their UTC offset. CSV is one "
+        "table with a "
         "`record` column; JSON has one list per kind.",
         epilog=EPILOG,
     )
@@ -62,7 +64,8 @@ def as_json(records: Records) -> dict[str, list[dict[str, Any]]]:
         "intervals": [
             {"start": _time(i.start_utc, i.utc_offset_s), "day": i.day.isoformat(),
              "length_s": i.length_s, "upright_s": i.upright_s, "slouched_s": i.slouched_s,
-             "away_s": i.away_s, "unknown_s": i.unknown_s, "unseen_s": i.unseen_s,
+             "away_s": i.away_s, "unknown_s": i.unknown_s, "standing_s": i.standing_s,
+             "unseen_s": i.unseen_s,
              "slouch_episodes": i.slouch_episodes, "metrics": dict(i.metrics),
              "reasons": dict(i.reasons)}
             for i in records.intervals],
@@ -79,6 +82,10 @@ def as_json(records: Records) -> dict[str, list[dict[str, Any]]]:
             {"at": _time(c.at_utc, c.utc_offset_s), "view": c.view, "frames": c.frames,
              "values": dict(c.values), "ok": c.ok, "detail": c.detail}
             for c in records.calibrations],
+        "exercises": [
+            {k: v for k, v in exercise_dict(e).items() if k not in ("from", "to")}
+            | {"start": _time(e.start_utc, e.utc_offset_s), "end": _time(e.end_utc, e.utc_offset_s)}
+            for e in records.exercises],
     }
 
 

@@ -139,7 +139,7 @@ def _serve(monitor: Monitor, server: ControlServer, *, headless: bool,
 
     worker = threading.Thread(target=monitor.run, name="monitor")
     window = LookLauncher(look_command(args.camera, args.source, config=args.config,
-                                       baseline=args.baseline), monitor.submit)
+                                       baseline=args.baseline, model=args.model), monitor.submit)
     desk = Desk(monitor, monitor.settings, DeskHooks(
         summary=lambda: _open_summary(args), open_config=_open_config, started=started.say,
         quit=lambda: started.stopped_by("Quit"), look=window.show), headless=headless)

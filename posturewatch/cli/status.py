@@ -35,6 +35,11 @@ def print_status(status: dict, *, as_json: bool) -> None:
         return
     print(f"state: {status['state']} since {status['since']}")
     print(f"sitting: {status['sitting_s'] / 60:.1f} min")
+    if status.get("standing_s"):
+        print(f"standing: {status['standing_s'] / 60:.1f} min since you last sat")
+    if status.get("stance", "auto") != "auto":
+        print(f"stance: {status['stance']} (as you said; `posturewatch stance auto` to let "
+              "the camera tell)")
     if status["next_break_in_s"] is not None:
         print(f"next break in: {status['next_break_in_s'] / 60:.1f} min")
     if status["paused_until"]:

@@ -50,6 +50,10 @@ class Baseline:
     shoulder_y: float | None = None
     shoulder_size: float | None = None
     resolution: list[int] | None = None  # [width, height] of the frames it was made from
+    # the frames' median landmark visibility (nose, ears, shoulders; 0 for shoulders outside
+    # the frame): under the classifier's min_visibility the shoulders were not clearly
+    # seen; None in files made before it
+    visibility: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"version": VERSION, **asdict(self)}
@@ -69,7 +73,7 @@ class Baseline:
         known = {f.name for f in fields(cls)}
         if unknown := set(data) - known - {"version"}:
             raise ValueError(f"unknown fields {sorted(unknown)}")
-        for name in _FIELDS:
+        for name in (*_FIELDS, "visibility"):
             value = data.get(name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise ValueError(f"{name} is {value!r}, not a number")
@@ -84,8 +88,10 @@ class Baseline:
         return cls(**{k: v for k, v in data.items() if k != "version"})
 
 
-# Side: medians of the upright photos of shared/testdata/side-view.
-SIDE_POPULATION = Baseline(view="side", neck_forward_deg=14.0, torso_forward_deg=-10.0,
+# Side: the neck as in the upright photos of shared/testdata/side-view (10-18 degrees); the
+# trunk vertical, as upright means (those photos lean back 9-12 degrees, the devdata side
+# clip's upright man forward 0-14: a trunk prior from one person misjudged the other).
+SIDE_POPULATION = Baseline(view="side", neck_forward_deg=14.0, torso_forward_deg=0.0,
                            calibrated=False)
 
 
@@ -169,8 +175,11 @@ def build_baseline(samples: Sequence[PostureMetrics], min_frames: int,
         spread[name] = round(statistics.median(abs(v - median) for v in series), 5)
     resolutions = [m.resolution for m in chosen if m.resolution]
     resolution = list(statistics.mode(resolutions)) if resolutions else None
+    # shoulders MediaPipe guessed outside the frame were not seen, whatever it says
+    visibility = round(statistics.median(m.visibility if m.shoulders_in_frame else 0.0
+                                         for m in chosen), 3)
     return Baseline(view=view, frames=len(chosen), spread=spread, resolution=resolution,
-                    **values)  # type: ignore[arg-type]
+                    visibility=visibility, **values)  # type: ignore[arg-type]
 
 
 def without_view(baseline: Baseline) -> Baseline:

@@ -5,10 +5,12 @@
   midnight of its start's offset, and each day gets its part.
 - Sitting time is the bouts' sitting time (unseen gaps excluded); a day's longest bout is
   the longest part of one bout inside that day. A break counts on the day it began.
-- Upright share is upright over upright plus slouched (away and unknown are not posture).
+- Upright share is upright over upright plus slouched (away, unknown and standing are not
+  seated posture). Standing time is the seconds seen standing.
 - Slouch episodes: times the settled state turned to slouched.
 - Reminders acted on: outcome ``acted`` (seen by the camera) or ``done`` (confirmed).
-- Exercises: the sets the camera counted (wall angels) that began on the period's days.
+- Exercises: the sets the camera counted (wall angels, neck tilts, side bends, stand-ups)
+  that began on the period's days.
 - The change is this period's daily average against the daily average of the days with
   data among the ``compare_days`` days before it.
 """
@@ -24,7 +26,7 @@ from typing import Any
 from posturewatch.core.intervals import DAY_S, local_datetime
 from posturewatch.core.records import ExerciseRecord, Records, Span
 
-STATES = ("upright", "slouched", "away", "unknown")
+STATES = ("upright", "slouched", "away", "unknown", "standing")
 
 
 @dataclass
@@ -39,6 +41,7 @@ class DayTotals:
     slouched_s: float = 0.0
     away_s: float = 0.0
     unknown_s: float = 0.0
+    standing_s: float = 0.0
     unseen_s: float = 0.0
     paused_s: float = 0.0
     call_s: float = 0.0  # in calls (counted as sitting too)
@@ -50,7 +53,7 @@ class DayTotals:
 
     @property
     def seen_s(self) -> float:
-        return self.upright_s + self.slouched_s + self.away_s + self.unknown_s
+        return self.upright_s + self.slouched_s + self.away_s + self.unknown_s + self.standing_s
 
     @property
     def has_data(self) -> bool:
@@ -121,16 +124,28 @@ class Summary:
     def reps(self, exercise: str = "wall_angel") -> int:
         return sum(e.reps for e in self.exercises if e.exercise == exercise)
 
+    def counted(self) -> dict[str, tuple[int, int]]:
+        """Each exercise seen: (repetitions, sets), in the order first seen."""
+        out: dict[str, tuple[int, int]] = {}
+        for e in self.exercises:
+            reps, sets = out.get(e.exercise, (0, 0))
+            out[e.exercise] = (reps + e.reps, sets + 1)
+        return out
+
 
 def exercise_dict(e: ExerciseRecord) -> dict[str, Any]:
-    """A stored set as JSON shows it: id, repetitions, local start and end."""
-    return {"id": e.exercise, "reps": e.reps,
-            "from": local_datetime(e.start_utc, e.utc_offset_s).isoformat(timespec="seconds"),
-            "to": local_datetime(e.end_utc, e.utc_offset_s).isoformat(timespec="seconds")}
+    """A stored set as JSON shows it: id, repetitions (to each side, where the movement
+    has sides), local start and end."""
+    out: dict[str, Any] = {"id": e.exercise, "reps": e.reps}
+    if e.sides is not None:
+        out["left"], out["right"] = e.sides
+    out["from"] = local_datetime(e.start_utc, e.utc_offset_s).isoformat(timespec="seconds")
+    out["to"] = local_datetime(e.end_utc, e.utc_offset_s).isoformat(timespec="seconds")
+    return out
 
 
 COMPARED = ("sitting_s", "longest_bout_s", "breaks", "upright_s", "slouched_s",
-            "slouch_episodes", "reminders_fired", "reminders_acted")
+            "standing_s", "slouch_episodes", "reminders_fired", "reminders_acted")
 
 
 def day_range(first: date, last: date) -> list[date]:

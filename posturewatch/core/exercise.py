@@ -63,8 +63,9 @@ class ExerciseSettings:
 
 @dataclass(frozen=True, slots=True)
 class ExerciseWatchSettings:
-    """After a wall-angel reminder, ``run`` looks every ``watch_interval_s`` for
-    ``watch_min`` minutes, so slow slides are seen."""
+    """After a reminder for a movement the camera counts, ``run`` looks every
+    ``watch_interval_s`` for ``watch_min`` minutes, so slow slides and quick tilts are
+    seen (``core/watch/exercises.py``)."""
 
     watch_interval_s: float
     watch_min: float
@@ -114,49 +115,54 @@ def arm_pose(landmarks: Landmarks | None) -> ArmPose | None:
 
 @dataclass(frozen=True, slots=True)
 class ExerciseSet:
-    """Repetitions of one exercise close together in time."""
+    """Repetitions of one exercise close together in time; ``sides`` (left, right) for a
+    movement done to either side (the person's own sides)."""
 
     id: str
     reps: int
     from_s: float
     to_s: float
+    sides: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "reps": self.reps, "from_s": round(self.from_s, 3),
-                "to_s": round(self.to_s, 3)}
+        out: dict[str, Any] = {"id": self.id, "reps": self.reps,
+                               "from_s": round(self.from_s, 3), "to_s": round(self.to_s, 3)}
+        if self.sides is not None:
+            out["left"], out["right"] = self.sides
+        return out
 
 
-class WallAngelCounter:
-    """Feed each judged frame's :class:`ArmPose` (or None) in time order with :meth:`add`."""
+class SetTally:
+    """Repetitions of one exercise, in time order, grouped into sets: a repetition less
+    than ``gap_s`` after the set's last one joins it. What every counter shares."""
 
-    def __init__(self, settings: ExerciseSettings) -> None:
-        self.s = settings
-        self._ready_at: float | None = None  # in the goalpost since this time, not yet counted
+    def __init__(self, exercise: str, gap_s: float) -> None:
+        self.exercise, self.gap_s = exercise, gap_s
         self._sets: list[ExerciseSet] = []
         self._reps: list[float] = []  # when each repetition was counted
         self._last_t: float | None = None
 
-    def add(self, t: float, pose: ArmPose | None) -> int:
-        """Repetitions completed by this frame (0 or 1)."""
+    def in_order(self, t: float) -> bool:
+        """Take ``t`` as the latest frame; False for one from before it (a restart: what it
+        shows was already counted)."""
         if self._last_t is not None and t < self._last_t:
-            return 0  # out of order (a restart): already counted
+            return False
         self._last_t = t
-        if pose is None or not self.s.enabled:
-            return 0
-        if pose.goalpost(self.s):
-            if self._ready_at is None:
-                self._ready_at = t
-            return 0
-        if self._ready_at is None or not pose.overhead(self.s):
-            return 0
-        started, self._ready_at = self._ready_at, None
+        return True
+
+    def rep(self, t: float, started: float, side: int | None = None) -> None:
+        """A repetition at ``t``; ``started``: when it began (a new set starts there);
+        ``side``: 0 for the person's left, 1 for their right."""
         self._reps.append(t)
         last = self._sets[-1] if self._sets else None
-        if last is not None and t - last.to_s <= self.s.set_gap_s:
-            self._sets[-1] = ExerciseSet(WALL_ANGEL, last.reps + 1, last.from_s, t)
+        if last is not None and t - last.to_s <= self.gap_s:
+            start, reps, sides = last.from_s, last.reps + 1, last.sides
+            self._sets.pop()
         else:
-            self._sets.append(ExerciseSet(WALL_ANGEL, 1, started, t))
-        return 1
+            start, reps, sides = started, 1, None if side is None else (0, 0)
+        if side is not None and sides is not None:
+            sides = (sides[0] + (side == 0), sides[1] + (side == 1))
+        self._sets.append(ExerciseSet(self.exercise, reps, start, t, sides))
 
     @property
     def sets(self) -> tuple[ExerciseSet, ...]:
@@ -167,70 +173,41 @@ class WallAngelCounter:
         return sum(1 for rep in self._reps if rep >= t)
 
 
-def seen_note(reps: int) -> str:
-    """What a reminder's history says the camera saw."""
-    return f"{reps} wall angel{'' if reps == 1 else 's'}, seen"
+class WallAngelCounter:
+    """Feed each judged frame's :class:`ArmPose` (or None) in time order with :meth:`add`."""
 
+    id = WALL_ANGEL
 
-@dataclass(frozen=True, slots=True)
-class WatchNews:
-    """What one frame settled: sets over (for the store) and wall-angel reminders whose
-    watch is over, with the repetitions seen after each (0: none)."""
+    def __init__(self, settings: ExerciseSettings) -> None:
+        self.s = settings
+        self._ready_at: float | None = None  # in the goalpost since this time, not yet counted
+        self._tally = SetTally(WALL_ANGEL, settings.set_gap_s)
 
-    sets: tuple[ExerciseSet, ...] = ()
-    settled: tuple[tuple[int, int], ...] = ()  # (reminder id, repetitions)
-
-
-class ExerciseWatch:
-    """The live monitor's side of the counter. Every judged frame goes in; a wall-angel
-    reminder opens a watch of ``watch_s`` (the caller samples faster while
-    :meth:`watching`); the reminder is settled once a set done after it is over, or the
-    watch ends without one. A set is over once ``set_gap_s`` passes without a repetition."""
-
-    def __init__(self, settings: ExerciseSettings, watch: ExerciseWatchSettings) -> None:
-        self.counter = WallAngelCounter(settings)
-        self.watch = watch
-        self._open: dict[int, float] = {}  # reminder id -> when it was sent
-        self._reported = 0  # sets handed out as over
+    def add(self, t: float, pose: ArmPose | None) -> int:
+        """Repetitions completed by this frame (0 or 1)."""
+        if not self._tally.in_order(t):
+            return 0  # out of order (a restart): already counted
+        if pose is None or not self.s.enabled:
+            return 0
+        if pose.goalpost(self.s):
+            if self._ready_at is None:
+                self._ready_at = t
+            return 0
+        if self._ready_at is None or not pose.overhead(self.s):
+            return 0
+        started, self._ready_at = self._ready_at, None
+        self._tally.gap_s = self.s.set_gap_s
+        self._tally.rep(t, started)
+        return 1
 
     @property
-    def watch_s(self) -> float:
-        return self.watch.watch_min * 60
+    def tally(self) -> SetTally:
+        return self._tally
 
-    def reconfigure(self, settings: ExerciseSettings, watch: ExerciseWatchSettings) -> None:
-        """New settings (a reloaded config): a set going on, goes on."""
-        self.counter.s, self.watch = settings, watch
+    @property
+    def sets(self) -> tuple[ExerciseSet, ...]:
+        return self._tally.sets
 
-    def closer_look_s(self, t: float) -> float:
-        """How often to look now: often while a wall-angel reminder is watched (slow
-        slides need a closer look), else no demand (infinity)."""
-        return self.watch.watch_interval_s if self.watching(t) else float("inf")
-
-    def reminded(self, reminder_id: int, t: float) -> None:
-        self._open[reminder_id] = t
-
-    def watching(self, t: float) -> bool:
-        return any(t <= sent + self.watch_s for sent in self._open.values())
-
-    def add(self, t: float, pose: ArmPose | None) -> WatchNews:
-        self.counter.add(t, pose)
-        return self._news(t, final=False)
-
-    def flush(self, t: float) -> WatchNews:
-        """At the end: every set is over, every watch settles with what it saw."""
-        return self._news(t, final=True)
-
-    def _news(self, t: float, *, final: bool) -> WatchNews:
-        sets = self.counter.sets
-        over = len(sets) if final or not sets else len(sets) - (
-            t - sets[-1].to_s <= self.counter.s.set_gap_s)
-        done = sets[self._reported:over]
-        self._reported = max(self._reported, over)
-        in_set = not final and len(sets) > over  # a set still going on
-        settled = []
-        for reminder_id, sent in list(self._open.items()):
-            reps = self.counter.reps_since(sent)
-            if final or (reps and not in_set) or (not reps and t > sent + self.watch_s):
-                settled.append((reminder_id, reps))
-                del self._open[reminder_id]
-        return WatchNews(tuple(done), tuple(settled))
+    def reps_since(self, t: float) -> int:
+        """Repetitions counted at or after ``t``."""
+        return self._tally.reps_since(t)

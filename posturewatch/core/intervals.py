@@ -62,6 +62,7 @@ class Interval:
     slouch_episodes: int = 0
     metrics: Mapping[str, float] = field(default_factory=dict)
     reasons: Mapping[str, float] = field(default_factory=dict)
+    standing_s: float = 0.0
 
     @property
     def end_utc(self) -> float:
@@ -138,6 +139,7 @@ class _Open:
             slouch_episodes=self.episodes,
             metrics={k: s / w for k, (s, w) in self.weighted.items() if w > 0},
             reasons=dict(self.reasons),
+            standing_s=self.seen[Posture.STANDING],
         )
 
 

@@ -35,6 +35,12 @@ class Landmarks:
     def visibility(self, point: int) -> float:
         return float(self.points[point, 2])
 
+    def inside(self, point: int) -> bool:
+        """Whether the point lies in the frame; outside it MediaPipe guesses where it would
+        be (shoulders below the bottom edge), often at high visibility."""
+        x, y = self.points[point, :2]
+        return bool(0.0 <= x <= self.width and 0.0 <= y <= self.height)
+
     @classmethod
     def from_normalized(cls, rows: np.ndarray, width: int, height: int) -> Landmarks:
         """From MediaPipe's (x, y, visibility) rows, x and y as fractions of the frame."""

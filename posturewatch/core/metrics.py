@@ -27,6 +27,8 @@ Both views:
 - ``head_size``: head width over frame width (ear to ear in front, nose to ear from the
   side). Bigger means nearer the screen.
 - ``visibility``: the lowest MediaPipe visibility of nose, ears and shoulders used.
+- ``shoulders_in_frame``: both shoulders inside the frame; outside it MediaPipe guesses
+  them, often at high visibility (a guess still tells a slump, not someone's upright).
 - ``face_visibility``: the lowest visibility of nose and ears alone (the face can be judged
   for some deviations while the shoulders are out of frame).
 - ``inverted``: the eyes below the nose in the frame: a face upside down, which no seated
@@ -55,6 +57,8 @@ from posturewatch.core.landmarks import Landmarks, Point
 _FACE = range(Point.NOSE, Point.RIGHT_EAR + 1)  # nose, six eye points, two ears
 _LEFT_EYE_OUTER, _RIGHT_EYE_OUTER = 3, 6
 _SIDE_VIEW_RATIO = 0.8  # shoulder width / ear height below this = seen from the side
+_FACE_SIDES = (Point.NOSE, Point.LEFT_EAR, Point.RIGHT_EAR)
+_SHOULDERS = (Point.LEFT_SHOULDER, Point.RIGHT_SHOULDER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,7 @@ class PostureMetrics:
     shoulder_size: float | None = None
     resolution: tuple[int, int] | None = None  # the frame's width and height in pixels
     inverted: bool = False
+    shoulders_in_frame: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -116,14 +121,14 @@ def compute_metrics(lm: Landmarks) -> PostureMetrics:
     common = dict(
         shoulder_tilt_deg=_tilt_deg(left_sh, right_sh),
         head_tilt_deg=_tilt_deg(left_ear, right_ear),
-        face_visibility=min(lm.visibility(p) for p in (Point.NOSE, Point.LEFT_EAR,
-                                                        Point.RIGHT_EAR)),
+        face_visibility=min(lm.visibility(p) for p in _FACE_SIDES),
         face_y=face_y / lm.height,
         shoulder_x=float(mid_sh[0]) / lm.width,
         shoulder_y=float(mid_sh[1]) / lm.height,
         shoulder_size=shoulder_width / lm.width,
         resolution=(int(lm.width), int(lm.height)),
         inverted=bool(lm.points[1:7, 1].mean() > nose[1]),
+        shoulders_in_frame=all(lm.inside(p) for p in _SHOULDERS),
     )
 
     if shoulder_width >= _SIDE_VIEW_RATIO * abs(ear_height) and shoulder_width > 0:
@@ -133,11 +138,9 @@ def compute_metrics(lm: Landmarks) -> PostureMetrics:
         up = mid_ear - mid_sh
         lean = math.degrees(math.atan2(float(np.dot(up, across)) / shoulder_width,
                                        max(-float(up[1]), 1e-6)))
-        points = (Point.NOSE, Point.LEFT_EAR, Point.RIGHT_EAR, Point.LEFT_SHOULDER,
-                  Point.RIGHT_SHOULDER)
         return PostureMetrics(
             view="front",
-            visibility=min(lm.visibility(p) for p in points),
+            visibility=min(lm.visibility(p) for p in (*_FACE_SIDES, *_SHOULDERS)),
             head_size=ear_width / lm.width,
             head_pitch=float(nose[1] - mid_ear[1]) / max(ear_width, 1e-6),
             head_height=float(mid_sh[1] - face_y) / shoulder_width,

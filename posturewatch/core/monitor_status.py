@@ -26,6 +26,7 @@ class TrayState(StrEnum):
     SLOUCHED = "slouched"
     AWAY = "away"
     UNKNOWN = "unknown"
+    STANDING = "standing"
     PAUSED = "paused"
     CAMERA_PROBLEM = "camera problem"
     LOCKED = "locked"  # the screen locked or the display asleep: not looking, away
@@ -52,6 +53,8 @@ class Status:
     locked_since: float | None = None
     on_battery: bool = False  # looks come less often
     camera_open: float | None = None  # share of the time the camera was open since start
+    stance: str = "auto"  # what the person said: "auto" (the camera tells), "standing", "sitting"
+    standing_s: float = 0.0  # standing seen since the person last sat
 
     @property
     def looking(self) -> bool:
@@ -60,6 +63,10 @@ class Status:
     def tooltip(self) -> str:
         parts = [f"posturewatch: {self.state.value}",
                  f"sitting {_duration(self.sitting_s)}"]
+        if self.standing_s >= 60:
+            parts.append(f"standing {_duration(self.standing_s)}")
+        if self.stance != "auto":
+            parts.append(f"{self.stance} at the desk (as you said)")
         if self.next_break_in_s is not None:
             parts.append(f"break in {_duration(self.next_break_in_s)}")
         if self.not_looking:
@@ -82,6 +89,7 @@ class Status:
         for key in ("since", "paused_until", "snoozed_until", "call_since", "locked_since"):
             data[key] = _iso(data[key])
         data["sitting_s"] = round(self.sitting_s, 1)
+        data["standing_s"] = round(self.standing_s, 1)
         if self.next_break_in_s is not None:
             data["next_break_in_s"] = round(self.next_break_in_s, 1)
         return data

@@ -11,10 +11,16 @@ class Posture(StrEnum):
     SLOUCHED = "slouched"
     AWAY = "away"  # nobody in the frame
     UNKNOWN = "unknown"  # someone there, landmarks too uncertain to judge
+    STANDING = "standing"  # someone on their feet (core/stance.py): not sitting, not judged
 
     @property
     def present(self) -> bool:
         return self is not Posture.AWAY
+
+    @property
+    def sitting(self) -> bool:
+        """Someone there and not on their feet: what sitting time counts."""
+        return self is not Posture.AWAY and self is not Posture.STANDING
 
 
 @dataclass(frozen=True, slots=True)

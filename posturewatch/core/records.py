@@ -46,12 +46,13 @@ class ReminderRecord:
 class ExerciseRecord:
     """A set of repetitions the camera counted."""
 
-    exercise: str  # wall_angel
+    exercise: str  # wall_angel, neck_tilt, side_bend, stand_up
     reps: int
     start_utc: float
     end_utc: float
     utc_offset_s: int
     session_id: int = 0
+    sides: tuple[int, int] | None = None  # (left, right) for a movement to either side
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from posturewatch.core.backdrop import Backdrop, BackdropMemory, Scene
 from posturewatch.core.baseline import (
     POSTURE_FIELDS,
     VIEW_FIELDS,
@@ -28,18 +30,23 @@ from posturewatch.core.baseline import (
     without_view,
 )
 from posturewatch.core.judgement import (
+    GUARD,
+    HEAD_DOWN,
     HEAD_FORWARD,
     LEANING_IN,
+    LEANING_LEFT,
+    LEANING_RIGHT,
     SUNK,
     ClassifierSettings,
     deviations,
-    not_upright,
+    guard_deviations,
     slouch_score,
 )
 from posturewatch.core.metrics import PostureMetrics
 
 _MATCH_SHARE_STALE = 0.25  # fewer matching frames than this share: the view changed
 _MATCH_SHARE_FRESH = 0.5  # at least this share again: the view is back
+_MIN_COMPARED = 5  # frames compared in the window before the view is called changed
 _MIN_STRETCH_FRAMES = 5
 _UPRIGHT_LOOKING = 1.0  # posture score under this: proportions of an upright frame
 # How far a self-learned value may stray from the population prior (the spread of
@@ -49,6 +56,9 @@ _SELF_LIMITS = {"head_height": 0.85, "head_pitch": 0.08, "head_roll_deg": 5.0,
                 "body_lean_deg": 5.0}
 _NEAR_BEST = 0.5  # stretches this close to the most upright one's score share the baseline
 _TALLEST = 0.5  # thresholds above the prior's head height that still count as more upright
+_LEARN_EVERY_S = 2.0  # the remembered scene takes in a matching frame at most this often
+_LOOK_EVERY_S = 1.0  # a frame off the view is compared with the scene at most this often
+SceneMaker = Callable[[], Backdrop | None]  # the frame's backdrop, made only when asked
 
 
 def view_matches(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> bool:
@@ -68,38 +78,95 @@ def view_matches(m: PostureMetrics, base: Baseline, s: ClassifierSettings) -> bo
 
 class ViewWatch:
     """Stale when under a quarter of the last ``view_window_s`` seconds' upright-looking
-    frames match the calibration's view (and they span a third of the window); fresh
-    again when half do.
+    frames match the calibration's view (at least five, spanning a third of the window);
+    fresh again when half do.
 
     Only frames whose proportions look upright against the calibration (head height,
     face scale, pitch, roll, lean: all under their thresholds) are compared: sinking
     back in the chair moves and shrinks the shoulders as a moved camera does, but it also
-    changes those proportions, while a moved camera does not."""
+    changes those proportions, while a moved camera does not. Some slouches keep them
+    (a person sliding down as one piece); the room behind tells those apart: once the
+    view has held for a third of the window, the scene around the person is remembered
+    (``core.backdrop``) and decides: a frame whose shoulders left the view while that
+    scene stayed put is the person moving, not the camera (it still matches), and one
+    whose scene moved is a moved camera even if the shoulders happen to fit. A frame
+    whose scene is half alike is left out; with nothing to tell by (a plain wall, the
+    person filling the picture) the shoulders decide."""
 
     def __init__(self, baseline: Baseline, s: ClassifierSettings) -> None:
         self.baseline, self.s = baseline, s
         self._posture = without_view(baseline)
         self._recent: deque[tuple[float, bool]] = deque()
         self._matching = 0  # frames in ``_recent`` that match, kept as they come and go
+        self._scene = BackdropMemory()
+        self._learned_t = -float("inf")
+        self._looked: tuple[float, Scene] = (-float("inf"), Scene.MUTE)
         self.stale = False
 
-    def update(self, t: float, m: PostureMetrics) -> bool:
+    def update(self, t: float, m: PostureMetrics, scene: SceneMaker | None = None) -> bool:
+        """``scene``: makes the frame's backdrop when asked (at most about once a second)."""
         if m.view != self.baseline.view or m.visibility < self.s.min_visibility:
             return self.stale
         if slouch_score(m, self._posture, self.s) >= _UPRIGHT_LOOKING:
             return self.stale
         matches = view_matches(m, self.baseline, self.s)
+        if scene is not None:
+            scene = _once(scene)
+        if scene is not None and self._scene.ready:
+            now = self._scene_now(t, scene)
+            if now is Scene.UNSURE:  # half alike: the frame is left out
+                return self.stale
+            if now is not Scene.MUTE:  # the scene says whether the camera moved
+                matches = now is Scene.SAME
+        if (scene is not None and matches and self._held(t)
+                and t - self._learned_t >= _LEARN_EVERY_S):
+            # Only a scene like the remembered one joins it: a camera moved a little, the
+            # shoulders still in view, must not teach it the new scene.
+            seen = scene()
+            if seen is not None and (not self._scene.ready
+                                     or self._scene.compare(seen) is Scene.SAME):
+                self._scene.learn(seen)
+                self._learned_t = t
         self._recent.append((t, matches))
         self._matching += matches
         while self._recent and self._recent[0][0] < t - self.s.view_window_s:
             self._matching -= self._recent.popleft()[1]
         span = t - self._recent[0][0]
         share = self._matching / len(self._recent)
-        if not self.stale and span >= self.s.view_window_s / 3 and share < _MATCH_SHARE_STALE:
+        if (not self.stale and span >= self.s.view_window_s / 3 and share < _MATCH_SHARE_STALE
+                and len(self._recent) >= _MIN_COMPARED):
             self.stale = True
         elif self.stale and share >= _MATCH_SHARE_FRESH:
             self.stale = False
         return self.stale
+
+    def _held(self, t: float) -> bool:
+        """The calibration's view has held for a third of the window (fresh, half of the
+        frames matching): the camera is where it was calibrated."""
+        if self.stale or not self._recent or t - self._recent[0][0] < self.s.view_window_s / 3:
+            return False
+        return self._matching >= _MATCH_SHARE_FRESH * len(self._recent)
+
+    def _scene_now(self, t: float, scene: SceneMaker) -> Scene:
+        """The remembered scene against this frame's (looked at most once a second; the
+        answer stands in between, so at 5 fps four frames in five cost nothing)."""
+        at, answer = self._looked
+        if t - at >= _LOOK_EVERY_S or t < at:
+            seen = scene()
+            answer = self._scene.compare(seen) if seen is not None else Scene.MUTE
+            self._looked = (t, answer)
+        return answer
+
+
+def _once(scene: SceneMaker) -> SceneMaker:
+    """The frame's backdrop made at most once, however often it is asked for."""
+    made: list[Backdrop | None] = []
+
+    def make() -> Backdrop | None:
+        if not made:
+            made.append(scene())
+        return made[0]
+    return make
 
 
 # A stretch: its first frame's time, its frames, and (baseline, uprightness) once computed.
@@ -201,6 +268,8 @@ class SelfBaseline:
 _DISAGREE_AFTER_S = 40.0  # the person's own frames must span this long before they count
 _AGREE_AGAIN = 0.5  # the stretch scores under this against the calibration: fresh again
 _SINKING = 0.5  # of `sunk_in_frame`: the face this much lower in the frame is a person sinking
+# What, against the priors, no upright stretch shows whatever the camera's perspective.
+_UNLIKE_UPRIGHT = (HEAD_FORWARD, HEAD_DOWN, LEANING_IN, LEANING_LEFT, LEANING_RIGHT)
 
 
 class PostureWatch:
@@ -235,7 +304,8 @@ class PostureWatch:
         taller = -scores.get(SUNK, 0.0)  # the stretch sits higher than the calibration
         # Against the priors only the proportions may look sunk: with the face not lower in
         # the frame, that is the camera's perspective (set lower, tilted up), not a slump.
-        unlike = set(not_upright(learned, self.s)) - {SUNK}
+        against_priors = guard_deviations(learned, self.s)
+        unlike = [k for k in _UNLIKE_UPRIGHT if against_priors.get(k, 0.0) >= GUARD]
         if (not self.stale and (score >= 1.0 or taller >= 1.0) and not self._sunk(learned)
                 and not unlike):
             self.stale = True
@@ -281,11 +351,13 @@ class Referee:
         # priors for want of a self-baseline, which it is helping to learn.
         self.learning = False
 
-    def choose(self, t: float, m: PostureMetrics | None) -> Choice:
+    def choose(self, t: float, m: PostureMetrics | None,
+               scene: SceneMaker | None = None) -> Choice:
+        """``scene``: the frame's backdrop, made if the view test asks for it."""
         if m is not None:
             self.learner.update(t, m)
             if self.watch:
-                self.watch.update(t, m)
+                self.watch.update(t, m, scene)
             if self.posture and m.view == "front":
                 self.posture.update(t, self.learner.baseline())
         choice = self._current(self._stale())

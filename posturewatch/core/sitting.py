@@ -3,10 +3,16 @@
 How time is counted (the settings are documented in ``config/default.toml``, [sitting]):
 
 - Each observation's state holds until the next observation. Present (upright, slouched,
-  unknown) is sitting; away is absent.
+  unknown) is sitting; standing is on one's feet; away is absent.
 - An absence of at least ``min_break_s`` is a break: the bout ends where the absence began.
   A shorter absence does not end the bout and counts as sitting, so a reach for the phone
   or a lean out of view neither resets nor stalls the break timer.
+- Standing is not sitting: the bout ends where the person stood up (or where the absence
+  before it began), at once, however short the stand: getting up is what the break timer
+  asks for. Standing and away together for ``min_break_s`` make a break, as an absence
+  does. Standing time is counted on its own (``standing_s``), and so is the standing seen
+  since the person last sat (``current_standing_s``: the sit-stand reminder's clock),
+  which an absence of ``min_break_s`` starts over.
 - A silence longer than ``max_gap_s`` between two observations (suspend, camera off) is
   *unseen*: neither sitting nor a break. If it is long enough to have held a break
   (``min_break_s`` or more) it closes the bout at the last observation before it, because
@@ -65,6 +71,7 @@ class SittingTotals:
     breaks: tuple[Break, ...]  # finished, then the one in progress (``end`` None)
     unseen_s: float
     daily: tuple[tuple[int, float], ...]  # (local day index, seconds of sitting)
+    standing_s: float = 0.0  # seen standing
 
     def daily_sitting_s(self) -> dict[int, float]:
         """Seconds of sitting per local day index (see :func:`day_of`)."""
@@ -76,6 +83,7 @@ class SittingTotals:
             "sitting_s": _r(sum(b.sitting_s for b in self.bouts)),
             "longest_bout_s": _r(max((b.sitting_s for b in self.bouts), default=0.0)),
             "breaks": len(self.breaks),
+            "standing_s": _r(self.standing_s),
             "unseen_s": _r(self.unseen_s),
             "bouts": [b.to_dict() for b in self.bouts],
             "days": [{"day": d, "sitting_s": _r(s)} for d, s in self.daily],
@@ -110,6 +118,9 @@ class SittingTracker:
         self._breaks: list[Break] = []
         self._daily: dict[int, float] = {}
         self._unseen_s = 0.0
+        self._standing_s = 0.0  # all standing seen
+        self._stand_spell_s = 0.0  # standing seen since the person last sat
+        self._away_run_s = 0.0  # away without a break in the seeing, so far
         self._ended: list[Bout | Break] = []  # what the observation being fed has ended
 
     # -- feeding -------------------------------------------------------------------------
@@ -141,22 +152,37 @@ class SittingTracker:
 
     def _span(self, last: Observation, t: float) -> None:
         """Account ``[last.t, t)``, spent in ``last.state``."""
-        if t == last.t or self._bout_start is None:
+        if t == last.t:
             return
-        if last.state.present:
-            self._add_sitting(last.t, t)
-            self._bout_s += t - last.t
-            self._bout_end = t
+        if last.state.sitting:
+            if self._bout_start is not None:
+                self._add_sitting(last.t, t)
+                self._bout_s += t - last.t
+                self._bout_end = t
             return
+        self._off_feet(last.state, t - last.t)
+        if self._absence_start is None:
+            return  # not after sitting: nothing to become a break
         if self._pending and self._pending[-1][1] == last.t:  # contiguous: extend the span
             self._pending[-1] = (self._pending[-1][0], t)
         else:
             self._pending.append((last.t, t))
         self._pending_s += t - last.t
-        if self._pending_s >= self.settings.min_break_s - EPS:
-            assert self._absence_start is not None
-            self._close_bout()
+        if self._break is None and self._pending_s >= self.settings.min_break_s - EPS:
+            if self._bout_start is not None:
+                self._close_bout()
             self._break = Break(self._absence_start, None)
+
+    def _off_feet(self, state: Posture, seconds: float) -> None:
+        """Standing and the time away that starts the standing spell over."""
+        if state is Posture.STANDING:
+            self._standing_s += seconds
+            self._stand_spell_s += seconds
+            self._away_run_s = 0.0
+            return
+        self._away_run_s += seconds
+        if self._away_run_s >= self.settings.min_break_s - EPS:
+            self._stand_spell_s = 0.0
 
     def _gap(self, start: float, end: float) -> None:
         self._unseen_s += end - start
@@ -167,13 +193,19 @@ class SittingTracker:
         if self._break is not None:
             self._end_break(start)
         self._absence_start = None
+        self._pending.clear()
+        self._pending_s = 0.0
+        self._stand_spell_s = 0.0
 
     def _begin(self, obs: Observation) -> None:
         """``obs.state`` starts at ``obs.t``."""
-        if not obs.state.present:
+        if not obs.state.sitting:
             if self._absence_start is None and self._bout_start is not None:
                 self._absence_start = obs.t
+            if obs.state is Posture.STANDING and self._bout_start is not None:
+                self._close_bout(keep_absence=True)  # stood up: the bout is over
             return
+        self._stand_spell_s = self._away_run_s = 0.0
         if self._break is not None:
             self._end_break(obs.t)
         if self._bout_start is None:
@@ -193,14 +225,17 @@ class SittingTracker:
         self._ended.append(self._breaks[-1])
         self._break = None
 
-    def _close_bout(self) -> None:
+    def _close_bout(self, *, keep_absence: bool = False) -> None:
+        """End the bout where sitting was last confirmed. ``keep_absence``: the time off
+        the seat so far (away, then standing) goes on toward a break."""
         assert self._bout_start is not None
         self._bouts.append(Bout(self._bout_start, self._bout_end, self._bout_s))
         self._ended.append(self._bouts[-1])
         self._bout_start = None
         self._bout_s = 0.0
-        self._pending.clear()
-        self._pending_s = 0.0
+        if not keep_absence:
+            self._pending.clear()
+            self._pending_s = 0.0
 
     def _add_sitting(self, start: float, end: float) -> None:
         """Add ``[start, end)`` to the daily totals, split at local midnights."""
@@ -224,8 +259,19 @@ class SittingTracker:
 
     @property
     def absence_start(self) -> float | None:
-        """When the current absence began (still short, or already a break)."""
+        """When the current absence began (still short, or already a break); standing up
+        begins one too."""
         return self._absence_start
+
+    @property
+    def current_standing_s(self) -> float:
+        """Standing seen since the person last sat (an absence of a break's length, or a
+        long unseen gap, starts it over)."""
+        return self._stand_spell_s
+
+    @property
+    def standing_s(self) -> float:
+        return self._standing_s
 
     @property
     def going_bout(self) -> Bout | None:
@@ -260,7 +306,7 @@ class SittingTracker:
 
     def totals(self) -> SittingTotals:
         return SittingTotals(self.bouts, self.breaks, self._unseen_s,
-                             tuple(sorted(self._daily.items())))
+                             tuple(sorted(self._daily.items())), self._standing_s)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready totals; an absence still too short to be a break is not counted yet."""

@@ -18,11 +18,14 @@ from posturewatch.core.reminders.settings import (
     PostureSettings,
     ReminderSettings,
     RuleSettings,
+    SitStandSettings,
     StretchSettings,
     WallAngelSettings,
 )
 from posturewatch.core.settings import Config, settings
+from posturewatch.core.side_stretches import SideStretchSettings
 from posturewatch.core.sitting import SittingSettings
+from posturewatch.core.stance import StanceSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,8 @@ class Settings:
     monitor: MonitorSettings
     camera: LookSettings
     desk: DeskSettings
+    stance: StanceSettings
+    side_stretches: SideStretchSettings
     files: tuple[str, ...] = ()
 
     @property
@@ -150,6 +155,7 @@ class Settings:
                 wall_angel=settings(WallAngelSettings, section("wall_angel")),
                 ergonomics=settings(ErgonomicsSettings, section("ergonomics")),
                 reminders=settings(ReminderSettings, section("reminders")),
+                sit_stand=settings(SitStandSettings, section("sit_stand")),
             ),
             exercise=settings(ExerciseSettings, section("exercise")),
             exercise_watch=settings(ExerciseWatchSettings, section("exercise")),
@@ -157,5 +163,7 @@ class Settings:
             monitor=settings(MonitorSettings, section("monitor")),
             camera=settings(LookSettings, section("camera")),
             desk=settings(DeskSettings, section("desk")),
+            stance=settings(StanceSettings, section("stance")),
+            side_stretches=settings(SideStretchSettings, section("exercise")),
             files=config.files,
         )

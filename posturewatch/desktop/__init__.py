@@ -1,1 +1,2 @@
-"""Desktop parts of `posturewatch run`: tray icon, notifications, focus detection."""
+"""Desktop parts: `posturewatch run`'s tray icon, notifications and focus detection; the
+window of `posturewatch look`."""

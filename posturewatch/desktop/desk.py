@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from posturewatch.core.typed_settings import Settings
-from posturewatch.core.watch.commands import Calibrate, Pause, Resume, Snooze
+from posturewatch.core.watch.commands import Calibrate, Pause, Resume, SayStance, Snooze
 from posturewatch.desktop import focus
 from posturewatch.desktop.dispatch import Dispatcher, MonitorLink
 from posturewatch.desktop.notify import DesktopNotifications
@@ -87,6 +87,7 @@ class Desk:
             open_config=self.hooks.open_config,
             quit=quit_all,
             calibration_s=self.settings.calibration.seconds,
+            stance=lambda stance: link.submit(SayStance(stance)),
             look=self.hooks.look,
         )
 

@@ -27,12 +27,14 @@ Submit = Callable[[WindowOpen, threading.Event], None]
 
 
 def look_command(camera: int | str, recording: Path | None, *, config: Path | None = None,
-                 baseline: Path | None = None) -> list[str]:
-    """``posturewatch look`` on what ``run`` watches, with its settings and calibration."""
+                 baseline: Path | None = None, model: Path | None = None) -> list[str]:
+    """``posturewatch look`` on what ``run`` watches, with its settings, calibration and
+    pose model."""
     where = ["--source", str(recording)] if recording is not None else ["--camera", str(camera)]
     return [sys.executable, "-m", "posturewatch",
             *(["--config", str(config)] if config is not None else []), "look", *where,
-            *(["--baseline", str(baseline)] if baseline is not None else [])]
+            *(["--baseline", str(baseline)] if baseline is not None else []),
+            *(["--model", str(model)] if model is not None else [])]
 
 
 class LookLauncher:

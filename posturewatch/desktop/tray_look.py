@@ -21,6 +21,7 @@ LOOK: dict[TrayState, tuple[str, str]] = {
     TrayState.SLOUCHED: ("#e07b00", "triangle"),  # orange warning triangle
     TrayState.AWAY: ("#8a8a8a", "ring"),  # grey hollow ring
     TrayState.UNKNOWN: ("#8a8a8a", "diamond"),
+    TrayState.STANDING: ("#2e9e44", "pillar"),  # green upright bar: on your feet
     TrayState.STARTING: ("#4a78c2", "diamond"),
     TrayState.PAUSED: ("#4a78c2", "bars"),  # blue pause bars
     TrayState.CAMERA_PROBLEM: ("#c62828", "cross"),  # red cross
@@ -55,6 +56,10 @@ def icon_image(state: TrayState, size: int = SIZE) -> Image.Image:
         d.rectangle(box, fill=colour)
     elif shape == "frame":
         d.rectangle(box, outline=colour, width=max(2, round(size * 0.16)))
+    elif shape == "pillar":
+        half = round(size * 0.2)
+        d.rounded_rectangle((round(mid) - half, lo, round(mid) + half, hi), radius=half,
+                            fill=colour)
     elif shape == "bars":
         bar, gap = round(size * 0.25), round(size * 0.12)
         left, right = round(mid - gap / 2 - bar), round(mid + gap / 2)
@@ -79,6 +84,7 @@ class MenuActions:
     open_config: Callable[[], None]
     quit: Callable[[], None]
     calibration_s: float = 30.0
+    stance: Callable[[str], None] = lambda stance: None  # "standing", "sitting" or "auto"
     look: Callable[[], None] | None = None  # the camera's window (``posturewatch look``)
 
 
@@ -92,6 +98,9 @@ def menu_entries(actions: MenuActions) -> list[tuple[str, Callable[[], None]]]:
         ("Snooze reminders", actions.snooze),
         (f"Calibrate now ({actions.calibration_s:g} s)", actions.calibrate),
         *([("What the camera sees", actions.look)] if actions.look is not None else []),
+        ("Standing at the desk", lambda: actions.stance("standing")),
+        ("Sitting at the desk", lambda: actions.stance("sitting")),
+        ("Stance: let the camera tell", lambda: actions.stance("auto")),
         ("Today's summary", actions.summary),
         ("Open config", actions.open_config),
         ("Quit", actions.quit),

@@ -15,6 +15,7 @@ Write API (what ``analyze --store`` and the live monitor call)::
     history.update_reminder_outcome(rid, "acted")   # acted | done | snoozed | dismissed | ignored | expired
     history.update_reminder_outcome(rid, "acted", note="5 wall angels, seen")
     history.write_exercise(sid, "wall_angel", reps, start_utc, end_utc, utc_offset_s)
+    history.write_exercise(sid, "neck_tilt", 2, start_utc, end_utc, utc_offset_s, sides=(1, 1))
     pid = history.write_pause(sid, start_utc, end_utc, utc_offset_s)
     history.update_pause(pid, end_utc)               # update_*: False if forgotten meanwhile
     cid = history.write_spell("call", sid, start_utc, end_utc, utc_offset_s)  # or "locked"
@@ -70,7 +71,7 @@ from posturewatch.core.records import (
 from posturewatch.errors import PostureWatchError
 from posturewatch.storage.paths import user_data_dir
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x50575354  # "PWST": marks the file as a posturewatch store
 OUTCOMES = ("acted", "done", "snoozed", "dismissed", "ignored", "expired")
 STORE_NAME = "history.sqlite3"
@@ -216,9 +217,18 @@ CREATE TABLE exercises (
 CREATE INDEX exercises_day ON exercises (day, start_utc);
 """
 
-# Version 3 (issue 22): the calls (another app had the camera or the microphone: sitting,
-# reminders held) and the locked screen (away), as spans like the pauses.
+# Version 3 (issue 24): seconds standing per interval (standing is neither upright nor
+# slouched, and not sitting); the exercises table now also holds neck tilts, side bends
+# and stand-ups, with the repetitions to each side where a movement has sides.
 _V3 = """
+ALTER TABLE intervals ADD COLUMN standing_s REAL NOT NULL DEFAULT 0;
+ALTER TABLE exercises ADD COLUMN left_reps INTEGER;
+ALTER TABLE exercises ADD COLUMN right_reps INTEGER
+"""
+
+# Version 4 (issue 22): the calls (another app had the camera or the microphone: sitting,
+# reminders held) and the locked screen (away), as spans like the pauses.
+_V4 = """
 CREATE TABLE calls (
     session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     start_utc REAL NOT NULL,
@@ -240,6 +250,16 @@ CREATE INDEX locks_day ON locks (end_day, start_day);
 """
 SPELL_TABLES = {"call": "calls", "locked": "locks"}
 
+# Rows named by column, so a later version's columns need no change here.
+_INSERT_INTERVAL = (
+    "INSERT INTO intervals (session_id, start_utc, utc_offset_s, day, length_s, upright_s, "
+    "slouched_s, away_s, unknown_s, unseen_s, slouch_episodes, metrics, reasons, standing_s) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_EXERCISE = (
+    "INSERT INTO exercises (session_id, exercise, reps, start_utc, end_utc, utc_offset_s, day, "
+    "left_reps, right_reps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
 # MIGRATIONS[n] turns a version-n file into version n + 1 (0 is a new, empty file).
 def _run_script(script: str) -> Callable[[sqlite3.Connection], None]:
     """Statements one by one (``executescript`` would commit the open transaction)."""
@@ -251,7 +271,7 @@ def _run_script(script: str) -> Callable[[sqlite3.Connection], None]:
 
 
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
-    _run_script(_V1), _run_script(_V2), _run_script(_V3))
+    _run_script(_V1), _run_script(_V2), _run_script(_V3), _run_script(_V4))
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -431,13 +451,12 @@ class History:
              round(i.upright_s, 3), round(i.slouched_s, 3), round(i.away_s, 3),
              round(i.unknown_s, 3), round(i.unseen_s, 3), i.slouch_episodes,
              _json({k: round(v, 4) for k, v in i.metrics.items()}),
-             _json({k: round(v, 3) for k, v in i.reasons.items()}))
+             _json({k: round(v, 3) for k, v in i.reasons.items()}), round(i.standing_s, 3))
             for i in intervals
         ]
         if rows:
             with self.transaction():
-                self._db.executemany(
-                    "INSERT INTO intervals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                self._db.executemany(_INSERT_INTERVAL, rows)
         return len(rows)
 
     def _span(self, table: str, extra: tuple[Any, ...], session_id: int, start_utc: float,
@@ -528,13 +547,15 @@ class History:
                              (outcome, note, reminder_id))
 
     def write_exercise(self, session_id: int, exercise: str, reps: int, start_utc: float,
-                       end_utc: float, utc_offset_s: int) -> None:
-        """A set of repetitions the camera counted."""
+                       end_utc: float, utc_offset_s: int, *,
+                       sides: tuple[int, int] | None = None) -> None:
+        """A set of repetitions the camera counted; ``sides``: (left, right) repetitions
+        of a movement to either side."""
+        left, right = sides if sides is not None else (None, None)
         with self.transaction():
-            self._db.execute(
-                "INSERT INTO exercises VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (session_id, exercise, int(reps), start_utc, end_utc, int(utc_offset_s),
-                 local_day(start_utc, utc_offset_s)))
+            self._db.execute(_INSERT_EXERCISE, (
+                session_id, exercise, int(reps), start_utc, end_utc, int(utc_offset_s),
+                local_day(start_utc, utc_offset_s), left, right))
 
     def write_calibration(self, at_utc: float, utc_offset_s: int, *, view: str = "",
                           frames: int = 0, values: Mapping[str, Any] | None = None,
@@ -560,12 +581,12 @@ class History:
         with self._errors("read"), self._snapshot():
             intervals = tuple(
                 Interval(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], _mapping(r[9]),
-                         _mapping(r[10]))
+                         _mapping(r[10]), r[11])
                 for r in db.execute(
                     "SELECT start_utc, utc_offset_s, length_s, upright_s, slouched_s, away_s, "
                     f"unknown_s, unseen_s, slouch_episodes, {'metrics' if metrics else 'NULL'}, "
-                    "reasons FROM intervals WHERE day BETWEEN ? AND ? ORDER BY start_utc",
-                    (lo, hi)))
+                    "reasons, standing_s FROM intervals WHERE day BETWEEN ? AND ? "
+                    "ORDER BY start_utc", (lo, hi)))
             spans = {
                 table: tuple(
                     Span(r[0], r[1], r[2], r[3], r[4]) for r in db.execute(
@@ -577,9 +598,12 @@ class History:
             reminders = tuple(ReminderRecord(*r) for r in db.execute(
                 "SELECT id, at_utc, utc_offset_s, rule, kind, title, level, outcome, session_id, "
                 "note FROM reminders WHERE day BETWEEN ? AND ? ORDER BY at_utc", (lo, hi)))
-            exercises = tuple(ExerciseRecord(*r) for r in db.execute(
-                "SELECT exercise, reps, start_utc, end_utc, utc_offset_s, session_id "
-                "FROM exercises WHERE day BETWEEN ? AND ? ORDER BY start_utc", (lo, hi)))
+            exercises = tuple(
+                ExerciseRecord(*r[:6], None if r[6] is None else (r[6], r[7]))
+                for r in db.execute(
+                    "SELECT exercise, reps, start_utc, end_utc, utc_offset_s, session_id, "
+                    "left_reps, right_reps FROM exercises WHERE day BETWEEN ? AND ? "
+                    "ORDER BY start_utc", (lo, hi)))
             calibrations = tuple(
                 CalibrationRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), bool(r[5]), r[6])
                 for r in db.execute(

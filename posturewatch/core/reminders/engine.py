@@ -9,11 +9,12 @@ The person's own controls (pause, snooze) are the watch session's
 Each rule watches the stream and says when it is due; the engine decides whether a due
 reminder may be sent (present, not held by a pause or snooze, inside active hours, under
 the daily cap, far enough from the last reminder) and sends at most one per observation,
-in rule order: break, posture, wall_angel, stretch, ergonomics.
+in rule order: break, sit_stand, posture, wall_angel, stretch, ergonomics.
 
 This module is the engine and the one to import from. The rules themselves live in
-:mod:`posturewatch.core.reminders.sitting_rules` (break, stretch) and :mod:`posturewatch.core.reminders.posture_rules`
-(posture, wall angel, ergonomics) on top of :mod:`posturewatch.core.reminders.rule`; their settings
+:mod:`posturewatch.core.reminders.sitting_rules` (break, sit_stand, stretch) and
+:mod:`posturewatch.core.reminders.posture_rules` (posture, wall angel, ergonomics) on top of
+:mod:`posturewatch.core.reminders.rule`; their settings
 in :mod:`posturewatch.core.reminders.settings`; what the engine hands out in
 :mod:`posturewatch.core.reminders.reminder`.
 """
@@ -31,7 +32,7 @@ from posturewatch.core.reminders.posture_rules import ErgonomicsRule, PostureRul
 from posturewatch.core.reminders.reminder import EngineUpdate, Reminder, RuleInfo, one_line
 from posturewatch.core.reminders.rule import Rule, merge_sources
 from posturewatch.core.reminders.settings import RuleSettings
-from posturewatch.core.reminders.sitting_rules import BreakRule, StretchRule
+from posturewatch.core.reminders.sitting_rules import BreakRule, SitStandRule, StretchRule
 from posturewatch.core.sitting import DAY_S, EPS, Bout, SittingTracker, day_of
 
 # Re-exported: callers build and read the engine through this module alone.
@@ -85,6 +86,7 @@ class RuleEngine:
         stop_at = rules.breaks.break_after_min * 60 if rules.breaks.enabled else math.inf
         return (
             BreakRule(rules.breaks, rules.sitting, catalog),
+            SitStandRule(rules.sit_stand, catalog),
             PostureRule(rules.posture, catalog),
             WallAngelRule(rules.wall_angel, catalog),
             StretchRule(rules.stretch, stop_at, catalog),
@@ -173,7 +175,8 @@ class RuleEngine:
             if acted is None:
                 still.append(pending)
                 continue
-            reminder = replace(reminder, acted=acted)
+            reminder = replace(reminder, acted=acted,
+                               note=pending.rule.note(reminder, obs) if acted else "")
             self._reminders[pending.index] = reminder
             decided.append(reminder)
         self._pending = still

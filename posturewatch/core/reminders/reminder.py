@@ -48,6 +48,7 @@ class Reminder:
     acted: bool | None = None
     body: str = ""  # the bubble: why, in a line (at most BODY_MAX characters)
     also: tuple[str, ...] = ()  # more catalog entries it points to (water with a break)
+    note: str = ""  # what the camera saw that settled it ("seen standing")
 
     def to_dict(self) -> dict[str, Any]:
         """Every field but ``id`` (the list position says it), ``t`` to the millisecond."""

@@ -96,6 +96,10 @@ class Rule(Generic[S]):
         """True or False once the camera settles it, None while it cannot tell yet."""
         return None
 
+    def note(self, reminder: Reminder, obs: Observation) -> str:
+        """What the camera saw that settled ``reminder`` (``outcome`` just said so)."""
+        return ""
+
     def _cooled(self, t: float, cooldown_s: float) -> bool:
         return self.last_fired is None or t - self.last_fired >= cooldown_s - EPS
 

@@ -48,6 +48,14 @@ class WallAngelSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SitStandSettings:
+    enabled: bool
+    stand_for_min: float
+    repeat_min: float
+    acted_within_min: float
+
+
+@dataclass(frozen=True, slots=True)
 class ErgonomicsSettings:
     enabled: bool
     close_ratio: float
@@ -75,3 +83,4 @@ class RuleSettings:
     wall_angel: WallAngelSettings
     ergonomics: ErgonomicsSettings
     reminders: ReminderSettings
+    sit_stand: SitStandSettings

@@ -1,7 +1,9 @@
-"""The rules driven by the sitting bout: the break reminder and the rotating stretch.
+"""The rules driven by the sitting bout and the stance: the break reminder, the rotating
+stretch, and the reminder to sit after a long stand.
 
-Both count sitting time within the current bout (see :mod:`posturewatch.core.sitting`), so
-getting up for long enough starts them over. Water comes with the break (refill on the
+Break and stretch count sitting time within the current bout (see
+:mod:`posturewatch.core.sitting`), so getting up starts them over; the sit-stand reminder
+counts the standing seen since the person last sat. Water comes with the break (refill on the
 way), breathing with the stretch (for when the stretch has to wait: it works sitting, in a
 meeting), each citing its documents. During the working day the stretch is one that can
 be done at the desk or standing beside it; floor stretches join outside it, or when the
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from posturewatch.core.guidance import AT_THE_DESK, PLACES, Catalog, Entry
-from posturewatch.core.observation import Observation
+from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.reminder import Reminder
 from posturewatch.core.reminders.rule import (
     BACK_SPASM_NEWS,
@@ -25,7 +27,7 @@ from posturewatch.core.reminders.rule import (
     Rule,
     merge_sources,
 )
-from posturewatch.core.reminders.settings import BreakSettings, StretchSettings
+from posturewatch.core.reminders.settings import BreakSettings, SitStandSettings, StretchSettings
 from posturewatch.core.sitting import DAY_S, EPS, Bout, SittingSettings, SittingTracker
 
 
@@ -118,6 +120,8 @@ class BreakRule(Rule[BreakSettings]):
         self, reminder: Reminder, obs: Observation, sitting: SittingTracker
     ) -> bool | None:
         deadline = reminder.t + self.s.acted_within_min * 60
+        if obs.state is Posture.STANDING and obs.t <= deadline + EPS:
+            return True  # seen standing: what the reminder asked
         breaks = sitting.breaks
         if breaks and reminder.t <= breaks[-1].start <= deadline + EPS:
             return True
@@ -125,6 +129,9 @@ class BreakRule(Rule[BreakSettings]):
         if obs.t > deadline and (leaving is None or leaving > deadline):
             return False
         return None
+
+    def note(self, reminder: Reminder, obs: Observation) -> str:
+        return "seen standing" if obs.state is Posture.STANDING else ""
 
     def when(self) -> str:
         s = self.s
@@ -209,3 +216,55 @@ class StretchRule(Rule[StretchSettings]):
     @property
     def sources(self) -> tuple[str, ...]:
         return merge_sources(super().sources, self.breathing.sources)
+
+
+class SitStandRule(Rule[SitStandSettings]):
+    """A long stand: sit down for a while (standing all day is no better than sitting all
+    day). Repeats while the person stays on their feet; acted on once they are seen
+    sitting."""
+
+    id, kind, title = "sit_stand", "movement", "Sit down for a while"
+    basis = (BACK_SPASM_NEWS, RAPID_RELIEF)  # long sitting, but standing can hurt too
+
+    def __init__(self, s: SitStandSettings, catalog: Catalog) -> None:
+        super().__init__(s, (catalog.get("change_position"),))
+        self.acted_within_s = s.acted_within_min * 60
+        self._spell_fired = False  # fired in this standing spell: repeats wait repeat_min
+
+    def due(self, obs: Observation, sitting: SittingTracker) -> Draft | None:
+        stood = sitting.current_standing_s
+        if stood <= 0:
+            self._spell_fired = False
+            return None
+        if obs.state is not Posture.STANDING or stood < self.s.stand_for_min * 60 - EPS:
+            return None
+        if self._spell_fired and not self._cooled(obs.t, self.s.repeat_min * 60):
+            return None
+        minutes = _minutes(stood)
+        return self._draft(
+            f"You have been on your feet for {minutes}. Sit down for a while: "
+            f"{' '.join(self.entries[0].steps)}",
+            body=f"{minutes} on your feet. Sit for a while, then stand again later.")
+
+    def fired(self, t: float, sitting: SittingTracker) -> None:
+        super().fired(t, sitting)
+        self._spell_fired = True
+
+    def take_over(self, old: Rule[Any]) -> None:
+        super().take_over(old)
+        assert isinstance(old, SitStandRule)
+        self._spell_fired = old._spell_fired
+
+    def outcome(
+        self, reminder: Reminder, obs: Observation, sitting: SittingTracker
+    ) -> bool | None:
+        if obs.state.sitting:
+            return True
+        return False if obs.t > reminder.t + self.acted_within_s + EPS else None
+
+    def note(self, reminder: Reminder, obs: Observation) -> str:
+        return "seen sitting" if obs.state.sitting else ""
+
+    def when(self) -> str:
+        return (f"after {self.s.stand_for_min:g} min on your feet since you last sat; again "
+                f"every {self.s.repeat_min:g} min while you stay standing")

@@ -5,7 +5,7 @@ baseline is built and checked as ``calibrate`` does it. Time is an input."""
 from __future__ import annotations
 
 from posturewatch.core.baseline import Baseline, CalibrationError, build_baseline
-from posturewatch.core.judgement import ClassifierSettings, describe, not_upright
+from posturewatch.core.judgement import ClassifierSettings, check_calibration, describe
 from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.typed_settings import CalibrationSettings
 from posturewatch.errors import PostureWatchError
@@ -38,7 +38,17 @@ class CalibrationWindow:
             baseline = build_baseline(samples, settings.min_frames)
         except PostureWatchError as exc:
             return exc
-        if wrong := not_upright(baseline, classifier):
+        if wrong := check_calibration(baseline, classifier).refused:
             return CalibrationError(f"not saved: {describe(wrong)}",
                                     "sit tall and calibrate again")
         return baseline
+
+
+def recorded_text(baseline: Baseline, classifier: ClassifierSettings) -> str:
+    """The "Calibrated" notice: what was kept, and what looked odd but may be the person
+    or the camera (the monitor checks it against their own upright as they work)."""
+    text = f"Your upright posture is recorded ({baseline.frames} frames, {baseline.view} view)."
+    if odd := check_calibration(baseline, classifier).odd:
+        text += (f" It looked as if {describe(odd)}: kept, and checked against your own "
+                 "upright as you work.")
+    return text

@@ -1,6 +1,6 @@
 """What the person asks of a watch session (the tray, the notification's buttons, the
-``pause``/``resume``/``snooze``/``calibrate`` commands): frozen values, so handing one to
-another thread shares nothing that can change."""
+``pause``/``resume``/``snooze``/``calibrate``/``stance`` commands): frozen values, so
+handing one to another thread shares nothing that can change."""
 
 from __future__ import annotations
 
@@ -36,4 +36,12 @@ class Outcome:
     outcome: str
 
 
-PersonCommand = Pause | Resume | Snooze | Calibrate | Outcome
+@dataclass(frozen=True, slots=True)
+class SayStance:
+    """The person says how they work now: "standing" (at a raised desk), "sitting", or
+    "auto" (the camera tells, as far as it can)."""
+
+    stance: str
+
+
+PersonCommand = Pause | Resume | Snooze | Calibrate | Outcome | SayStance

@@ -21,7 +21,9 @@ from posturewatch.core.metrics import PostureMetrics
 from posturewatch.core.monitor_status import Status
 from posturewatch.core.observation import Observation, Posture
 from posturewatch.core.reminders.reminder import Reminder
+from posturewatch.core.side_stretches import SidePose
 from posturewatch.core.sitting import Bout, Break, SittingTotals
+from posturewatch.core.stance import Stance
 
 
 class Cause(StrEnum):
@@ -64,6 +66,10 @@ class JudgedFrame(Protocol):
     def stale(self) -> bool: ...
     @property
     def arms(self) -> ArmPose | None: ...
+    @property
+    def sides(self) -> SidePose | None: ...
+    @property
+    def seen_stance(self) -> Stance: ...
     @property
     def landmarks(self) -> Landmarks | None: ...
 

@@ -24,7 +24,6 @@ import logging
 import math
 from dataclasses import dataclass
 
-from posturewatch.core.exercise import WALL_ANGEL, ExerciseWatch, WatchNews, seen_note
 from posturewatch.core.guidance import Catalog
 from posturewatch.core.monitor_status import Status, TrayState
 from posturewatch.core.observation import Observation, Posture
@@ -33,16 +32,18 @@ from posturewatch.core.reminders.reminder import Reminder
 from posturewatch.core.sitting import Bout, Break, day_of
 from posturewatch.core.typed_settings import Settings
 from posturewatch.core.watch.calendar import Calendar
-from posturewatch.core.watch.calibration import CalibrationWindow
+from posturewatch.core.watch.calibration import CalibrationWindow, recorded_text
 from posturewatch.core.watch.commands import (
     Calibrate,
     Outcome,
     Pause,
     PersonCommand,
     Resume,
+    SayStance,
     Snooze,
 )
 from posturewatch.core.watch.devices import DeskPart, DeviceFact, desk_camera, desk_state
+from posturewatch.core.watch.exercises import CounterSettings, ExerciseWatch, WatchNews, seen_note
 from posturewatch.core.watch.happened import (
     BoutChanged,
     BreakChanged,
@@ -63,6 +64,7 @@ from posturewatch.core.watch.happened import (
     StatusNow,
 )
 from posturewatch.core.watch.pause import PauseAndSnooze
+from posturewatch.core.watch.stance import SaidStance
 from posturewatch.errors import PostureWatchError
 
 
@@ -85,7 +87,8 @@ class WatchSession:
         self._calendar = calendar
         self._source, self._pid = source, pid
         self._engine = RuleEngine(settings.rules, catalog, clock_offset_s=calendar.offset_s)
-        self._exercises = ExerciseWatch(settings.exercise, settings.exercise_watch)
+        self._exercises = ExerciseWatch(CounterSettings.of(settings))
+        self._stance = SaidStance()  # the person's word where the camera cannot tell
         self._quiet = PauseAndSnooze()
         self._calibration = CalibrationWindow()
         self._calibrated, self._stale = calibrated, False
@@ -119,8 +122,8 @@ class WatchSession:
             self._fill_camera_loss(frame.t)
             self._camera_problem = None
         self._emit(Judged(frame))
-        self._feed(frame.observation(), frame=frame)
-        self._exercise_news(self._exercises.add(frame.t, frame.arms))
+        self._feed(self._stance.apply(frame.observation()), frame=frame)
+        self._exercise_news(self._exercises.add(frame))
         if frame.stale and not self._stale:
             self._notice("Calibrate again?", "The camera or your seat seems to have moved "
                          "since you calibrated; until you calibrate again your posture is "
@@ -148,6 +151,8 @@ class WatchSession:
                 self._start_calibration(t)
             case Outcome(reminder_id, outcome):
                 self._answer(t, reminder_id, outcome)
+            case SayStance(stance):
+                self._say_stance(stance)
         return self._happened()
 
     def camera_lost(self, t: float, problem: str) -> Happened:
@@ -191,7 +196,7 @@ class WatchSession:
         pause or snooze all go on."""
         self.settings = settings
         self._engine.reconfigure(settings.rules, catalog)
-        self._exercises.reconfigure(settings.exercise, settings.exercise_watch)
+        self._exercises.reconfigure(CounterSettings.of(settings))
         self._notice("Settings reloaded", "Your changed settings are in use.")
         return self._happened()
 
@@ -258,8 +263,10 @@ class WatchSession:
             camera=camera, source=self._source,
             reminders_today=engine.sent_on(day_of(now, engine.clock_offset_s)), pid=self._pid,
             calibration="none" if not self._calibrated else "stale" if self._stale else "ok",
-            history=history, not_looking=(("paused",) if paused is not None else ())
-            + desk.why_not(), call_since=None if desk.call_since is None else epoch(desk.call_since),
+            history=history, stance=self._stance.mode,
+            standing_s=engine.sitting.current_standing_s,
+            not_looking=(("paused",) if paused is not None else ()) + desk.why_not(),
+            call_since=None if desk.call_since is None else epoch(desk.call_since),
             locked_since=None if desk.locked_since is None else epoch(desk.locked_since),
             on_battery=desk.on_battery, camera_open=camera_open,
         )
@@ -272,7 +279,7 @@ class WatchSession:
         status = self.status(now, history=history, camera_open=camera_open)
         key = (status.state, status.paused_until, status.snoozed_until, status.camera,
                status.calibration, status.history, int(status.sitting_s // 60),
-               status.not_looking, status.on_battery)
+               status.not_looking, status.on_battery, status.stance)
         changed, self._shown = key != self._shown, key
         return StatusNow(status, changed)
 
@@ -289,11 +296,10 @@ class WatchSession:
         self._spans(update.ended, obs.t)
         for reminder in update.fired:
             self._emit(ReminderFired(reminder))
-            if reminder.rule == WALL_ANGEL:
-                self._exercises.reminded(reminder.id, reminder.t)
+            self._exercises.reminded(reminder)
         for reminder in update.decided:
             if reminder.acted is not None:
-                self._settle_by_camera(reminder, reminder.acted)
+                self._settle_by_camera(reminder, reminder.acted, reminder.note)
         self._last_t = obs.t
         if cause is None:
             self._last_state = obs.state
@@ -333,23 +339,25 @@ class WatchSession:
         if self.settings.monitor.camera_loss != "sitting" or not last_state.present:
             return
         if now - last_t >= self.settings.sitting.max_gap_s / 2:
-            self._fill(last_t, now, Posture.UNKNOWN, Cause.CAMERA)
+            # on their feet when it went (a standing desk): still standing, not sitting
+            self._fill(last_t, now, last_state if last_state is Posture.STANDING
+                       else Posture.UNKNOWN, Cause.CAMERA)
 
     # -- reminders and what became of them -----------------------------------------------
 
     def _exercise_news(self, news: WatchNews) -> None:
-        """Wall angels counted: sets over; a wall-angel reminder followed by some is
-        acted on ("5 wall angels, seen"), one whose watch passed without any is not."""
+        """Movements counted: sets over; a reminder followed by its movement is acted on
+        ("5 wall angels, seen"), one whose watch passed without it is not."""
         for done in news.sets:
             self._emit(ExerciseCounted(done))
         reminders = self._engine.reminders
-        for reminder_id, reps in news.settled:
+        for reminder_id, reps, exercise in news.settled:
             if not 0 <= reminder_id < len(reminders):
                 continue
             if reps:
-                note = seen_note(reps)
+                note = seen_note(reps, exercise)
                 self._settle_by_camera(reminders[reminder_id], True, note)
-                self._notice("Wall angels", f"{note[0].upper()}{note[1:]}. Well done.")
+                self._notice("Seen", f"{note[0].upper()}{note[1:]}. Well done.")
             else:
                 self._settle_by_camera(reminders[reminder_id], False)
 
@@ -371,6 +379,9 @@ class WatchSession:
             return
         self._answered.add(reminder_id)
         self._emit(ReminderSettled(reminders[reminder_id], answer))
+        if answer is ReminderOutcome.DONE and (told := self._stance.done(
+                reminders[reminder_id].rule)):
+            self._notice("Stance", told)
         if answer is ReminderOutcome.SNOOZED:
             self._snooze(t, None)
 
@@ -381,6 +392,10 @@ class WatchSession:
     def _resume(self, t: float) -> None:
         self._emit(PauseChanged(self._quiet.resume(), t))
         self._show(t, TrayState.STARTING)
+
+    def _say_stance(self, stance: str) -> None:
+        if (told := self._stance.say(stance)) is not None:
+            self._notice("Stance", told)
 
     # -- calibration ---------------------------------------------------------------------
 
@@ -399,8 +414,7 @@ class WatchSession:
         elif made is not None:
             self._calibrated, self._stale = True, False
             self._emit(Calibrated(frame.t, made))
-            self._notice("Calibrated", f"Your upright posture is recorded "
-                         f"({made.frames} frames, {made.view} view).")
+            self._notice("Calibrated", recorded_text(made, self.settings.classifier))
 
     # -- what happened -------------------------------------------------------------------
 
