@@ -18,7 +18,6 @@ One desktop (Xvfb, trayer, a D-Bus session, dunst); `posturewatch run` replays r
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -46,10 +45,6 @@ from desktop_session import (
 from monitor_harness import write_baseline
 
 pytestmark = pytest.mark.desktop
-
-# The tray's "What the camera sees" starts `posturewatch look` (issue 23's window): its
-# check runs wherever that command is part of the package.
-LOOK_WINDOW = importlib.util.find_spec("posturewatch.cli.look") is not None
 
 COLOURS = {"upright": (0x2E, 0x9E, 0x44), "away": (0x8A, 0x8A, 0x8A),
            "paused": (0x4A, 0x78, 0xC2)}
@@ -210,12 +205,11 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
             seen["stance"] = poll(lambda: (s := status(desktop, env))["stance"] == "standing"
                                   and s, 10, "the stance said, in status")
             poll(lambda: menu_window(desktop) is None, 5, "the menu to close", every=0.1)
-            if LOOK_WINDOW:
-                open_menu()
-                entry = seen["labels"].index("What the camera sees")
-                desktop.run("xdotool", "key", *["Down"] * (entry + 1), "Return")
-                seen.update(camera_window(desktop, env, run.process.pid, clip))
-                poll(lambda: menu_window(desktop) is None, 5, "the menu to close", every=0.1)
+            open_menu()  # the camera's window, lent the camera
+            entry = seen["labels"].index("What the camera sees")
+            desktop.run("xdotool", "key", *["Down"] * (entry + 1), "Return")
+            seen.update(camera_window(desktop, env, run.process.pid, clip))
+            poll(lambda: menu_window(desktop) is None, 5, "the menu to close", every=0.1)
             open_menu()
             desktop.run("xdotool", "key", "Down", "Return")  # the first entry: Pause 15 min
             seen["status"] = poll(lambda: (s := status(desktop, env))["paused_until"] and s,
@@ -255,8 +249,10 @@ def camera_window(desktop: Desktop, env: dict[str, str], pid: int, clip: Path) -
     seen["lent"] = poll(lambda: (s := status(desktop, env))["camera"].startswith(
         "lent to posturewatch look") and s, 10, "the camera lent to the window")
 
-    def window() -> int | None:
-        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+    def window() -> int | None:  # started from a thread of run's: any task's child
+        children = (child for task in Path(f"/proc/{pid}/task").iterdir()
+                    for child in (task / "children").read_text().split())
+        for child in children:
             command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
             if b"look" in command:
                 return int(child)
@@ -266,14 +262,17 @@ def camera_window(desktop: Desktop, env: dict[str, str], pid: int, clip: Path) -
     seen["look_command"] = Path(f"/proc/{look}/cmdline").read_bytes().split(b"\0")
     seen["window_has_it"] = poll(lambda: holds(look, clip.resolve()), 30,
                                  "the window reading the recording", every=0.2)
+    seen["window_shown"] = poll(lambda: "IsViewable" in desktop.run(
+        "xwininfo", "-name", "posturewatch: what the camera sees", check=False).stdout, 30,
+        "the look window on the screen", every=0.3)
     monitor_had_it = []
     for _ in range(20):  # the window open: the monitor never opens the recording
         monitor_had_it.append(holds(pid, clip.resolve()))
         time.sleep(0.2)
     seen["monitor_had_it"] = any(monitor_had_it)
     os.kill(look, signal.SIGTERM)  # the window closed (as its close button does)
-    seen["back"] = poll(lambda: (s := status(desktop, env))["looking"] and s, 20,
-                        "looking again after the window closed")
+    seen["looking_again"] = poll(lambda: (s := status(desktop, env))["looking"] and s, 20,
+                                 "looking again after the window closed")
     seen["monitor_looks_again"] = poll(lambda: holds(pid, clip.resolve()), 30,
                                        "the monitor opening the recording again", every=0.1)
     return seen
@@ -421,7 +420,6 @@ def test_summary_from_the_statusnotifier_menu_opens_the_report_from_the_cache(
     assert scenario["left_here"] == []
 
 
-@pytest.mark.skipif(not LOOK_WINDOW, reason="needs `posturewatch look` (issue 23)")
 def test_what_the_camera_sees_lends_the_camera_to_its_window_until_it_closes(
     scenario: dict,
 ) -> None:
@@ -431,8 +429,9 @@ def test_what_the_camera_sees_lends_the_camera_to_its_window_until_it_closes(
     assert lent["state"] == "camera lent"
     command = scenario["look_command"]
     assert b"look" in command and b"--source" in command, command
-    assert scenario["window_has_it"] and not scenario["monitor_had_it"]
-    assert scenario["back"]["camera"] == "ok" and scenario["monitor_looks_again"]
+    assert scenario["window_shown"] and scenario["window_has_it"]
+    assert not scenario["monitor_had_it"]
+    assert scenario["looking_again"]["camera"] == "ok" and scenario["monitor_looks_again"]
 
 
 def test_sigterm_ends_run_with_one_line_and_0(scenario: dict) -> None:

@@ -144,7 +144,7 @@ def menu(out: Path) -> None:
                 time.sleep(1.5)
                 desktop.run("xdotool", "key", "Down")  # the first entry highlighted
                 time.sleep(0.5)
-                width, height = 260, 300
+                width, height = 260, 360
                 desktop.run("import", "-window", "root", "-crop",
                             f"{width}x{height}+{SCREEN_W - width}+{SCREEN_H - height}",
                             "+repage", str(out))

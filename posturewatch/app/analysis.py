@@ -172,9 +172,10 @@ class Pipeline:
     @property
     def unsure(self) -> bool:
         """More frames soon would help: a change of state is not clear yet (the settler
-        holds it), or a person seen from the front has nothing learned yet to be judged
-        against (no calibration, or one gone stale, and no self-baseline yet)."""
-        return self._settler.pending or self._referee.learning
+        holds it), a person seen from the front has nothing learned yet to be judged
+        against (no calibration, or one gone stale, and no self-baseline yet), or the
+        calibration's view is in doubt (the camera moved, or the person did)."""
+        return self._settler.pending or self._referee.learning or self._referee.doubting
 
     def flush(self) -> list[FrameResult]:
         """Release the frames still settling (the stream pauses or ends); what was

@@ -140,6 +140,14 @@ class ViewWatch:
             self.stale = False
         return self.stale
 
+    @property
+    def doubting(self) -> bool:
+        """The latest compared frame left the calibration's view and the view is not
+        stale yet: a few frames more (a second apart) tell a moved camera from a move
+        of the person's. Between looks (issue 22) the window would otherwise hold too
+        few frames to ever call the view changed."""
+        return not self.stale and bool(self._recent) and not self._recent[-1][1]
+
     def _held(self, t: float) -> bool:
         """The calibration's view has held for a third of the window (fresh, half of the
         frames matching): the camera is where it was calibrated."""
@@ -364,6 +372,11 @@ class Referee:
         self.learning = (m is not None and self.learner.learns_from(m)
                          and choice.source == "population")
         return choice
+
+    @property
+    def doubting(self) -> bool:
+        """The calibration's view is in doubt (``ViewWatch.doubting``)."""
+        return self.watch is not None and self.watch.doubting
 
     def _stale(self) -> bool:
         return bool((self.watch and self.watch.stale) or (self.posture and self.posture.stale))

@@ -249,6 +249,9 @@ CREATE TABLE locks (
 CREATE INDEX locks_day ON locks (end_day, start_day);
 """
 SPELL_TABLES = {"call": "calls", "locked": "locks"}
+# The tables whose rows belong to a session (one with none left can be forgotten).
+SESSION_TABLES = ("intervals", "bouts", "breaks", "pauses", "calls", "locks", "reminders",
+                  "exercises")
 
 # Rows named by column, so a later version's columns need no change here.
 _INSERT_INTERVAL = (
@@ -671,17 +674,11 @@ class History:
                     f"DELETE FROM {table} WHERE {column} < ?", (cut,)).rowcount
             # sessions begun before the cut with nothing left (a running monitor's new,
             # still empty session stays), and every session when forgetting all
+            owned = " UNION ALL ".join(f"SELECT 1 FROM {table} WHERE session_id = sessions.id"
+                                       for table in SESSION_TABLES)
             self._db.execute(
                 "DELETE FROM sessions WHERE ? = '9999-99-99' OR (date(start_utc + "
-                "utc_offset_s, 'unixepoch') < ? AND NOT EXISTS ("
-                "SELECT 1 FROM intervals WHERE session_id = sessions.id UNION ALL "
-                "SELECT 1 FROM bouts WHERE session_id = sessions.id UNION ALL "
-                "SELECT 1 FROM breaks WHERE session_id = sessions.id UNION ALL "
-                "SELECT 1 FROM pauses WHERE session_id = sessions.id UNION ALL SELECT 1 FROM "
-                "calls WHERE session_id = sessions.id UNION ALL SELECT 1 FROM locks WHERE "
-                "session_id = sessions.id UNION ALL "
-                "SELECT 1 FROM reminders WHERE session_id = sessions.id UNION ALL "
-                "SELECT 1 FROM exercises WHERE session_id = sessions.id))", (cut, cut))
+                f"utc_offset_s, 'unixepoch') < ? AND NOT EXISTS ({owned}))", (cut, cut))
         with self._errors("rewrite"):
             self._db.execute("VACUUM")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
