@@ -146,6 +146,27 @@ def test_moved_camera_is_noticed_within_a_minute(frontal_metrics: dict) -> None:
 
 
 @real_inputs
+def test_a_view_in_doubt_asks_for_a_frame_a_second(frontal_metrics: dict) -> None:
+    """Looks 15 s apart (issue 22) leave too few frames in the view's window to ever call
+    it changed: the first frame off the view puts it in doubt (the monitor then holds the
+    camera, a frame a second), and those frames decide within the window."""
+    base = build_baseline(frontal_metrics["same-upright"][:5], 5)
+    referee = Referee(base, S)
+    same, moved_view = frontal_metrics["same-upright"][5:], frontal_metrics["moved-upright"]
+    for i in range(8):  # two minutes of looks at the calibrated view
+        referee.choose(15.0 * i, same[i % len(same)])
+        assert not referee.doubting
+    t = 120.0
+    choice = referee.choose(t, moved_view[0])
+    assert referee.doubting and not choice.stale
+    while referee.doubting and t < 180:
+        t += 1.0
+        choice = referee.choose(t, moved_view[int(t) % len(moved_view)])
+    assert choice.stale and t - 120 <= S.view_window_s, t
+    assert not referee.doubting  # stale: nothing left to tell
+
+
+@real_inputs
 def test_self_baseline_still_sees_slouching(frontal_metrics: dict) -> None:
     """No calibration: upright for a minute, then slouched: the slouch is seen."""
     referee = Referee(None, S)
