@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -140,3 +141,34 @@ def test_on_battery_is_read_from_the_power_supply(tmp_path: Path, power: tuple) 
         if online:
             (tmp_path / name / "online").write_text(online + "\n")
     assert on_battery(tmp_path) is expected
+
+
+@real_inputs
+def test_let_go_while_a_read_waits_the_camera_closes_when_the_read_returns(
+        tmp_path: Path, pools: dict) -> None:
+    """A lock or a call comes while a held camera's read is waiting for its frame (a
+    replay waits up to 1 s; a webcam for its next frame): the monitor cannot wait for it,
+    and the read, once back, closes the camera rather than hand over a frame."""
+    from posturewatch.app.grabbers import ReplayGrabber
+    from posturewatch.app.held_camera import HeldCamera
+    from posturewatch.core.camera_health import CameraSettings
+    from posturewatch.core.typed_settings import Settings
+    from posturewatch.storage.config_file import load_config
+
+    clip = write_clip(tmp_path / "desk.mp4", [(pools["upright"], 20)], fps=1)
+    looks = Settings.from_config(load_config()).camera
+    reads_wait = threading.Event()
+
+    def slow_wait(seconds: float) -> None:
+        if reads_wait.is_set():
+            time.sleep(0.5)
+
+    wake = threading.Event()
+    camera = HeldCamera(lambda: ReplayGrabber(clip, lambda: 0.5, wait=slow_wait),
+                        CameraSettings(2.0, 60.0), looks, wake)
+    assert camera.frame(0.0) is not None and held(os.getpid(), clip)  # a look, still held
+    reads_wait.set()
+    wake.set()  # a command came while the next read waits
+    assert camera.frame(1.0) is None
+    camera.release(1.1)  # the screen locked: let go, without waiting for the read
+    assert poll(lambda: not held(os.getpid(), clip), 3, "the camera closed", every=0.05)

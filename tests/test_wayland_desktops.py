@@ -69,9 +69,9 @@ COLOURS = {"upright": (0x2E, 0x9E, 0x44), "slouched": (0xE0, 0x7B, 0x00),
 PANEL = {"gnome": (0, 0, W, 32), "sway": (0, 0, W, 34), "kde": (W - 320, H - 44, W - 80, H)}
 # Where the first menu entry ("Pause 15 min") is, from the icon's centre: each panel draws
 # the menu itself (GNOME's below the top bar, waybar's GTK menu left of the pointer,
-# Plasma's above the bottom panel, twelve entries high). GNOME opens it with a left click,
+# Plasma's above the bottom panel, thirteen entries high). GNOME opens it with a left click,
 # waybar and Plasma with a right click.
-FIRST_ENTRY = {"gnome": (-20, 47), "sway": (-100, 17), "kde": (40, -325)}
+FIRST_ENTRY = {"gnome": (-20, 47), "sway": (-100, 17), "kde": (40, -351)}
 PLASMA_POPUP = (W - 420, H - 260, W, H - 44)
 
 

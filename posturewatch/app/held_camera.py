@@ -133,6 +133,9 @@ class HeldCamera:
                 self._close()
                 return None
             rgb = self._grabber.read()
+            if self._cancel.is_set():  # let go while the read waited (a replay waits 1 s)
+                self._close()
+                return None
             if exposure is None or exposure.settled(time.monotonic(), brightness(rgb)):
                 return rgb
 
