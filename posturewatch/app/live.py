@@ -16,6 +16,7 @@ from posturewatch.app.history_sink import HistorySink, LogHistory
 from posturewatch.app.monitor import Monitor
 from posturewatch.app.sinks import Sink
 from posturewatch.app.store_history import StoreHistory
+from posturewatch.capture.file_names import shown
 from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.steady_scene import steady
 from posturewatch.core.typed_settings import Settings
@@ -43,7 +44,9 @@ class LiveOptions:
 
     @property
     def source_name(self) -> str:
-        return str(self.recording) if self.recording is not None else f"camera {self.camera}"
+        if self.recording is not None:
+            return shown(self.recording)  # printed, logged and stored: any bytes shown
+        return f"camera {shown(self.camera) if isinstance(self.camera, str) else self.camera}"
 
 
 class BaselineFile(Sink):

@@ -22,7 +22,8 @@ def log_to_file(level: int = logging.INFO, *, max_bytes: int = 1_000_000,
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "monitor.log"
     handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
+        path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8",
+        errors="backslashreplace",  # a file name that is not UTF-8 still logs
     )
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
