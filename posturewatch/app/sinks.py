@@ -18,6 +18,7 @@ handle them in :meth:`Sink.take`, and pass it to the monitor (``Monitor(..., sin
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
@@ -25,6 +26,8 @@ from posturewatch.core.watch.calendar import Calendar
 from posturewatch.core.watch.happened import Message
 
 log = logging.getLogger(__name__)
+
+EPISODE_GAP_S = 120.0  # a sink's problem back within this long is the same episode
 
 
 class Sink:
@@ -89,6 +92,7 @@ class SinkDispatcher:
         self._sinks = [(sink, Guard(sink.name)) for sink in sinks]
         self._routes: dict[type, list[tuple[Sink, Guard]]] = {}
         self.failing: dict[str, str] = {}  # as of the last :meth:`check`
+        self._last_failing: dict[str, float] = {}  # sink name -> when it last had a problem
 
     def begin(self, calendar: Calendar, source: str) -> None:
         for sink, guard in self._sinks:
@@ -106,11 +110,16 @@ class SinkDispatcher:
         for sink, guard in self._sinks:
             guard.call(lambda: sink.close(t), "close")  # noqa: B023 - called at once
 
-    def check(self) -> dict[str, str]:
-        """Update :attr:`failing`; return the problems that are new since the last check."""
-        now = self.problems()
-        new = {name: problem for name, problem in now.items() if name not in self.failing}
-        self.failing = now
+    def check(self, now: float) -> dict[str, str]:
+        """Update :attr:`failing`; return the problems that begin a new episode at ``now``
+        (timeline seconds): a sink that had a problem within ``EPISODE_GAP_S`` is still in
+        the same one (a full disk lets a small write through now and then)."""
+        problems = self.problems()
+        new = {name: problem for name, problem in problems.items()
+               if name not in self.failing
+               and now - self._last_failing.get(name, -math.inf) >= EPISODE_GAP_S}
+        self._last_failing.update(dict.fromkeys(problems, now))
+        self.failing = problems
         return new
 
     def problems(self) -> dict[str, str]:

@@ -181,7 +181,8 @@ class StoreHistory(HistorySink):
     def _failed(self, now: float, exc: Exception) -> None:
         if self._problem is None:
             self._failed_at = now
-            log.warning("history not saved (%s); kept and retried, the monitor goes on", exc)
+            # the person hears of it once per episode (the monitor's notice, logged)
+            log.info("history not saved (%s); kept and retried, the monitor goes on", exc)
         else:
             log.debug("history still not saved: %s", exc)
         self._problem = str(exc)

@@ -88,6 +88,10 @@ def _parse(path: Path | Traversable) -> tuple[dict[str, Any], str]:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
+    except RecursionError:  # the parser recurses once per level: [[[[... a thousand deep
+        raise ConfigError(f"{path}: arrays or tables nested too deeply to read",
+                          "a setting is a section and a key with a plain value; remove "
+                          "the nesting") from None
 
 
 def _rules(text: str, values: dict[str, Any]) -> dict[tuple[str, str], Rule]:
