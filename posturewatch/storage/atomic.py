@@ -16,7 +16,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TextIO
@@ -88,9 +88,22 @@ def is_stdout(path: Path) -> bool:
     return (ours.st_dev, ours.st_ino) == (theirs.st_dev, theirs.st_ino)
 
 
-def check_writable(path: Path) -> None:
-    """Fail early, before any work, if ``path`` could not be written later. Never opens
-    the target: opening a FIFO would wait for a reader."""
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them is not there yet: the same name is the same file
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_writable(path: Path, reads: Iterable[tuple[str, Path | None]] = ()) -> None:
+    """Fail early, before any work, if ``path`` could not be written later, or is one of
+    the files the command reads (``reads``: what each is, and where), which the output
+    would replace (``export --out`` the store, ``analyze --json`` the recording). Never
+    opens the target: opening a FIFO would wait for a reader."""
+    for what, source in reads:
+        if source is not None and _same_file(path, source):
+            raise OutputError(f"cannot write {path}: it is {what} this command reads",
+                              "choose another file to write")
     target = _rename_target(path)
     if target is None:
         if not os.access(path, os.W_OK):

@@ -296,6 +296,9 @@ class History:
         if app_id != APPLICATION_ID and (tables or version):
             raise _refuse(self.path, "not a posturewatch history store",
                           "give --store a different file; it was left untouched")
+        if readonly and not tables and not version:  # an empty file: read, never set up
+            raise _refuse(self.path, "no history yet (an empty file)",
+                          "store some with `posturewatch analyze --store` or the monitor")
         if version > SCHEMA_VERSION:
             raise _refuse(self.path, f"schema version {version} is newer than this "
                           f"posturewatch understands ({SCHEMA_VERSION})",
