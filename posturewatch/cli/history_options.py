@@ -13,7 +13,6 @@ from posturewatch.cli.parsing import path_arg
 from posturewatch.storage.history import History, default_store
 from posturewatch.storage.paths import user_config_file
 
-
 FIRST_DAY = date(1970, 1, 1)  # no history is older (times are seconds since then)
 LAST_DAY = date(9999, 12, 30)  # the calendar's last day but one: a day's end still counts
 

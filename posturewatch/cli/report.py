@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     trend = day_totals(records, day_range(trend_first, span.last))
     page = report.render(summary, records, trend, store=store,
                          generated=today().strftime("%Y-%m-%d %H:%M"), catalog=load_catalog())
-    write_atomic(out, page)
+    write_atomic(out, page)  # private in the cache; elsewhere as the umask says
     print(f"report written to {out}" + ("" if args.open else " (--open shows it)"))
     if args.open:
         webbrowser.open(out.resolve().as_uri())

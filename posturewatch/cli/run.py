@@ -204,9 +204,10 @@ def _open_summary(args: argparse.Namespace) -> None:
     """Today's report from the history store, in the browser (``posturewatch report``),
     started outside the network block: a browser it starts must keep its network."""
     from posturewatch.capture.no_network import start_outside
+    from posturewatch.storage.private import private_folder
 
     try:
-        summary_file().parent.mkdir(parents=True, exist_ok=True)
+        private_folder(summary_file().parent)
         start_outside(summary_command(args))
     except OSError as exc:
         log.warning("cannot make today's summary (%s): try `posturewatch report --open`", exc)

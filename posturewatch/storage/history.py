@@ -67,6 +67,7 @@ from posturewatch.core.records import (
 )
 from posturewatch.errors import PostureWatchError
 from posturewatch.storage.paths import user_data_dir
+from posturewatch.storage.private import create_private, keep_private
 
 SCHEMA_VERSION = 2
 APPLICATION_ID = 0x50575354  # "PWST": marks the file as a posturewatch store
@@ -259,12 +260,11 @@ class History:
         if not exists and not create:
             raise _refuse(path, "no history yet",
                           "store some with `posturewatch analyze --store` or the monitor")
-        if not exists:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise _refuse(path, f"cannot create its folder ({exc.strerror})",
-                              "choose a writable --store path") from None
+        try:  # this user's alone (with its -wal and -shm, which SQLite makes alike)
+            create_private(path) if not exists else keep_private(path)
+        except OSError as exc:
+            raise _refuse(path, f"cannot create it ({exc.strerror})",
+                          "choose a writable --store path") from None
         mode = "rw" if exists else "rwc"  # read-only opens still need the WAL index
         try:
             db = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True,

@@ -39,6 +39,10 @@ def user_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP))
 
 
+def user_log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP))
+
+
 def runtime_dir() -> Path:
     """The folder of the instance lock, the control socket and its key, created user-only
     (0700 on POSIX): ``$XDG_RUNTIME_DIR/posturewatch`` in a desktop session. Without
