@@ -293,11 +293,10 @@ def small_disk(folder: Path, size: str = "4m") -> Iterator[Path]:
 
 
 def fill(folder: Path) -> None:
-    with open(folder / "filler", "wb") as out:
+    with open(folder / "filler", "wb", buffering=0) as out:  # unbuffered: nothing at close
         with contextlib.suppress(OSError):
             while True:
                 out.write(b"\0" * 65536)
-                out.flush()
 
 
 def remount(folder: Path, mode: str) -> None:

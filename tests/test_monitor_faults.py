@@ -5,6 +5,7 @@ disk, a long suspend."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +15,12 @@ import pytest
 
 from posturewatch.app.monitor import Monitor, StatusChanged
 from posturewatch.storage.config_watch import ConfigWatch
+from posturewatch.storage.history import History
 
+from conftest import run_cli
 from monitor_harness import (
     MIN,
+    START,
     FakeClock,
     Segment,
     covered_min,
@@ -91,3 +95,74 @@ def test_a_long_full_disk_is_one_notice_and_nothing_is_lost(rig: dict, tmp_path:
     assert covered_min(records) == pytest.approx(18, abs=0.2)
     (bout,) = records.bouts
     assert bout.sitting_s / MIN == pytest.approx(18, abs=0.2)
+
+
+def remove_store(store: Path) -> None:
+    for path in store.parent.glob(store.name + "*"):
+        path.unlink()
+
+
+def scribble_over(store: Path) -> None:
+    """Random bytes written over the store in place (same file, header gone)."""
+    size = store.stat().st_size
+    with open(store, "r+b") as file:
+        file.write(np.random.default_rng(1).bytes(max(size, 4096)))
+
+
+@pytest.mark.parametrize("attack", ["removed", "damaged"])
+def test_a_store_removed_or_damaged_while_running_is_begun_again_with_all_it_held(
+    rig: dict, tmp_path: Path, attack: str
+) -> None:
+    """`rm history.sqlite3*` (or random bytes written over it) at minute 5 of 12 minutes of
+    sitting: the status said "ok" for 40 minutes while every write went into a file nobody
+    could read, and the whole run was lost. Now it is noticed at once, said in the status
+    and in one notice, a new store is begun at the same path, and nothing the monitor
+    still held is lost: the bout going on is written again whole (12 minutes of sitting),
+    and every interval since the file went is there."""
+    store = tmp_path / "history.sqlite3"
+    seen: list = []
+
+    def actions(clock: FakeClock, monitor: Monitor) -> None:
+        clock.at(5 * MIN, lambda: remove_store(store) if attack == "removed"
+                 else scribble_over(store))
+        clock.at(5 * MIN + 30, lambda: seen.append(monitor.status().history))
+
+    run = run_monitor(rig, [Segment(12, "upright")], history=store_sink(store),
+                      actions=actions)
+    (notice,) = run.notices("History store renewed")
+    assert f"history.sqlite3 was {attack}" in notice.body
+    assert seen[0].startswith("a new store since 10:05: history.sqlite3 was")  # within 30 s
+    assert not run.notices("History not saved")
+    records = read(store)
+    (bout,) = records.bouts
+    assert bout.sitting_s / MIN == pytest.approx(12, abs=0.2)
+    assert bout.start_utc == pytest.approx(START.timestamp(), abs=5)
+    # from minute 4 on: the interval that closed as the file went was still held
+    assert covered_min(records) == pytest.approx(8, abs=0.1)
+    assert sum(i.upright_s for i in records.intervals) / MIN == pytest.approx(8, abs=0.1)
+    aside = list(tmp_path.glob("history.sqlite3.damaged-*[0-9]"))  # with its -wal, -shm
+    assert len(aside) == (1 if attack == "damaged" else 0)
+    summary = json.loads(run_cli("summary", "--json", "--date", "2026-03-02", "--store",
+                                 store).stdout)
+    assert summary["totals"]["sitting_s"] / MIN == pytest.approx(12, abs=0.3)
+
+
+def test_a_store_replaced_while_running_gets_what_the_monitor_held(
+    rig: dict, tmp_path: Path
+) -> None:
+    """Another store moved over the path at minute 4 (a backup put back): the monitor
+    writes on into the file now at the path, the bout going on whole."""
+    store = tmp_path / "history.sqlite3"
+    other = tmp_path / "other.sqlite3"
+    with History.open(other):
+        pass
+
+    def actions(clock: FakeClock, monitor: Monitor) -> None:
+        clock.at(4 * MIN, lambda: other.replace(store))
+
+    run = run_monitor(rig, [Segment(8, "upright")], history=store_sink(store),
+                      actions=actions)
+    (notice,) = run.notices("History store renewed")
+    assert "history.sqlite3 was replaced by another file" in notice.body
+    (bout,) = read(store).bouts
+    assert bout.sitting_s / MIN == pytest.approx(8, abs=0.2)

@@ -178,6 +178,7 @@ class HistoryRows:
         self._held: tuple[Observation, JudgedFrame | None] | None = None
         self._outbox: list[_Op] = []
         self._going: dict[Key, _Span] = {}  # spans going on, changed since the last write
+        self._latest: dict[Key, _Span] = {}  # every span going on, as last heard of
         self._rows: dict[Key, tuple[int, float]] = {}  # key -> (row id, sitting_s before it)
         self._dropped = 0
 
@@ -193,6 +194,15 @@ class HistoryRows:
     def going(self) -> bool:
         """A bout, break or pause going on waits to be written."""
         return bool(self._going)
+
+    def lost_file(self) -> None:
+        """The store's file is gone (removed, replaced, damaged): the rows written to it
+        are out of reach. A new file gets a session again, every span going on (whole,
+        from its start) and all that waits to be written."""
+        self.session = None
+        self._rows.clear()
+        for key, span in self._latest.items():
+            self._going.setdefault(key, span)
 
     def carried(self, bout_start: float, row: int) -> None:
         """The bout an earlier run stored goes on: extend its row."""
@@ -271,8 +281,9 @@ class HistoryRows:
 
     def _span(self, span: _Span, going: bool) -> bool:
         if going:
-            self._going[span.key] = span
+            self._going[span.key] = self._latest[span.key] = span
             return False
+        self._latest.pop(span.key, None)
         self._queue(span)
         return True
 

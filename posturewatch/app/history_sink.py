@@ -33,6 +33,11 @@ class HistorySink(Sink):
         """What the last run left to go on with (after :meth:`begin`); None: nothing."""
         return None
 
+    def notice(self, problem: str) -> tuple[str, str]:
+        """The notification (title, body) for a new :meth:`problem`."""
+        return "History not saved", (f"{problem}. Watching and reminders go on; saving "
+                                     "resumes by itself.")
+
 
 class LogHistory(HistorySink):
     """No store: what happened goes to the debug log only."""

@@ -316,8 +316,6 @@ class Monitor:
             if name != self._history.name:
                 log.warning("%s: %s", name, problem)
             else:  # the notice is logged where it is shown
-                self._sinks.send(Notice("History not saved", f"{problem}. Watching and "
-                                        "reminders go on; saving resumes by itself.",
-                                        logging.WARNING))
+                self._sinks.send(Notice(*self._history.notice(problem), logging.WARNING))
         self._sinks.send(self._session.publish(self._now, history=self._history_state()))
 

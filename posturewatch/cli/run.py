@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING
 
 from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg
-from posturewatch.errors import PostureWatchError, SourceError
+from posturewatch.errors import ConfigError, PostureWatchError, SourceError
 from posturewatch.interrupts import INTERRUPTED
 
 if TYPE_CHECKING:
     from posturewatch.app.control import ControlServer
     from posturewatch.app.monitor import Monitor
+    from posturewatch.app.monitor_messages import Notice
+    from posturewatch.core.typed_settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         print("posturewatch: no display found, running headless (state changes and "
               "reminders print here)", file=sys.stderr)
         headless = True
-    config = frame_input.load(args)
+    config, unread = _settings(args)
     if args.source is not None and not args.source.is_file():
         raise SourceError(f"no recording at {args.source}", "check the path given to --source")
     lock = InstanceLock()
@@ -88,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         if not headless:  # the browser and editor the tray opens keep their network
             no_network.keep_a_way_out(config_file=user_config_file())
         with live_monitor(options) as monitor:
+            if unread is not None:  # said where notices are shown, once the desk is up
+                monitor.events.put(unread)
             server = ControlServer(monitor)
             started = Started(options.source_name, log_file)
             try:
@@ -100,6 +104,26 @@ def run(args: argparse.Namespace) -> int:
     if error is not None:
         raise PostureWatchError(error)
     return _stopped(started.signal)
+
+
+def _settings(args: argparse.Namespace) -> tuple[Settings, Notice | None]:
+    """The settings ``run`` starts with. A bad edit does not keep the monitor from
+    starting (under autostart that would be no monitor and no message): without the file
+    that is wrong, and a notice saying so; a saved fix is picked up while running."""
+    from posturewatch.app.monitor_messages import Notice
+    from posturewatch.storage.config_file import load_settings
+
+    try:
+        return frame_input.load(args), None
+    except ConfigError as exc:
+        problem = exc
+    try:  # a bad --config: the user's own file alone; a bad user file: the defaults
+        settings = load_settings(user=args.config is not None)
+        kept = "your config file" if args.config is not None else "the default settings"
+    except ConfigError:
+        settings, kept = load_settings(user=False), "the default settings"
+    return settings, Notice("Settings not read", f"{problem}. Watching with {kept} until "
+                            "it is fixed; a saved change is picked up.", logging.WARNING)
 
 
 class Started:

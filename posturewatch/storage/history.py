@@ -79,6 +79,21 @@ class HistoryError(PostureWatchError):
     exit_code = 8
 
 
+class StoreDamaged(HistoryError):
+    """The file at ``path`` is damaged (SQLite: "malformed", "not a database"): nothing
+    written to it can be read back. Unwritable (a full or read-only disk) is a plain
+    HistoryError."""
+
+    path: Path
+
+
+def _damaged(path: Path, exc: sqlite3.Error) -> StoreDamaged:
+    damaged = StoreDamaged(f"history store {path}: unreadable or corrupt ({exc})",
+                           "move it aside to start a new history; it was left untouched")
+    damaged.path = path
+    return damaged
+
+
 @dataclass(frozen=True, slots=True)
 class LiveTail:
     """See :meth:`History.live_tail`. Times are UTC epoch seconds."""
@@ -280,9 +295,9 @@ class History:
             if not readonly and not os.access(path, os.W_OK):  # a read-only disk or file
                 raise _refuse(path, f"cannot write to it ({exc})",
                               "make the file and its folder writable") from None
-            raise _refuse(path, f"unreadable or corrupt ({exc})",
-                          "move it aside to start a new history; it was left untouched") \
-                from None
+            if type(exc) is sqlite3.DatabaseError:  # malformed: the rest (a full disk) is not
+                raise _damaged(path, exc) from None
+            raise history._failure("write to", exc) from None
         except BaseException:
             db.close()
             raise
@@ -366,8 +381,7 @@ class History:
             return _refuse(self.path, f"cannot {what} it: another posturewatch holds it",
                            "wait a moment and try again")
         if type(exc) is sqlite3.DatabaseError:  # "malformed", "not a database": damage
-            return _refuse(self.path, f"unreadable or corrupt ({exc})",
-                           "move it aside to start a new history; it was left untouched")
+            return _damaged(self.path, exc)
         if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc):
             return _refuse(self.path, f"cannot {what} it: the session was removed meanwhile "
                            "(`posturewatch forget`?)", "start a new session")

@@ -8,6 +8,7 @@ import errno
 import logging
 import logging.handlers
 import os
+import sys
 from pathlib import Path
 from typing import TextIO
 
@@ -25,6 +26,23 @@ class PrivateLog(logging.handlers.RotatingFileHandler):
     by a file of our own, not written through."""
 
     planted = False  # a link was found at the log's name (said once the log is set up)
+    failing = False  # the writes fail (a full disk): said once per episode, not per record
+    _erred = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._erred = False
+        super().emit(record)  # a failure calls handleError
+        if not self._erred:
+            self.failing = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        """A record that cannot be written (a full disk) is dropped, with one line on
+        stderr per episode rather than a traceback per record."""
+        self._erred = True
+        if not self.failing:
+            self.failing = True
+            print(f"posturewatch: WARNING: cannot write the log {self.baseFilename}; "
+                  "its lines are dropped until it can be written", file=sys.stderr)
 
     def _open(self) -> TextIO:
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
@@ -43,12 +61,18 @@ class PrivateLog(logging.handlers.RotatingFileHandler):
 def log_to_file(level: int = logging.INFO, *, max_bytes: int = 1_000_000,
                 backups: int = 3) -> Path:
     """Add a rotating file handler to the root logger; return the file's path."""
-    folder = private_folder(user_log_dir())
+    folder = user_log_dir()
     path = folder / "monitor.log"
-    handler = PrivateLog(
-        path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8",
-        errors="backslashreplace",  # a file name that is not UTF-8 still logs
-    )
+    try:
+        private_folder(folder)
+        handler = PrivateLog(
+            path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8",
+            errors="backslashreplace",  # a file name that is not UTF-8 still logs
+        )
+    except OSError as exc:  # a full or read-only disk: the monitor runs all the same
+        log.warning("cannot write the log %s (%s); log lines go to stderr only", path,
+                    exc.strerror or exc)
+        return path
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

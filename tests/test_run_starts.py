@@ -1,0 +1,85 @@
+"""`run` starts after every fault the running monitor survives, says what is wrong in one
+line and watches: a store on a full or read-only disk (it exited 8 with "unreadable or
+corrupt — move it aside", advice that throws the history away), a bad config (exit 3),
+a damaged calibration (exit 6). Under autostart each of those was no monitor and no
+message. The real process, on a recording that ends by itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from posturewatch.storage.history import History
+
+from conftest import real_inputs, write_clip
+from monitor_harness import fill, remount, small_disk
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory, pools: dict) -> Path:
+    return write_clip(tmp_path_factory.mktemp("starts") / "sitting.mp4",
+                      [(pools["upright"], 4)], fps=5)
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    return subprocess.run([sys.executable, "-m", "posturewatch", "run", "--headless",
+                           *map(str, args)], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "move it aside" not in result.stderr
+    return [line for line in result.stderr.splitlines() if ": WARNING: " in line
+            or ": ERROR: " in line]
+
+
+@real_inputs
+def test_a_store_on_a_full_or_read_only_disk(clip: Path, tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        store = disk / "history.sqlite3"
+        with History.open(store) as history:
+            history.begin_session(kind="live", source="before", start_utc=1.7e9,
+                                  utc_offset_s=0)
+        fill(disk)
+        full = warnings(run("--source", clip, "--store", store))
+        assert full[0].startswith("posturewatch: WARNING: History not saved: not saved since")
+        assert "check the disk has room" in full[0] and "Watching and reminders go on" in full[0]
+        (disk / "filler").unlink()
+        remount(disk, "ro")
+        readonly = warnings(run("--source", clip, "--store", store))
+        assert "History not saved" in readonly[0] and "cannot write to it" in readonly[0]
+        remount(disk, "rw")
+        with History.open(store) as history:
+            assert history.read().intervals == ()  # nothing half-written, nothing lost
+
+
+@real_inputs
+def test_a_bad_config_and_a_damaged_calibration(
+    clip: Path, tmp_path: Path, isolated_home: Path
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[sitting]\nbreak_after_min = -4\n")
+    store = tmp_path / "history.sqlite3"
+    said = warnings(run("--source", clip, "--config", config, "--store", store))
+    assert said == [f"posturewatch: WARNING: Settings not read: {config}:2: "
+                    "sitting.break_after_min is -4.0, outside 1..480 — use a value in that "
+                    "range. Watching with your config file until it is fixed; a saved change "
+                    "is picked up."]
+    with History.open(store) as history:
+        assert sum(i.upright_s for i in history.read().intervals) > 2  # it watched
+
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text('{"version": 1, "frames": "many"')
+    said = warnings(run("--source", clip, "--baseline", baseline, "--no-store"))
+    assert len(said) == 1 and said[0].startswith(
+        f"posturewatch: WARNING: Calibration not read: baseline {baseline} is not a "
+        "posturewatch baseline")
+    assert json.loads(baseline.read_text() + "}")["frames"] == "many"  # left as it was
