@@ -92,3 +92,67 @@ def test_a_session_runtime_folder_is_used_as_it_is(
     session = tmp_path / "run"
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(session))
     assert runtime_dir() == session / "posturewatch"
+
+
+# -- the runtime folder removed under a running monitor (issue 21) -----------------------
+
+
+def test_a_lock_whose_folder_went_is_taken_again_or_lost_to_the_newcomer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    first = InstanceLock()
+    first.acquire()
+    try:
+        shutil.rmtree(runtime_dir())
+        assert first.lost()
+        first.retake()  # made again: a second monitor is refused again
+        assert not first.lost()
+        with pytest.raises(control.AlreadyRunning):
+            InstanceLock().acquire()
+        shutil.rmtree(runtime_dir())
+        newcomer = InstanceLock()
+        newcomer.acquire()  # started in the second before the first noticed
+        with pytest.raises(control.AlreadyRunning):
+            first.retake()  # the first one stops then; one monitor either way
+        first.release()
+        assert (runtime_dir() / "monitor.pid").read_text() == str(os.getpid())
+        newcomer.release()
+    finally:
+        first.release()
+
+
+def test_a_server_never_removes_another_monitors_socket_and_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    first = control.ControlServer(_Monitor())  # type: ignore[arg-type]
+    first.start()
+    shutil.rmtree(runtime_dir())
+    assert first.lost()
+    second = control.ControlServer(_Monitor())  # type: ignore[arg-type]
+    second.start()
+    try:
+        first.close()  # stopping the first used to delete the second's socket and key
+        assert control.request("status")["state"] == "upright"
+    finally:
+        second.close()
+    assert not (runtime_dir() / "control.sock").exists()
+    assert not (runtime_dir() / "control.key").exists()
+
+
+def test_a_server_listens_again_when_its_socket_went(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    server = control.ControlServer(_Monitor())  # type: ignore[arg-type]
+    server.start()
+    try:
+        shutil.rmtree(tmp_path / "run")
+        with pytest.raises(control.NotRunning):
+            control.request("status")
+        server.renew()
+        assert not server.lost()
+        assert control.request("status")["state"] == "upright"
+    finally:
+        server.close()

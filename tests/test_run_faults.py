@@ -1,13 +1,17 @@
-"""`run` starts after every fault the running monitor survives, says what is wrong in one
-line and watches: a store on a full or read-only disk (it exited 8 with "unreadable or
-corrupt — move it aside", advice that throws the history away), a bad config (exit 3),
-a damaged calibration (exit 6). Under autostart each of those was no monitor and no
-message. The real process, on a recording that ends by itself."""
+"""`run` as a process against the faults of issue 21: it starts after every fault the
+running monitor survives, says what is wrong in one line and watches (a store on a full
+or read-only disk: it exited 8 with "unreadable or corrupt — move it aside", advice that
+throws the history away; a bad config: exit 3; a damaged calibration: exit 6; under
+autostart each was no monitor and no message); its runtime folder removed under it (a
+second `run` started beside it, and SIGTERM ended in a traceback). Real processes, on
+recordings that end by themselves."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +20,8 @@ import pytest
 
 from posturewatch.storage.history import History
 
-from conftest import real_inputs, write_clip
+from conftest import assert_one_line_error, real_inputs, run_cli, write_clip
+from desktop_session import poll
 from monitor_harness import fill, remount, small_disk
 
 
@@ -83,3 +88,37 @@ def test_a_bad_config_and_a_damaged_calibration(
         f"posturewatch: WARNING: Calibration not read: baseline {baseline} is not a "
         "posturewatch baseline")
     assert json.loads(baseline.read_text() + "}")["frames"] == "many"  # left as it was
+
+
+@real_inputs
+def test_the_runtime_folder_removed_under_a_running_monitor(
+    tmp_path: Path, pools: dict, isolated_home: Path
+) -> None:
+    """Removed at logout or by a cleaner: within a second the monitor has its lock, pid,
+    socket and key again, so a second `run` is refused, commands reach it, and SIGTERM
+    ends it with its one line."""
+    long_clip = write_clip(tmp_path / "long.mp4", [(pools["upright"], 120)], fps=2)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    first = subprocess.Popen([sys.executable, "-m", "posturewatch", "run", "--headless",
+                              "--source", long_clip, "--no-store"], env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        poll(lambda: run_cli("status", check=False).returncode == 0, 60, "the monitor")
+        folder = isolated_home / "runtime" / "posturewatch"
+        shutil.rmtree(folder)
+        poll(lambda: (folder / "control.sock").exists() and (folder / "monitor.pid").exists(),
+             5, "the runtime files made again")
+        second = run_cli("run", "--headless", "--source", long_clip, "--no-store",
+                         check=False)
+        assert second.returncode == 1
+        assert_one_line_error(second, f"a monitor is already running (pid {first.pid})")
+        assert json.loads(run_cli("status", "--json").stdout)["pid"] == first.pid
+    finally:
+        first.send_signal(signal.SIGTERM)
+        _, err = first.communicate(timeout=30)
+    assert first.returncode == 0, err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == "posturewatch: stopped (SIGTERM)"
+    assert [line for line in err.splitlines() if "WARNING" in line] == [
+        "posturewatch: WARNING: the monitor's lock and control socket in "
+        f"{folder} went (a logout, a cleaner?): made again"]
