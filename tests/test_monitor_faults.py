@@ -8,12 +8,16 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from posturewatch.app.monitor import Monitor, StatusChanged
+from posturewatch.app.monitor import Monitor, Pause, Resume, Snooze, StatusChanged
+from posturewatch.app.quiet_file import QuietFile
+from posturewatch.app.sinks import Sink
+from posturewatch.core.watch.happened import Judged, Message
 from posturewatch.storage.config_watch import ConfigWatch
 from posturewatch.storage.history import History
 
@@ -166,3 +170,62 @@ def test_a_store_replaced_while_running_gets_what_the_monitor_held(
     assert "history.sqlite3 was replaced by another file" in notice.body
     (bout,) = read(store).bouts
     assert bout.sitting_s / MIN == pytest.approx(8, abs=0.2)
+
+
+# -- a restart ----------------------------------------------------------------------------
+
+
+def test_a_pause_and_a_snooze_go_on_after_a_restart(rig: dict, tmp_path: Path) -> None:
+    """`pause 2h`, the monitor killed, `run` again: it watched again at once, camera on.
+    Now the pause goes on (its row of the last run ends where that run did, this run's
+    begins at its start: no time counted twice), the camera stays off, one "Still paused"
+    notice says how to end it, and Resume watches again. A snooze goes on the same way."""
+    store, kept = tmp_path / "history.sqlite3", tmp_path / "quiet.json"
+
+    def pause_then_stop(clock: FakeClock, monitor: Monitor) -> None:
+        clock.at(1 * MIN, lambda: monitor.submit(Pause(2 * 3600)))
+        clock.at(2 * MIN, monitor.stop)  # as kill -9 would: the pause is in the file
+
+    first = run_monitor(rig, [Segment(3, "upright")], history=store_sink(store),
+                        sinks=[QuietFile(kept)], actions=pause_then_stop)
+    assert first.monitor.status().paused_until is not None
+    restart = datetime.fromtimestamp(first.clock.wall, START.tzinfo) + timedelta(minutes=1)
+    judged = JudgedAt()
+    again = run_monitor(rig, [Segment(5, "upright")], history=store_sink(store),
+                        sinks=[QuietFile(kept), judged], start=restart,
+                        actions=lambda clock, monitor: clock.at(
+                            3 * MIN, lambda: monitor.submit(Resume())))
+    statuses = [e.status for e in again.of(StatusChanged)]
+    assert statuses[0].state.value == "paused"
+    paused_until = statuses[0].paused_until
+    assert paused_until == pytest.approx(START.timestamp() + 1 * MIN + 2 * 3600, abs=2)
+    (still,) = again.notices("Still paused")
+    assert "for 118 more minutes" in still.body and "posturewatch resume" in still.body
+    assert min(judged.times) >= 3 * MIN  # no frame looked at while paused
+    assert statuses[-1].state.value == "upright" and statuses[-1].paused_until is None
+    pauses = sorted(read(store).pauses, key=lambda p: p.start_utc)
+    assert len(pauses) == 2 and pauses[0].end_utc <= pauses[1].start_utc
+    assert (pauses[1].end_utc - pauses[1].start_utc) / MIN == pytest.approx(3, abs=0.1)
+
+    snoozed = run_monitor(rig, [Segment(2, "upright")], sinks=[QuietFile(kept)],
+                          actions=lambda clock, monitor: clock.at(
+                              30, lambda: monitor.submit(Snooze(3600))))
+    later = run_monitor(rig, [Segment(1, "upright")], sinks=[QuietFile(kept)],
+                        start=datetime.fromtimestamp(snoozed.clock.wall, START.tzinfo))
+    assert later.monitor.status().snoozed_until == pytest.approx(
+        START.timestamp() + 30 + 3600, abs=2)
+    assert later.monitor.status().paused_until is None
+
+
+class JudgedAt(Sink):
+    """When frames were judged."""
+
+    name = "judged at"
+    takes = (Judged,)
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+
+    def take(self, message: Message) -> None:
+        assert isinstance(message, Judged)
+        self.times.append(message.frame.t)

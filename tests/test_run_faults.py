@@ -122,3 +122,37 @@ def test_the_runtime_folder_removed_under_a_running_monitor(
     assert [line for line in err.splitlines() if "WARNING" in line] == [
         "posturewatch: WARNING: the monitor's lock and control socket in "
         f"{folder} went (a logout, a cleaner?): made again"]
+
+
+@real_inputs
+def test_a_pause_survives_kill_9(tmp_path: Path, pools: dict) -> None:
+    """`pause 2h`, kill -9, `run`: it was watching again, camera on."""
+    long_clip = write_clip(tmp_path / "long.mp4", [(pools["upright"], 120)], fps=2)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    argv = [sys.executable, "-m", "posturewatch", "run", "--headless", "--source", long_clip,
+            "--no-store"]
+    first = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        poll(lambda: run_cli("status", check=False).returncode == 0, 60, "the monitor")
+        paused = json.loads(run_cli("pause", "2h", "--json").stdout)["paused_until"]
+        run_cli("snooze", "3h")
+    finally:
+        first.kill()
+        first.wait(timeout=10)
+    again = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        poll(lambda: run_cli("status", check=False).returncode == 0, 60, "the restart")
+        status = poll(lambda: (s := json.loads(run_cli("status", "--json").stdout))["pid"]
+                      == again.pid and s["state"] == "paused" and s, 20, "paused again")
+        assert status["paused_until"] == paused and status["camera"] == "paused"
+        assert status["snoozed_until"] is not None
+        run_cli("resume")
+        poll(lambda: json.loads(run_cli("status", "--json").stdout)["state"] == "upright",
+             30, "watching after resume")
+    finally:
+        again.send_signal(signal.SIGTERM)
+        out, err = again.communicate(timeout=30)
+    assert again.returncode == 0, err
+    assert "Still paused: Paused before the restart, for 1" in out

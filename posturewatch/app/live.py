@@ -10,11 +10,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from posturewatch.app import quiet_file
 from posturewatch.app.clock import Clock, SystemClock
 from posturewatch.app.grabbers import CameraGrabber, Grabber, ReplayGrabber
 from posturewatch.app.history_sink import HistorySink, LogHistory
 from posturewatch.app.monitor import Monitor
 from posturewatch.app.monitor_messages import Notice
+from posturewatch.app.quiet_file import QuietFile
 from posturewatch.app.sinks import Sink
 from posturewatch.app.store_history import StoreHistory
 from posturewatch.capture.file_names import shown
@@ -110,7 +112,8 @@ def live_monitor(options: LiveOptions) -> Iterator[Monitor]:
                 settings, open_grabber=open_grabber, estimator=estimator,
                 baseline=baseline, catalog=load_catalog(), clock=clock, history=history,
                 source_name=options.source_name, config_changed=watch.changed,
-                sinks=[BaselineFile(options.baseline or default_path())],
+                sinks=[BaselineFile(options.baseline or default_path()),
+                       QuietFile(quiet_file.default_path())],
             )
             if unread is not None:  # shown where notices are, once the desk is up
                 monitor.events.put(unread)

@@ -161,7 +161,7 @@ class Monitor:
     def _loop(self) -> None:
         self._sinks.begin(self._day, self._source_name)
         try:
-            carry = self._history.carry(self._day, self.settings.sitting.min_break_s)
+            carry = self._sinks.carry(self._day, self.settings.sitting.min_break_s)
             self._session.carry_on(carry)
         except Exception:  # a restart that cannot read the past still watches
             log.exception("the last run's state was not read")

@@ -17,6 +17,7 @@ handle them in :meth:`Sink.take`, and pass it to the monitor (``Monitor(..., sin
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from typing import ClassVar
 
 from posturewatch.core.watch.calendar import Calendar
 from posturewatch.core.watch.happened import Message
+from posturewatch.core.watch.session import Carry
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,11 @@ class Sink:
 
     def problem(self) -> str | None:
         """What is wrong with this sink right now, if it knows (shown in the status)."""
+        return None
+
+    def carry(self, calendar: Calendar, min_break_s: float) -> Carry | None:
+        """What the last run left that this sink kept, to go on with (after
+        :meth:`begin`); None: nothing."""
         return None
 
 
@@ -109,6 +116,15 @@ class SinkDispatcher:
     def close(self, t: float) -> None:
         for sink, guard in self._sinks:
             guard.call(lambda: sink.close(t), "close")  # noqa: B023 - called at once
+
+    def carry(self, calendar: Calendar, min_break_s: float) -> Carry | None:
+        """What the last run left, from every sink that kept some of it."""
+        found: list[Carry | None] = []
+        for sink, guard in self._sinks:
+            guard.call(lambda: found.append(sink.carry(calendar, min_break_s)),  # noqa: B023
+                       "carry")
+        carried = [c for c in found if c is not None]
+        return None if not carried else functools.reduce(Carry.merged, carried)
 
     def check(self, now: float) -> dict[str, str]:
         """Update :attr:`failing`; return the problems that begin a new episode at ``now``

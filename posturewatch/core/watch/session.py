@@ -71,6 +71,20 @@ class Carry:
 
     bout: Bout | None  # the bout it was in, if the silence since is shorter than a break
     sent: tuple[Sent, ...]  # the reminders it sent today
+    # the person's pause and snooze it left going on: when they end (math.inf: a pause
+    # until resumed), None for none
+    paused_until: float | None = None
+    snoozed_until: float | None = None
+
+    def merged(self, other: Carry | None) -> Carry:
+        """This carry with what ``other`` knows and this one does not."""
+        if other is None:
+            return self
+        return Carry(self.bout or other.bout, self.sent or other.sent,
+                     self.paused_until if self.paused_until is not None
+                     else other.paused_until,
+                     self.snoozed_until if self.snoozed_until is not None
+                     else other.snoozed_until)
 
 
 class WatchSession:
@@ -106,6 +120,7 @@ class WatchSession:
         first frame."""
         if carry is not None:
             self._engine.carry_on(carry.bout, carry.sent)
+            self._quiet_carried(carry)
 
     def frame(self, frame: JudgedFrame) -> Happened:
         """A settled frame: the tracker and rules, the exercise watch, the calibration."""
@@ -351,6 +366,21 @@ class WatchSession:
     def _resume(self, t: float) -> None:
         self._emit(PauseChanged(self._quiet.resume(), t))
         self._show(t, TrayState.STARTING)
+
+    def _quiet_carried(self, carry: Carry) -> None:
+        """The pause or snooze the last run left going on goes on (its pause row ended
+        with that run: this run's begins now). Said once, with how to end it."""
+        if carry.snoozed_until is not None and carry.snoozed_until > 0:
+            self._quiet.snooze(0.0, carry.snoozed_until)
+        if carry.paused_until is None or carry.paused_until <= 0:
+            return
+        self._quiet.pause(0.0, None if carry.paused_until == math.inf else carry.paused_until)
+        self._emit(PauseChanged(0.0, None))
+        self._show(0.0, TrayState.PAUSED)
+        until = "until you resume" if carry.paused_until == math.inf else \
+            f"for {carry.paused_until / 60:.0f} more minutes"
+        self._notice("Still paused", f"Paused before the restart, {until}: Resume in the "
+                     "menu or `posturewatch resume` watches again.")
 
     # -- calibration ---------------------------------------------------------------------
 
