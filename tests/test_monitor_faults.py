@@ -229,3 +229,37 @@ class JudgedAt(Sink):
     def take(self, message: Message) -> None:
         assert isinstance(message, Judged)
         self.times.append(message.frame.t)
+
+
+# -- the wall clock ----------------------------------------------------------------------
+
+
+def set_back(clock: FakeClock, seconds: float) -> None:
+    with clock._lock:
+        clock.wall -= seconds
+
+
+def test_the_wall_clock_set_back_during_a_bout(
+    rig: dict, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The wall clock set back 20 minutes five minutes into a 40-minute bout (a time-zone
+    fix, NTP): the bout row froze (40 minutes stored as 20) and a traceback was logged
+    every few seconds. Now the bout and the intervals are placed by the corrected clock,
+    the sitting counts whole, and nothing is logged as an error."""
+    store = tmp_path / "history.sqlite3"
+    with caplog.at_level("INFO", logger="posturewatch"):
+        run = run_monitor(rig, [Segment(40, "upright")], history=store_sink(store),
+                          actions=lambda clock, monitor: clock.at(
+                              5 * MIN, lambda: set_back(clock, 20 * MIN)))
+    assert not [r for r in caplog.records if r.levelno >= 30], \
+        [r.getMessage() for r in caplog.records if r.levelno >= 30][:3]
+    records = read(store)
+    (bout,) = records.bouts
+    assert bout.sitting_s / MIN == pytest.approx(40, abs=0.3)
+    assert (bout.end_utc - bout.start_utc) / MIN == pytest.approx(40, abs=0.3)
+    assert bout.end_utc == pytest.approx(START.timestamp() + 20 * MIN, abs=10)  # corrected
+    assert sum(i.upright_s for i in records.intervals) / MIN == pytest.approx(40, abs=0.3)
+    assert run.monitor.status().sitting_s / MIN == pytest.approx(40, abs=0.3)
+    summary = json.loads(run_cli("summary", "--json", "--date", "2026-03-02", "--store",
+                                 store).stdout)
+    assert summary["totals"]["sitting_s"] / MIN == pytest.approx(40, abs=0.5)

@@ -442,19 +442,21 @@ class History:
             return int(self._db.execute(f"INSERT INTO {table} VALUES ({marks})",
                                         values).lastrowid or 0)
 
-    def _extend(self, table: str, row_id: int, end_utc: float, extra: str = "",
-                value: float = 0.0) -> bool:
+    def _extend(self, table: str, row_id: int, start_utc: float | None, end_utc: float,
+                extra: str = "", value: float = 0.0) -> bool:
+        """A span going on, kept current; ``start_utc``: placed anew (the clock was set)."""
         with self.transaction():
             row = self._db.execute(f"SELECT start_utc, utc_offset_s FROM {table} WHERE rowid = ?",
                                    (row_id,)).fetchone()
             if row is None:
                 return False  # forgotten meanwhile
-            start, offset = row
+            start, offset = (row[0] if start_utc is None else start_utc), row[1]
             if end_utc < start:
                 raise ValueError(f"{table}: end {end_utc} before start {start}")
-            self._db.execute(
-                f"UPDATE {table} SET end_utc = ?, end_day = ?{extra} WHERE rowid = ?",
-                (end_utc, local_day(end_utc, offset), *((value,) if extra else ()), row_id))
+            self._db.execute(f"UPDATE {table} SET start_utc = ?, start_day = ?, end_utc = ?, "
+                             f"end_day = ?{extra} WHERE rowid = ?",
+                             (start, local_day(start, offset), end_utc, local_day(end_utc, offset),
+                              *((value,) if extra else ()), row_id))
             return True
 
     def write_bout(self, session_id: int, start_utc: float, end_utc: float,
@@ -464,17 +466,20 @@ class History:
         return self._span("bouts", (round(sitting_s, 3),), session_id, start_utc, end_utc,
                           utc_offset_s)
 
-    def update_bout(self, bout_id: int, end_utc: float, sitting_s: float) -> bool:
+    def update_bout(self, bout_id: int, end_utc: float, sitting_s: float, *,
+                    start_utc: float | None = None) -> bool:
         """False if the row is gone (``forget`` while it was going on)."""
-        return self._extend("bouts", bout_id, end_utc, ", sitting_s = ?", round(sitting_s, 3))
+        return self._extend("bouts", bout_id, start_utc, end_utc, ", sitting_s = ?",
+                            round(sitting_s, 3))
 
     def write_break(self, session_id: int, start_utc: float, end_utc: float,
                     utc_offset_s: int) -> int:
         """A break (returns its id for :meth:`update_break` while it lasts)."""
         return self._span("breaks", (), session_id, start_utc, end_utc, utc_offset_s)
 
-    def update_break(self, break_id: int, end_utc: float) -> bool:
-        return self._extend("breaks", break_id, end_utc)
+    def update_break(self, break_id: int, end_utc: float, *, start_utc: float | None = None
+                     ) -> bool:
+        return self._extend("breaks", break_id, start_utc, end_utc)
 
     def write_pause(self, session_id: int, start_utc: float, end_utc: float,
                     utc_offset_s: int) -> int:
@@ -482,8 +487,9 @@ class History:
         :meth:`update_pause` while it lasts."""
         return self._span("pauses", (), session_id, start_utc, end_utc, utc_offset_s)
 
-    def update_pause(self, pause_id: int, end_utc: float) -> bool:
-        return self._extend("pauses", pause_id, end_utc)
+    def update_pause(self, pause_id: int, end_utc: float, *, start_utc: float | None = None
+                     ) -> bool:
+        return self._extend("pauses", pause_id, start_utc, end_utc)
 
     def has_session(self, session_id: int) -> bool:
         """Whether the session is still there (``forget --all`` removes a running one)."""
@@ -492,8 +498,7 @@ class History:
                                     (session_id,)).fetchone() is not None
 
     def write_reminder(self, session_id: int, at_utc: float, utc_offset_s: int, *, rule: str,
-                       kind: str, title: str, level: int = 1,
-                       outcome: str | None = None) -> int:
+                       kind: str, title: str, level: int = 1, outcome: str | None = None) -> int:
         """A reminder sent; returns its id for :meth:`update_reminder_outcome`."""
         _check_outcome(outcome)
         with self.transaction():
