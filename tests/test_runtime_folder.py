@@ -19,6 +19,8 @@ from posturewatch.core.monitor_status import Status, TrayState
 from posturewatch.storage.instance_lock import InstanceLock
 from posturewatch.storage.paths import runtime_dir
 
+from conftest import assert_one_line_error, run_cli
+
 
 class _Monitor:
     """What the control server asks of a monitor: take commands, give a status."""
@@ -156,3 +158,29 @@ def test_a_server_listens_again_when_its_socket_went(
         assert control.request("status")["state"] == "upright"
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("session", [True, False])
+def test_a_runtime_folder_of_another_user_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session: bool
+) -> None:
+    """Another user's folder (in the session's XDG_RUNTIME_DIR, or the per-home one of
+    the shared fallback) would let them see or swap the lock, the socket and its key; it
+    used to be a PermissionError traceback for every command (root used it silently)."""
+    if os.geteuid() != 0:
+        pytest.skip("giving a folder to another user needs root")
+    if session:
+        monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+        (tmp_path / "run").mkdir(mode=0o700)
+    else:
+        monkeypatch.delenv("XDG_RUNTIME_DIR")
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # a folder of its own
+    folder = runtime_dir()
+    os.chown(folder, 65534, 65534)
+    try:
+        for command in (("status",), ("pause", "5m"), ("run", "--headless", "--no-store")):
+            result = run_cli(*command, check=False)
+            assert_one_line_error(result, f"cannot use the runtime folder {folder}",
+                                  "belongs to another user (uid 65534)")
+    finally:
+        shutil.rmtree(folder)
