@@ -238,8 +238,9 @@ def run_monitor(rig: dict, script: Sequence[Segment], *, history: HistorySink | 
                 config: Config | None = None, start: datetime = START,
                 actions: Callable[[FakeClock, Monitor], None] = lambda clock, monitor: None,
                 sinks: Sequence[Sink] = (),
-                config_changed: Callable[[], Settings | None] | None = None) -> Run:
-    clock = FakeClock(start)
+                config_changed: Callable[[], Settings | None] | None = None,
+                clock: FakeClock | None = None) -> Run:
+    clock = clock or FakeClock(start)
     camera = ScriptedCamera(clock, rig["pools"], script)
     monitor = Monitor(Settings.from_config(config or load_config()),
                       open_grabber=camera.open,

@@ -17,6 +17,7 @@ import pytest
 from posturewatch.app.monitor import Monitor, Pause, Resume, Snooze, StatusChanged
 from posturewatch.app.quiet_file import QuietFile
 from posturewatch.app.sinks import Sink
+from posturewatch.app.store_history import StoreHistory
 from posturewatch.core.watch.happened import Judged, Message
 from posturewatch.storage.config_watch import ConfigWatch
 from posturewatch.storage.history import History
@@ -263,3 +264,42 @@ def test_the_wall_clock_set_back_during_a_bout(
     summary = json.loads(run_cli("summary", "--json", "--date", "2026-03-02", "--store",
                                  store).stdout)
     assert summary["totals"]["sitting_s"] / MIN == pytest.approx(40, abs=0.5)
+
+
+# -- a long suspend -----------------------------------------------------------------------
+
+
+class CountingStore(StoreHistory):
+    """The store sink, counting its transactions."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(lambda: History.open(path), 60.0, 10.0)
+        self.commits = 0
+
+    def _connect(self) -> History:
+        history = super()._connect()
+        if not hasattr(history, "counted"):
+            transaction = history.transaction
+
+            def counted():  # type: ignore[no-untyped-def]
+                if not history._depth:
+                    self.commits += 1
+                return transaction()
+
+            history.transaction = history.counted = counted  # type: ignore[method-assign,attr-defined]
+        return history
+
+
+def test_a_sixty_hour_suspend_is_written_in_one_go(rig: dict, tmp_path: Path) -> None:
+    """Asleep from minute 3 for 60 hours: on waking the made-up "away" across the sleep
+    was written as 21,631 separate transactions (each synchronous to the disk). Now in
+    a handful; the break it was is stored whole."""
+    store = tmp_path / "history.sqlite3"
+    sink = CountingStore(store)
+    clock = FakeClock(START, suspend_at=3 * MIN, suspend_s=60 * 3600)
+    run = run_monitor(rig, [Segment(60 * 60 + 6, "upright")], history=sink, clock=clock)
+    assert sink.commits < 60, sink.commits
+    records = read(store)
+    assert max(b.end_utc - b.start_utc for b in records.breaks) / 3600 == pytest.approx(
+        60, abs=0.1)
+    assert run.monitor.status().sitting_s < 4 * MIN  # a new bout after waking

@@ -105,6 +105,8 @@ class StoreHistory(HistorySink):
     def take(self, message: Message) -> None:
         self._now = max(self._now, _time_of(message, self._now))
         now = self._rows.take(message)
+        if isinstance(message, Observed) and message.cause is not None:
+            return  # made up across a gap (a suspend: hours at once): with the next real one
         if now:
             self._commit()
         elif isinstance(message, Observed):

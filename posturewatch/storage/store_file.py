@@ -36,7 +36,7 @@ class Identity:
     inode: int
 
 
-def identity(path: Path) -> Identity | None:
+def identity(path: Path | str) -> Identity | None:
     try:
         info = os.stat(path)
     except OSError:
@@ -73,7 +73,8 @@ def move_aside(path: Path) -> Path:
 
 def companions(path: Path) -> tuple[Identity | None, ...]:
     """Which files the store's -wal and -shm are (the writer's own, as it last wrote)."""
-    return tuple(identity(path.with_name(path.name + suffix)) for suffix in COMPANIONS[:2])
+    # names as plain text: this runs at every commit, and each Path made interns its name
+    return tuple(identity(f"{path}{suffix}") for suffix in COMPANIONS[:2])
 
 
 def drop_companions(path: Path, ours: tuple[Identity | None, ...]) -> None:
