@@ -303,3 +303,28 @@ def test_a_sixty_hour_suspend_is_written_in_one_go(rig: dict, tmp_path: Path) ->
     assert max(b.end_utc - b.start_utc for b in records.breaks) / 3600 == pytest.approx(
         60, abs=0.1)
     assert run.monitor.status().sitting_s < 4 * MIN  # a new bout after waking
+
+
+# -- reminders left open (issue 26) ------------------------------------------------------
+
+
+def test_a_reminder_still_up_when_the_monitor_stops_is_settled_and_counted(
+    rig: dict, tmp_path: Path
+) -> None:
+    """Stopped two minutes after the break reminder, with its bubble up and no answer:
+    its outcome stayed empty in the store forever, and the report counted it nowhere.
+    Now it is "ignored" (nothing answered, nothing seen), with a note saying why, and
+    `summary` counts each outcome."""
+    store = tmp_path / "history.sqlite3"
+    run = run_monitor(rig, [Segment(60, "upright")], history=store_sink(store),
+                      actions=lambda clock, monitor: clock.at(47 * MIN, monitor.stop))
+    assert [(rule, level) for rule, level, _ in run.fired()] == [("stretch", 1), ("break", 1)]
+    reminders = {r.rule: r for r in read(store).reminders}
+    assert reminders["break"].outcome == "ignored"
+    assert reminders["break"].note == "no answer before the watching ended"
+    assert all(r.outcome is not None for r in reminders.values())
+    summary = json.loads(run_cli("summary", "--json", "--date", "2026-03-02", "--store",
+                                 store).stdout)
+    assert sum(summary["totals"]["reminder_outcomes"].values()) == 2
+    text = run_cli("summary", "--date", "2026-03-02", "--store", store).stdout
+    assert "reminder outcomes" in text and "ignored" in text

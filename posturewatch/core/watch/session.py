@@ -108,6 +108,7 @@ class WatchSession:
         self._last_state: Posture | None = None  # settled state of the last real observation
         self._going_bout: Bout | None = None  # the bout in progress as last handed out
         self._answered: set[int] = set()  # reminders the person answered
+        self._settled: set[int] = set()  # reminders with an outcome
         self._tray, self._since = TrayState.STARTING, 0.0
         self._closer_s = math.inf  # a closer look wanted (a wall angel watched, calibrating)
         self._shown: tuple[object, ...] | None = None  # the status last shown, in brief
@@ -209,6 +210,7 @@ class WatchSession:
             self._emit(BreakChanged(Break(brk.start, max(brk.start, t))))
         if self._quiet.paused_at is not None:
             self._emit(PauseChanged(self._quiet.paused_at, t))
+        self._settle_left_open()
         self._emit(DayTotals(tracker.totals(), self._engine.reminders))
         return self._happened()
 
@@ -346,6 +348,16 @@ class WatchSession:
         elif reminder.id not in self._answered:
             self._emit(ReminderSettled(reminder, ReminderOutcome.IGNORED, note))
 
+    def _settle_left_open(self) -> None:
+        """The watching ends (the monitor stops, the recording ends) with reminders nobody
+        answered and the camera has not judged: a bubble still up, one answered only with
+        "Show me how", one whose window the camera missed. Nothing answered and nothing
+        seen is what "ignored" means; the note says why (docs/HISTORY.md)."""
+        for reminder in self._engine.reminders:
+            if reminder.id not in self._settled:
+                self._emit(ReminderSettled(reminder, ReminderOutcome.IGNORED,
+                                           "no answer before the watching ended"))
+
     def _answer(self, t: float, reminder_id: int, outcome: str) -> None:
         reminders = self._engine.reminders
         try:
@@ -422,6 +434,8 @@ class WatchSession:
         self._emit(Notice(title, body, level))
 
     def _emit(self, message: Message) -> None:
+        if isinstance(message, ReminderSettled):
+            self._settled.add(message.reminder.id)
         self._out.append(message)
 
     def _happened(self) -> Happened:
