@@ -156,3 +156,20 @@ def test_a_pause_survives_kill_9(tmp_path: Path, pools: dict) -> None:
         out, err = again.communicate(timeout=30)
     assert again.returncode == 0, err
     assert "Still paused: Paused before the restart, for 1" in out
+
+
+@real_inputs
+def test_a_recording_that_cannot_be_decoded_and_one_that_ends(
+    clip: Path, tmp_path: Path
+) -> None:
+    """A text file as `run --source` was a camera problem retried forever; now one line
+    and exit 5, as `analyze` says it. A recording that ends says so in the closing line
+    (it said only "stopped")."""
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video\n")
+    result = run_cli("run", "--headless", "--source", text, "--no-store", check=False)
+    assert result.returncode == 5
+    assert_one_line_error(result, f"cannot read video {text}: not a format OpenCV can decode")
+    ended = run("--source", clip, "--no-store")
+    assert ended.returncode == 0, ended.stderr
+    assert ended.stderr.splitlines()[-1] == "posturewatch: stopped: the recording has ended"

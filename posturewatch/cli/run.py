@@ -79,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
               "reminders print here)", file=sys.stderr)
         headless = True
     config, unread = _settings(args)
-    if args.source is not None and not args.source.is_file():
-        raise SourceError(f"no recording at {args.source}", "check the path given to --source")
+    if args.source is not None:
+        _check_recording(args.source)
     lock = InstanceLock()
     lock.acquire()
     try:
@@ -109,6 +109,16 @@ def run(args: argparse.Namespace) -> int:
     if started.signal is None and args.source is not None:  # it ends by itself only so
         started.stopped_by("the recording has ended")
     return _stopped(started.signal)
+
+
+def _check_recording(path: Path) -> None:
+    """A recording that is not there, or that cannot be decoded (a text file), is one
+    line now, as for `analyze`: replayed, it was a camera problem retried forever."""
+    from posturewatch.capture.sources import VideoFile
+
+    if not path.is_file():
+        raise SourceError(f"no recording at {path}", "check the path given to --source")
+    VideoFile(path, fps=0).close()
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, Notice | None]:
