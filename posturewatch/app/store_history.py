@@ -15,6 +15,14 @@ timeline), and :meth:`StoreHistory.problem` says what is wrong. A removed sessio
 begun anew. What ``forget`` removed stays removed, except the bout, break or pause still
 going on: that is written again whole (from today's midnight at the earliest), as it
 would have been when it ended, so the sitting in progress still counts.
+
+The store's file itself may go: removed (``rm history.sqlite3*``), replaced, or random
+bytes written over it. SQLite would go on writing to the file it opened, which nobody can
+read any more, so before each commit and at each status the path is checked
+(``storage/store_file.py``): a file gone is noticed within seconds and a new store begun
+at the path with everything still held (the spans going on, whole, and what waited); a
+damaged one is kept aside. Made-up observations across a gap (a suspend of hours) never
+commit by themselves: they go with the next real one, in one transaction.
 """
 
 from __future__ import annotations
