@@ -14,6 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from posturewatch.capture import native_logs as quiet  # noqa: F401  (before cv2)
+from posturewatch.capture.file_names import opencv_name, shown
 from posturewatch.errors import SourceError
 
 import cv2  # noqa: E402
@@ -35,11 +36,16 @@ class CameraGrabber:
     """A webcam opened for as long as the monitor watches; released while paused."""
 
     def __init__(self, device: int | str, width: int, height: int) -> None:
-        self.name = f"camera {device}"
-        self._capture = cv2.VideoCapture(device)
+        where = shown(device) if isinstance(device, str) else device
+        self.name = f"camera {where}"
+        if isinstance(device, str):
+            with opencv_name(Path(device)) as name:
+                self._capture = cv2.VideoCapture(name)
+        else:
+            self._capture = cv2.VideoCapture(device)
         if not self._capture.isOpened():
             self._capture.release()
-            raise SourceError(f"no camera at {device}, or it is in use by another app")
+            raise SourceError(f"no camera at {where}, or it is in use by another app")
         self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         self._capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
@@ -61,20 +67,21 @@ class ReplayGrabber:
     clock has got to, as a camera would."""
 
     def __init__(self, path: Path, position: Callable[[], float], start: float = 0.0) -> None:
-        self.name = str(path)
+        self.name = shown(path)
         self.path = path
         self._position = position
         if not path.is_file():
-            raise SourceError(f"no recording at {path}")
-        self._capture = cv2.VideoCapture(str(path))
+            raise SourceError(f"no recording at {self.name}")
+        with opencv_name(path) as name:
+            self._capture = cv2.VideoCapture(name)
         if not self._capture.isOpened():
-            raise SourceError(f"cannot read recording {path}")
+            raise SourceError(f"cannot read recording {self.name}")
         self._at = -1.0
         self._start = start
 
     def read(self) -> np.ndarray:
         if not self.path.exists():
-            raise SourceError(f"recording {self.path} is gone")
+            raise SourceError(f"recording {self.name} is gone")
         want = self._position() - self._start
         frame: np.ndarray | None = None
         while True:
@@ -87,7 +94,7 @@ class ReplayGrabber:
                     frame = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
                 break
         if frame is None:
-            raise SourceError(f"cannot decode {self.path} at {self._at:.1f} s")
+            raise SourceError(f"cannot decode {self.name} at {self._at:.1f} s")
         return frame
 
     def close(self) -> None:

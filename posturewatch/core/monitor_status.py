@@ -44,7 +44,9 @@ class Status:
     reminders_today: int = 0
     pid: int = 0
     calibration: str = "none"  # "ok", "stale" (the camera or seat moved) or "none"
-    history: str = "ok"  # "ok", "off" (run --no-store) or why it is not being saved
+    # "ok", "off" (run --no-store), "not saved since HH:MM: why", or for a while after the
+    # store's file was removed or damaged "a new store since HH:MM: what became of it"
+    history: str = "ok"
     stance: str = "auto"  # what the person said: "auto" (the camera tells), "standing", "sitting"
     standing_s: float = 0.0  # standing seen since the person last sat
 
@@ -59,8 +61,10 @@ class Status:
             parts.append(f"break in {_duration(self.next_break_in_s)}")
         if self.calibration == "stale":
             parts.append("calibrate again: the view has changed")
-        if self.history not in ("ok", "off"):
+        if self.history.startswith("not saved"):
             parts.append("history not saved (retrying)")
+        elif self.history not in ("ok", "off"):
+            parts.append(f"history: {self.history}")
         return "\n".join(parts)
 
     def to_json(self) -> dict[str, Any]:
