@@ -272,6 +272,27 @@ def _refuse(path: Path, problem: str, fix: str) -> HistoryError:
     return HistoryError(f"history store {path}: {problem}", fix)
 
 
+def _connect(path: Path, *, exists: bool, create: bool) -> sqlite3.Connection:
+    """The file opened by SQLite, made private first; nothing read or set up yet."""
+    if exists and not path.is_file():
+        raise _refuse(path, "not a file", "give --store a file path")
+    if not exists and not create:
+        raise _refuse(path, "no history yet",
+                      "store some with `posturewatch analyze --store` or the monitor")
+    try:  # this user's alone (with its -wal and -shm, which SQLite makes alike)
+        create_private(path) if not exists else keep_private(path)
+    except OSError as exc:
+        raise _refuse(path, f"cannot create it ({exc.strerror})",
+                      "choose a writable --store path") from None
+    mode = "rw" if exists else "rwc"  # read-only opens still need the WAL index
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True,
+                               isolation_level=None, timeout=10.0)
+    except sqlite3.Error as exc:
+        raise _refuse(path, f"cannot open it ({exc})", "check the path and permissions") \
+            from None
+
+
 class History:
     """An open store. Use :meth:`open`; close it (or use ``with``) when done."""
 
@@ -290,23 +311,7 @@ class History:
         readers: it sets nothing up, unless an older file must be upgraded first."""
         path = Path(path) if path is not None else default_store()
         exists = path.exists()
-        if exists and not path.is_file():
-            raise _refuse(path, "not a file", "give --store a file path")
-        if not exists and not create:
-            raise _refuse(path, "no history yet",
-                          "store some with `posturewatch analyze --store` or the monitor")
-        try:  # this user's alone (with its -wal and -shm, which SQLite makes alike)
-            create_private(path) if not exists else keep_private(path)
-        except OSError as exc:
-            raise _refuse(path, f"cannot create it ({exc.strerror})",
-                          "choose a writable --store path") from None
-        mode = "rw" if exists else "rwc"  # read-only opens still need the WAL index
-        try:
-            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True,
-                                 isolation_level=None, timeout=10.0)
-        except sqlite3.Error as exc:
-            raise _refuse(path, f"cannot open it ({exc})", "check the path and permissions") \
-                from None
+        db = _connect(path, exists=exists, create=create)
         history = cls(db, path)
         try:
             history._prepare(readonly=readonly, new=not exists)
