@@ -15,6 +15,7 @@ from posturewatch.interrupts import INTERRUPTED, interrupted
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _print_any_file_name()
     try:
         from posturewatch.cli.main import main as run
 
@@ -31,6 +32,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if code == INTERRUPTED:
         _exit_now(code)
     return code
+
+
+def _print_any_file_name() -> None:
+    """A file name that is not UTF-8 (``\\xe9.jpg``) is printed as the bytes it is, as
+    ``ls`` prints it, rather than ending the command in a UnicodeEncodeError (stdout is
+    strict under a UTF-8 locale; stderr replaces, ``capture/native_logs.py``)."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="surrogateescape")
+        except (ValueError, OSError):
+            pass
 
 
 def _caused_by_interrupt(exc: BaseException) -> bool:

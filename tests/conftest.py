@@ -240,6 +240,14 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield home
 
 
+@pytest.fixture(autouse=True)
+def no_pause_left_behind(isolated_home: Path) -> Iterator[None]:
+    """A pause or snooze a test's monitor was stopped in carries over to the next `run`
+    (``app/quiet_file.py``): each test starts without one."""
+    yield
+    (isolated_home / "data" / "posturewatch" / "quiet.json").unlink(missing_ok=True)
+
+
 @dataclass(frozen=True)
 class Result:
     """What a run of the command left: like ``subprocess.CompletedProcess``."""

@@ -7,22 +7,41 @@ hands out real frames from the shared pools along a timeline (and fails while th
 timeline says the camera is taken).
 ``CachedPose`` runs the real model once per distinct frame (the pools repeat).
 ``DayKept`` is a sink that keeps the watch session's end: the day's totals and every
-reminder with the camera's verdict.
+reminder with the camera's verdict. ``open_rig`` and ``run_monitor`` put them together:
+real frames, one estimator, a baseline, and a monitor run to its end on the test clock.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import cv2
 import numpy as np
+import pytest
 
+from posturewatch.app.history_sink import HistorySink, LogHistory
+from posturewatch.app.monitor import Monitor, Notice, ReminderDue, Stopped
 from posturewatch.app.sinks import Sink
+from posturewatch.app.store_history import StoreHistory
 from posturewatch.core.day_clock import ClockReading
+from posturewatch.core.settings import Config
+from posturewatch.core.typed_settings import Settings
 from posturewatch.core.watch.happened import DayTotals, Message
 from posturewatch.errors import SourceError
+from posturewatch.storage.catalog_file import load_catalog
+from posturewatch.storage.config_file import load_config
+from posturewatch.storage.history import History
+
+MIN = 60.0
+START = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
 
 class FakeClock:
@@ -173,3 +192,115 @@ def write_baseline(model, upright_rgb: Sequence[np.ndarray], path):  # type: ign
     if path is not None:
         save_baseline(baseline, path)
     return baseline
+
+
+def moved(bgr: np.ndarray) -> np.ndarray:
+    """The webcam moved (as in test_reasons_and_stale.py): 70 % of the old view, lower."""
+    h, w = bgr.shape[:2]
+    y0, x0 = int(0.27 * h), int(0.15 * w)
+    return cv2.resize(bgr[y0:y0 + int(0.7 * h), x0:x0 + int(0.7 * w)], (w, h))
+
+
+@contextlib.contextmanager
+def open_rig(pools: dict[str, list[np.ndarray]], model: Path) -> Iterator[dict]:
+    """Frames, one image-mode estimator (each distinct frame judged once) and a baseline
+    (a module fixture of the tests that run the monitor)."""
+    from posturewatch.capture.pose import PoseEstimator, PoseSettings
+    from posturewatch.core.settings import settings
+
+    rgb = {k: [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in v] for k, v in pools.items()}
+    rgb["moved"] = [cv2.cvtColor(moved(f), cv2.COLOR_BGR2RGB) for f in pools["upright"]]
+    config = load_config()
+    with PoseEstimator(model, settings(PoseSettings, config.section("pose")),
+                       video=False) as estimator:
+        yield {"pools": rgb, "pose": CachedPose(estimator),
+               "baseline": write_baseline(model, rgb["upright"], None)}
+
+
+@dataclass
+class Run:
+    monitor: Monitor
+    events: list
+    clock: FakeClock
+
+    def of(self, kind: type) -> list:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    def notices(self, title: str) -> list[Notice]:
+        return [e for e in self.of(Notice) if e.title == title]
+
+    def fired(self) -> list[tuple[str, int, float]]:
+        return [(e.reminder.rule, e.reminder.level, round(e.reminder.t / MIN, 1))
+                for e in self.of(ReminderDue)]
+
+
+def run_monitor(rig: dict, script: Sequence[Segment], *, history: HistorySink | None = None,
+                config: Config | None = None, start: datetime = START,
+                actions: Callable[[FakeClock, Monitor], None] = lambda clock, monitor: None,
+                sinks: Sequence[Sink] = (),
+                config_changed: Callable[[], Settings | None] | None = None,
+                clock: FakeClock | None = None) -> Run:
+    clock = clock or FakeClock(start)
+    camera = ScriptedCamera(clock, rig["pools"], script)
+    monitor = Monitor(Settings.from_config(config or load_config()),
+                      open_grabber=camera.open,
+                      estimator=rig["pose"], baseline=rig["baseline"],  # type: ignore[arg-type]
+                      catalog=load_catalog(), clock=clock,
+                      history=history or LogHistory(), source_name="scripted", sinks=sinks,
+                      config_changed=config_changed)
+    actions(clock, monitor)
+    events: list = []
+
+    def drain() -> None:
+        while not isinstance(event := monitor.events.get(), Stopped):
+            events.append(event)
+        events.append(event)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    monitor.run()
+    reader.join()
+    stopped = events[-1]
+    assert isinstance(stopped, Stopped) and stopped.error is None, stopped
+    return Run(monitor, events, clock)
+
+
+def store_sink(path: Path) -> StoreHistory:
+    """The store as the monitor keeps it (the default interval and ``max_gap_s``)."""
+    return StoreHistory.for_settings(lambda: History.open(path),
+                                     Settings.from_config(load_config()))
+
+
+def read(path: Path):  # type: ignore[no-untyped-def]
+    with History.open(path) as history:
+        return history.read()
+
+
+def covered_min(records) -> float:  # type: ignore[no-untyped-def]
+    return sum(i.length_s for i in records.intervals) / MIN
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size: str = "4m") -> Iterator[Path]:
+    folder.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                              str(folder)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(folder: Path) -> None:
+    with open(folder / "filler", "wb", buffering=0) as out:  # unbuffered: nothing at close
+        with contextlib.suppress(OSError):
+            while True:
+                out.write(b"\0" * 65536)
+
+
+def remount(folder: Path, mode: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(folder)], check=True)

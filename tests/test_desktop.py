@@ -6,6 +6,7 @@ test checks one promise. Marked ``desktop``; in CI (``CI=true``) missing tools f
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import pytest
 
 from posturewatch.storage.catalog_file import load_catalog
 
-from conftest import write_clip
+from conftest import real_inputs, write_clip
 from desktop_session import Desktop, desktop_session, poll
 from monitor_harness import write_baseline
 
@@ -153,3 +154,23 @@ def test_sigterm_stops_within_a_second(scenario: dict) -> None:
     assert scenario["returncode"] == 0, scenario["log"]
     assert scenario["stop_s"] < 1.0  # until the process has exited, flushed
     assert "Traceback" not in scenario["log"]
+
+
+@real_inputs
+def test_with_no_tray_host_the_start_line_offers_no_tray_menu(
+    tmp_path: Path, pools: dict
+) -> None:
+    """A session bus and a display, but nothing that shows tray icons: the icon waits for a
+    host, and the start-up line said "stop: Ctrl-C here, or Quit in the tray menu", a menu
+    nobody can open. Now it says how to stop it without one."""
+    clip = write_clip(tmp_path / "sitting.mp4", [(pools["upright"], 4)], fps=5)
+    with desktop_session(tmp_path) as desktop:
+        desktop.stop_trayer()
+        done = subprocess.run([sys.executable, "-m", "posturewatch", "run", "--source",
+                               str(clip), "--no-store"], env=desktop.env, capture_output=True,
+                              text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    (line,) = [x for x in done.stderr.splitlines() if x.startswith("posturewatch: running")]
+    assert "no panel shows tray icons here yet" in line
+    assert "Quit in the tray menu" not in line
+    assert re.search(r"; stop: Ctrl-C here, or kill \d+$", line), line

@@ -161,8 +161,7 @@ def test_a_damaged_or_foreign_store_is_found_on_open_by_every_command(
     before = damaged.read_bytes()
     clip = write_clip(tmp_path / "clip.mp4", [(pools["upright"], 2)], fps=5)
     out = tmp_path / "report.json"
-    for argv in (["summary", "--date", "2026-03-04"], ["export"], ["analyze", clip, "--json", out],
-                 ["run", "--source", clip, "--headless"]):
+    for argv in (["summary", "--date", "2026-03-04"], ["export"], ["analyze", clip, "--json", out]):
         result = run_cli(*argv, "--store", damaged, check=False)
         assert result.returncode == 8, (argv, result.stderr)
         assert_one_line_error(result, f"history store {damaged}", problem, "untouched")
@@ -170,6 +169,20 @@ def test_a_damaged_or_foreign_store_is_found_on_open_by_every_command(
     assert damaged.read_bytes() == before  # nothing written
     assert not out.exists()
     assert sorted(p.name for p in damaged.parent.iterdir()) == ["clip.mp4", "history.sqlite3"]
+
+    # The monitor starts all the same (issue 21): it watches and says what is wrong in
+    # one line; a damaged store is kept whole beside a new one, a foreign file untouched.
+    ran = run_cli("run", "--source", clip, "--headless", "--store", damaged)
+    said = next(line for line in ran.stderr.splitlines() if "WARNING" in line)
+    if kind == "damaged":
+        assert "History store renewed" in said and "history.sqlite3 was damaged" in said
+        (aside,) = damaged.parent.glob("history.sqlite3.damaged-*[0-9]")
+        assert aside.read_bytes() == before
+        with History.open(damaged) as history:
+            assert history.read().intervals  # the new store has the run
+    else:
+        assert "History not saved" in said and problem in said
+        assert damaged.read_bytes() == before
 
 
 def test_an_intact_store_still_opens_for_readers(tmp_path: Path,

@@ -6,128 +6,51 @@ while sampling is slow, and a restart that goes on with the last run's bout and 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import subprocess
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import cv2
 import numpy as np
 import pytest
 
-from posturewatch.app.history_sink import HistorySink, LogHistory
 from posturewatch.app.monitor import (
     Calibrate,
     Monitor,
-    Notice,
     Outcome,
     Pause,
     Reload,
-    ReminderDue,
     Resume,
     Snooze,
     StatusChanged,
-    Stopped,
 )
 from posturewatch.app.sinks import Sink
-from posturewatch.app.store_history import StoreHistory
-from posturewatch.capture.pose import PoseEstimator, PoseSettings
-from posturewatch.core.settings import Config, settings
 from posturewatch.core.typed_settings import Settings
 from posturewatch.core.watch.happened import Judged
-from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_config
 from posturewatch.storage.history import History
 
 from conftest import run_cli
-from monitor_harness import CachedPose, FakeClock, ScriptedCamera, Segment, write_baseline
-
-MIN = 60.0
-START = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
-
-
-def moved(bgr: np.ndarray) -> np.ndarray:
-    """The webcam moved (as in test_reasons_and_stale.py): 70 % of the old view, lower."""
-    h, w = bgr.shape[:2]
-    y0, x0 = int(0.27 * h), int(0.15 * w)
-    return cv2.resize(bgr[y0:y0 + int(0.7 * h), x0:x0 + int(0.7 * w)], (w, h))
+from monitor_harness import (
+    MIN,
+    START,
+    FakeClock,
+    Segment,
+    covered_min,
+    fill,
+    open_rig,
+    read,
+    remount,
+    run_monitor,
+    small_disk,
+    store_sink,
+)
 
 
 @pytest.fixture(scope="module")
 def rig(pools: dict[str, list[np.ndarray]], model: Path) -> Iterator[dict]:
-    """Frames, one image-mode estimator (each distinct frame judged once) and a baseline."""
-    rgb = {k: [cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in v] for k, v in pools.items()}
-    rgb["moved"] = [cv2.cvtColor(moved(f), cv2.COLOR_BGR2RGB) for f in pools["upright"]]
-    config = load_config()
-    with PoseEstimator(model, settings(PoseSettings, config.section("pose")),
-                       video=False) as estimator:
-        yield {"pools": rgb, "pose": CachedPose(estimator),
-               "baseline": write_baseline(model, rgb["upright"], None)}
-
-
-@dataclass
-class Run:
-    monitor: Monitor
-    events: list
-    clock: FakeClock
-
-    def of(self, kind: type) -> list:
-        return [e for e in self.events if isinstance(e, kind)]
-
-    def notices(self, title: str) -> list[Notice]:
-        return [e for e in self.of(Notice) if e.title == title]
-
-    def fired(self) -> list[tuple[str, int, float]]:
-        return [(e.reminder.rule, e.reminder.level, round(e.reminder.t / MIN, 1))
-                for e in self.of(ReminderDue)]
-
-
-def run_monitor(rig: dict, script: Sequence[Segment], *, history: HistorySink | None = None,
-                config: Config | None = None, start: datetime = START,
-                actions: Callable[[FakeClock, Monitor], None] = lambda clock, monitor: None,
-                sinks: Sequence[Sink] = ()) -> Run:
-    clock = FakeClock(start)
-    camera = ScriptedCamera(clock, rig["pools"], script)
-    monitor = Monitor(Settings.from_config(config or load_config()),
-                      open_grabber=camera.open,
-                      estimator=rig["pose"], baseline=rig["baseline"],  # type: ignore[arg-type]
-                      catalog=load_catalog(), clock=clock,
-                      history=history or LogHistory(), source_name="scripted", sinks=sinks)
-    actions(clock, monitor)
-    events: list = []
-
-    def drain() -> None:
-        while not isinstance(event := monitor.events.get(), Stopped):
-            events.append(event)
-        events.append(event)
-
-    reader = threading.Thread(target=drain)
-    reader.start()
-    monitor.run()
-    reader.join()
-    stopped = events[-1]
-    assert isinstance(stopped, Stopped) and stopped.error is None, stopped
-    return Run(monitor, events, clock)
-
-
-def store_sink(path: Path) -> StoreHistory:
-    return StoreHistory.for_settings(lambda: History.open(path),
-                                     Settings.from_config(load_config()))
-
-
-def read(path: Path):  # type: ignore[no-untyped-def]
-    with History.open(path) as history:
-        return history.read()
-
-
-def covered_min(records) -> float:  # type: ignore[no-untyped-def]
-    return sum(i.length_s for i in records.intervals) / MIN
+    with open_rig(pools, model) as rig:
+        yield rig
 
 
 # -- the store ---------------------------------------------------------------------------
@@ -183,33 +106,6 @@ def test_a_pause_is_stored_as_it_goes_on(rig: dict, tmp_path: Path) -> None:
     assert (pause.end_utc - pause.start_utc) / MIN == pytest.approx(6, abs=1.01)
     (pause,) = read(store).pauses
     assert (pause.end_utc - pause.start_utc) / MIN == pytest.approx(7, abs=0.1)
-
-
-@contextlib.contextmanager
-def small_disk(folder: Path, size: str = "4m") -> Iterator[Path]:
-    folder.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
-                              str(folder)], capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
-
-
-def fill(folder: Path) -> None:
-    with open(folder / "filler", "wb") as out:
-        with contextlib.suppress(OSError):
-            while True:
-                out.write(b"\0" * 65536)
-                out.flush()
-
-
-def remount(folder: Path, mode: str) -> None:
-    subprocess.run(["mount", "-o", f"remount,{mode}", str(folder)], check=True)
 
 
 def test_a_full_disk_and_a_read_only_store_only_delay_the_history(

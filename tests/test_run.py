@@ -119,7 +119,10 @@ def test_one_monitor_controlled_by_commands_survives_a_pulled_source_and_kill_9(
     assert "Traceback" not in err
     assert "Camera problem" in out and "state: upright" in out
     assert "no display found, running headless" not in err  # --headless asked for it
-    assert "settings not reloaded" in err and "break_after_min" in err
+    refused = [line for line in err.splitlines() if "break_after_min" in line]
+    assert refused == ["posturewatch: ERROR: Settings not reloaded: "  # once, not twice
+                       f"{config}:2: sitting.break_after_min is -4.0, outside 1..480 — use a "
+                       "value in that range. The old settings stay."]
     logged = Path(os.environ["XDG_STATE_HOME"]) / "posturewatch" / "log" / "monitor.log"
     assert "monitor starting" in logged.read_text()  # the user log folder, rotated
     assert "Settings not reloaded" in out  # the notice, printed when headless

@@ -19,6 +19,8 @@ from posturewatch.core.monitor_status import Status, TrayState
 from posturewatch.storage.instance_lock import InstanceLock
 from posturewatch.storage.paths import runtime_dir
 
+from conftest import assert_one_line_error, run_cli
+
 
 class _Monitor:
     """What the control server asks of a monitor: take commands, give a status."""
@@ -92,3 +94,93 @@ def test_a_session_runtime_folder_is_used_as_it_is(
     session = tmp_path / "run"
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(session))
     assert runtime_dir() == session / "posturewatch"
+
+
+# -- the runtime folder removed under a running monitor (issue 21) -----------------------
+
+
+def test_a_lock_whose_folder_went_is_taken_again_or_lost_to_the_newcomer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    first = InstanceLock()
+    first.acquire()
+    try:
+        shutil.rmtree(runtime_dir())
+        assert first.lost()
+        first.retake()  # made again: a second monitor is refused again
+        assert not first.lost()
+        with pytest.raises(control.AlreadyRunning):
+            InstanceLock().acquire()
+        shutil.rmtree(runtime_dir())
+        newcomer = InstanceLock()
+        newcomer.acquire()  # started in the second before the first noticed
+        with pytest.raises(control.AlreadyRunning):
+            first.retake()  # the first one stops then; one monitor either way
+        first.release()
+        assert (runtime_dir() / "monitor.pid").read_text() == str(os.getpid())
+        newcomer.release()
+    finally:
+        first.release()
+
+
+def test_a_server_never_removes_another_monitors_socket_and_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    first = control.ControlServer(_Monitor())  # type: ignore[arg-type]
+    first.start()
+    shutil.rmtree(runtime_dir())
+    assert first.lost()
+    second = control.ControlServer(_Monitor())  # type: ignore[arg-type]
+    second.start()
+    try:
+        first.close()  # stopping the first used to delete the second's socket and key
+        assert control.request("status")["state"] == "upright"
+    finally:
+        second.close()
+    assert not (runtime_dir() / "control.sock").exists()
+    assert not (runtime_dir() / "control.key").exists()
+
+
+def test_a_server_listens_again_when_its_socket_went(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    server = control.ControlServer(_Monitor())  # type: ignore[arg-type]
+    server.start()
+    try:
+        shutil.rmtree(tmp_path / "run")
+        with pytest.raises(control.NotRunning):
+            control.request("status")
+        server.renew()
+        assert not server.lost()
+        assert control.request("status")["state"] == "upright"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("session", [True, False])
+def test_a_runtime_folder_of_another_user_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session: bool
+) -> None:
+    """Another user's folder (in the session's XDG_RUNTIME_DIR, or the per-home one of
+    the shared fallback) would let them see or swap the lock, the socket and its key; it
+    used to be a PermissionError traceback for every command (root used it silently)."""
+    if os.geteuid() != 0:
+        pytest.skip("giving a folder to another user needs root")
+    if session:
+        monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+        (tmp_path / "run").mkdir(mode=0o700)
+    else:
+        monkeypatch.delenv("XDG_RUNTIME_DIR")
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # a folder of its own
+    folder = runtime_dir()
+    os.chown(folder, 65534, 65534)
+    try:
+        for command in (("status",), ("pause", "5m"), ("run", "--headless", "--no-store")):
+            result = run_cli(*command, check=False)
+            assert_one_line_error(result, f"cannot use the runtime folder {folder}",
+                                  "belongs to another user (uid 65534)")
+    finally:
+        shutil.rmtree(folder)

@@ -426,3 +426,41 @@ def test_a_guided_calibration_that_looks_odd_is_kept_and_says_what(defaults: Set
     (notice,) = happened.notices
     assert notice.title == "Calibrated"
     assert "your head is tilted to the left" in notice.body and "kept" in notice.body
+
+
+def test_a_restart_carries_on_with_the_pause_and_the_snooze(defaults: Settings) -> None:
+    """The last run's pause (10 more minutes) and snooze (20): paused from the start, said
+    once, the pause row this run's own; watching again when it ends; the snooze goes on."""
+    session = WatchSession(defaults, CATALOG, CALENDAR)
+    session.carry_on(Carry(None, (), paused_until=600.0, snoozed_until=1200.0))
+    assert session.paused and session.pause_ends_at == 600.0
+    status = session.status(0.0)
+    assert status.state is TrayState.PAUSED and status.snoozed_until == T0 + 1200.0
+    first = session.tick(1.0)
+    assert [p.start for p in first.of(PauseChanged)][:1] == [0.0]
+    (still,) = [n for n in first.messages if getattr(n, "title", "") == "Still paused"]
+    assert "for 10 more minutes" in still.body
+    over = session.tick(600.0)
+    assert [(p.start, p.end) for p in over.of(PauseChanged)] == [(0.0, 600.0)]
+    assert not session.paused and session.status(600.0).snoozed_until == T0 + 1200.0
+    until = WatchSession(defaults, CATALOG, CALENDAR)
+    until.carry_on(Carry(None, (), paused_until=math.inf))
+    assert until.pause_ends_at == math.inf
+    assert any("until you resume" in getattr(n, "body", "") for n in until.tick(1.0).messages)
+
+
+def test_every_reminder_ends_with_an_outcome(breaks_only: Settings) -> None:
+    """The watching ends two minutes after a break reminder nobody answered and the camera
+    has not judged yet: it is ignored, with a note; an answered one keeps its answer."""
+    session = WatchSession(breaks_only, CATALOG, CALENDAR)
+    happened = feed(session, stream(UP, 47 * 60))
+    assert fired(happened) == [(2700.0, "break", 1)]
+    closed = session.close(47 * 60.0)
+    (settled,) = closed.of(ReminderSettled)
+    assert settled.outcome is ReminderOutcome.IGNORED
+    assert settled.note == "no answer before the watching ended"
+
+    answered = WatchSession(breaks_only, CATALOG, CALENDAR)
+    feed(answered, stream(UP, 46 * 60))
+    answered.command(46 * 60.0, Outcome(0, "snoozed"))
+    assert not answered.close(47 * 60.0).of(ReminderSettled)

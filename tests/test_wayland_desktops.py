@@ -176,7 +176,11 @@ def sway_full_screen(desktop: Desktop) -> dict:
     """do-not-disturb off but a Wayland window full screen: still held; closed: sent."""
     seen: dict = {}
     foot = desktop.start("foot", log="foot.log")
-    poll(lambda: '"foot"' in desktop.run("swaymsg", "-t", "get_tree").stdout, 20, "foot")
+    try:
+        poll(lambda: '"foot"' in desktop.run("swaymsg", "-t", "get_tree").stdout, 20, "foot")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; foot said: {(desktop.folder / 'foot.log').read_text()}") \
+            from None
     desktop.run("swaymsg", '[app_id="foot"] fullscreen enable')
     poll(lambda: '"fullscreen_mode": 1' in desktop.run("swaymsg", "-t", "get_tree").stdout, 10,
          "foot full screen")

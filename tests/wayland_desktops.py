@@ -158,10 +158,14 @@ def _session(kind: str, *, nobody: bool = False) -> Desktop:
     runtime, home = folder / "rt", folder / "home"
     runtime.mkdir(mode=0o700)
     home.mkdir()
+    # A locale every Debian machine has: one the caller names but the machine never
+    # generated (LANG=en_US.UTF-8 with no locales installed) makes foot refuse to start.
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "DBUS_SESSION_BUS_ADDRESS",
-                        "DBUS_SYSTEM_BUS_ADDRESS", "SWAYSOCK", "XDG_CURRENT_DESKTOP")}
-    env.update(XDG_RUNTIME_DIR=str(runtime), HOME=str(home), XDG_SESSION_TYPE="wayland",
+                        "DBUS_SYSTEM_BUS_ADDRESS", "SWAYSOCK", "XDG_CURRENT_DESKTOP", "LANGUAGE")
+           and not k.startswith("LC_")}
+    env.update(LANG="C.UTF-8",
+               XDG_RUNTIME_DIR=str(runtime), HOME=str(home), XDG_SESSION_TYPE="wayland",
                DBUS_SESSION_BUS_ADDRESS=f"unix:path={runtime}/bus",
                XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".local/share"),
                XDG_CACHE_HOME=str(home / ".cache"), XDG_STATE_HOME=str(home / ".local/state"),

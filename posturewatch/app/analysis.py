@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from posturewatch.capture.file_names import shown
 from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.read_ahead import prefetch
 from posturewatch.capture.sources import Frame, FrameSource
@@ -67,7 +68,7 @@ class FrameResult:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"t": round(self.t, 3)}
         if self.path is not None:
-            out["path"] = str(self.path)
+            out["path"] = shown(self.path)
         out["state"] = self.state.value
         out["stance"] = self.stance.value
         out["score"] = None if self.score is None else round(self.score, 3)

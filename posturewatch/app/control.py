@@ -235,6 +235,54 @@ def _drain(conn: Any, limit: int = 1 << 16) -> None:
         dropped += len(chunk)
 
 
+class UnixListener:
+    """A Unix socket listening at ``address``, user-only (0600 in a 0700 folder). Closing
+    it removes the socket file only while the file is still this socket: never the one a
+    monitor listening there since has made."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(address)  # left by a monitor killed; the lock says it is gone
+        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)
+        try:
+            self._socket.bind(address)
+        finally:
+            os.umask(old)
+        os.chmod(address, 0o600)
+        self._socket.listen(8)
+        self._file = _identity(address)
+        self._closed = False
+
+    def accept(self) -> Connection:
+        conn, _ = self._socket.accept()
+        conn.setblocking(True)
+        return Connection(conn.detach())
+
+    def here(self) -> bool:
+        return _identity(self.address) == self._file
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)  # an accept() waiting returns
+        self._socket.close()
+        if self.here():
+            with contextlib.suppress(OSError):
+                os.unlink(self.address)
+
+
+def _identity(path: str | Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 class ControlServer:
     """Accepts clients in a thread of its own and answers each in a short-lived thread
     (at most ``MAX_CLIENTS`` at once, each given ``TIMEOUT_S`` to speak), so a client that
@@ -247,7 +295,7 @@ class ControlServer:
         self._key = secrets.token_bytes(KEY_BYTES)
         self.key_path = key_path()
         try:
-            write_private(self.key_path, self._key)
+            self._key_file = self._write_key()
             self._listener = self._listen()
         except OSError as exc:  # e.g. a socket path over the system's limit (104 on macOS)
             with contextlib.suppress(OSError):
@@ -260,39 +308,56 @@ class ControlServer:
         self._clients = threading.BoundedSemaphore(MAX_CLIENTS)
         self._thread = threading.Thread(target=self._serve, name="control", daemon=True)
 
-    def _listen(self) -> Listener:
+    def _write_key(self) -> tuple[int, int] | None:
+        write_private(self.key_path, self._key)
+        return _identity(self.key_path)
+
+    def _listen(self) -> Listener | UnixListener:
         if self.family != "AF_UNIX":
             return Listener(self.address, self.family)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.address)  # left by a monitor killed; the lock says it is gone
-        old = os.umask(0o177)
-        try:
-            listener = Listener(self.address, self.family, backlog=8)
-        finally:
-            os.umask(old)
-        os.chmod(self.address, 0o600)
-        return listener
+        return UnixListener(self.address)
+
+    def lost(self) -> bool:
+        """The socket or the key file is gone or another file (the runtime folder removed
+        at logout or by a cleaner): no client can reach this monitor any more."""
+        if not isinstance(self._listener, UnixListener):
+            return False
+        return not self._listener.here() or _identity(self.key_path) != self._key_file
+
+    def renew(self) -> None:
+        """Listen again at the same address with the same key (the folder made again)."""
+        runtime_dir()
+        self._key_file = self._write_key()
+        old, self._listener = self._listener, self._listen()
+        old.close()  # wakes the accept thread, which goes on with the new one
 
     def start(self) -> None:
         self._thread.start()
 
     def close(self) -> None:
         self._stop.set()
-        if self._thread.is_alive():
-            with contextlib.suppress(OSError, EOFError):  # wakes the blocked accept()
-                Client(self.address, self.family).close()
+        if self._thread.is_alive():  # wake the blocked accept()
+            if isinstance(self._listener, UnixListener):
+                self._listener.close()
+            else:
+                with contextlib.suppress(OSError, EOFError):
+                    Client(self.address, self.family).close()
             self._thread.join(timeout=TIMEOUT_S + 1)
-        self._listener.close()  # removes the socket file too
-        with contextlib.suppress(OSError):
-            self.key_path.unlink()
+        self._listener.close()  # its socket file, only while it is still this one
+        if _identity(self.key_path) == self._key_file:  # never another monitor's key
+            with contextlib.suppress(OSError):
+                self.key_path.unlink()
 
     def _serve(self) -> None:
         while not self._stop.is_set():
+            listener = self._listener
             try:
-                conn = self._listener.accept()
+                conn = listener.accept()
             except OSError:
                 if self._stop.is_set():
                     return
+                if listener is not self._listener:
+                    continue  # renewed: listen on the new one
                 log.warning("control channel: accept failed", exc_info=True)
                 time.sleep(0.1)
                 continue

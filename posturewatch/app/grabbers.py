@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from posturewatch.capture import native_logs as quiet  # noqa: F401  (before cv2)
+from posturewatch.capture.file_names import opencv_name, shown
 from posturewatch.errors import SourceError
 
 import cv2  # noqa: E402
@@ -52,11 +53,16 @@ class CameraGrabber:
     mode)."""
 
     def __init__(self, device: int | str, width: int, height: int) -> None:
-        self.name = f"camera {device}"
-        self._capture = cv2.VideoCapture(device)
+        where = shown(device) if isinstance(device, str) else device
+        self.name = f"camera {where}"
+        if isinstance(device, str):
+            with opencv_name(Path(device)) as name:
+                self._capture = cv2.VideoCapture(name)
+        else:
+            self._capture = cv2.VideoCapture(device)
         if not self._capture.isOpened():
             self._capture.release()
-            raise SourceError(f"no camera at {device}, or it is in use by another app")
+            raise SourceError(f"no camera at {where}, or it is in use by another app")
         self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         self._capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
@@ -80,16 +86,17 @@ class ReplayGrabber:
 
     def __init__(self, path: Path, position: Callable[[], float], start: float = 0.0,
                  wait: Callable[[float], None] = time.sleep) -> None:
-        self.name = str(path)
+        self.name = shown(path)
         self.path = path
         self._position, self._wait = position, wait
         if not path.is_file():
-            raise SourceError(f"no recording at {path}")
+            raise SourceError(f"no recording at {self.name}")
         # one decoding thread: a look reads a few frames, and the decoder's own threads
         # (two more per opening) cost more to start than they save
-        self._capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+        with opencv_name(path) as name:
+            self._capture = cv2.VideoCapture(name, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
         if not self._capture.isOpened():
-            raise SourceError(f"cannot read recording {path}")
+            raise SourceError(f"cannot read recording {self.name}")
         self._at = -1.0
         self._start = start
         if (ahead := position() - start) > 0.0:  # straight to where the replay has got to
@@ -97,7 +104,7 @@ class ReplayGrabber:
 
     def read(self) -> np.ndarray:
         if not self.path.exists():
-            raise SourceError(f"recording {self.path} is gone")
+            raise SourceError(f"recording {self.name} is gone")
         want = self._position() - self._start
         frame: np.ndarray | None = None
         while True:
@@ -112,7 +119,7 @@ class ReplayGrabber:
         if (early := self._at - want) > 0:
             self._wait(min(early, MAX_AHEAD_S))  # not before the frame was taken
         if frame is None:
-            raise SourceError(f"cannot decode {self.path} at {self._at:.1f} s")
+            raise SourceError(f"cannot decode {self.name} at {self._at:.1f} s")
         return frame
 
     def close(self) -> None:

@@ -135,9 +135,7 @@ def write_page(entry_id: str, catalog: Catalog, *, also: Sequence[str] = (),
     entry = catalog.get(entry_id)
     extra = [catalog.get(e) for e in also if e != entry_id]
     if path is None:
-        folder = pages_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / ("-".join([entry_id, *(e.id for e in extra)]) + ".html")
+        path = pages_dir() / ("-".join([entry_id, *(e.id for e in extra)]) + ".html")
     write_atomic(path, render(entry, catalog, also=extra))
     return path
 

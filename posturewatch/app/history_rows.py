@@ -180,7 +180,9 @@ class HistoryRows:
         self._held: tuple[Observation, JudgedFrame | None] | None = None
         self._outbox: list[_Op] = []
         self._going: dict[Key, _Span] = {}  # spans going on, changed since the last write
-        self._rows: dict[Key, tuple[int, float]] = {}  # key -> (row id, sitting_s before it)
+        self._latest: dict[Key, _Span] = {}  # every span going on, as last heard of
+        # key -> (row id, sitting_s before it, the timeline time its row starts at)
+        self._rows: dict[Key, tuple[int, float, float]] = {}
         self._dropped = 0
 
     def begin(self, calendar: Calendar) -> None:
@@ -196,9 +198,18 @@ class HistoryRows:
         """A bout, break or pause going on waits to be written."""
         return bool(self._going)
 
+    def lost_file(self) -> None:
+        """The store's file is gone (removed, replaced, damaged): the rows written to it
+        are out of reach. A new file gets a session again, every span going on (whole,
+        from its start) and all that waits to be written."""
+        self.session = None
+        self._rows.clear()
+        for key, span in self._latest.items():
+            self._going.setdefault(key, span)
+
     def carried(self, bout_start: float, row: int) -> None:
         """The bout an earlier run stored goes on: extend its row."""
-        self._rows[("bouts", bout_start)] = (row, 0.0)
+        self._rows[("bouts", bout_start)] = (row, 0.0, bout_start)
 
     def take(self, message: Message) -> bool:
         """Queue what ``message`` adds; True if it should be written now (something ended
@@ -275,8 +286,9 @@ class HistoryRows:
 
     def _span(self, span: _Span, going: bool) -> bool:
         if going:
-            self._going[span.key] = span
+            self._going[span.key] = self._latest[span.key] = span
             return False
+        self._latest.pop(span.key, None)
         self._queue(span)
         return True
 
@@ -301,7 +313,7 @@ class HistoryRows:
         ops = [*self._outbox, *self._going.values()]
         if not ops:
             return
-        rows: dict[Key, tuple[int, float]] = {}
+        rows: dict[Key, tuple[int, float, float]] = {}
         begun = self.session
         with history.transaction():
             if begun is None:
@@ -330,7 +342,7 @@ class HistoryRows:
         return len(self._outbox)
 
     def _apply(self, history: History, session: int, op: _Op,
-               rows: dict[Key, tuple[int, float]]) -> None:
+               rows: dict[Key, tuple[int, float, float]]) -> None:
         match op:
             case _Intervals(intervals):
                 history.write_intervals(session, intervals)
@@ -341,7 +353,7 @@ class HistoryRows:
                 row = history.write_reminder(session, at, offset, rule=reminder.rule,
                                              kind=reminder.kind, title=reminder.title,
                                              level=reminder.level)
-                rows[("reminders", reminder.id)] = (row, 0.0)
+                rows[("reminders", reminder.id)] = (row, 0.0, reminder.t)
             case _Outcome(reminder_id, outcome, note):
                 known = rows.get(("reminders", reminder_id)) or \
                     self._rows.get(("reminders", reminder_id))
@@ -359,18 +371,25 @@ class HistoryRows:
                 history.end_session(session, self._place(t)[0])
 
     def _apply_span(self, history: History, session: int, op: _Span,
-                    rows: dict[Key, tuple[int, float]]) -> None:
+                    rows: dict[Key, tuple[int, float, float]]) -> None:
         key = op.key
         end_utc, _ = self._place(op.end)
         known = rows.get(key) or self._rows.get(key)
         start, before = op.start, 0.0
         if known is not None:
-            row, before = known
-            extended = (history.update_bout(row, end_utc, max(0.0, op.sitting_s - before))
+            # placed from its start by the clock as it is now: set while the span went on
+            # (a time-zone fix, NTP), the row moves whole rather than end before it began
+            row, before, row_start = known
+            start_utc, _ = self._place(row_start)
+            extended = (history.update_bout(row, end_utc, max(0.0, op.sitting_s - before),
+                                            start_utc=start_utc)
                         if op.table == "bouts" else
-                        history.update_break(row, end_utc) if op.table == "breaks" else
-                        history.update_pause(row, end_utc) if op.table == "pauses" else
-                        history.update_spell(_spell(op.table), row, end_utc))
+                        history.update_break(row, end_utc, start_utc=start_utc)
+                        if op.table == "breaks" else
+                        history.update_pause(row, end_utc, start_utc=start_utc)
+                        if op.table == "pauses" else
+                        history.update_spell(_spell(op.table), row, end_utc,
+                                             start_utc=start_utc))
             if extended:
                 return
             # Its row was forgotten while the span went on: the span is still going on, so
@@ -388,7 +407,7 @@ class HistoryRows:
             row = history.write_pause(session, start_utc, end_utc, offset)
         else:
             row = history.write_spell(_spell(op.table), session, start_utc, end_utc, offset)
-        rows[key] = (row, before)
+        rows[key] = (row, before, start)
 
     # -- placing times -------------------------------------------------------------------
 

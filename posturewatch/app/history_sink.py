@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 
 from posturewatch.app.sinks import Sink
-from posturewatch.core.watch.calendar import Calendar
 from posturewatch.core.watch.happened import (
     DayTotals,
     ExerciseCounted,
@@ -20,7 +19,6 @@ from posturewatch.core.watch.happened import (
     ReminderFired,
     ReminderSettled,
 )
-from posturewatch.core.watch.session import Carry
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +27,10 @@ class HistorySink(Sink):
     name = "history"
     keeps = True  # False: nothing is stored (the status says "off")
 
-    def carry(self, calendar: Calendar, min_break_s: float) -> Carry | None:
-        """What the last run left to go on with (after :meth:`begin`); None: nothing."""
-        return None
+    def notice(self, problem: str) -> tuple[str, str]:
+        """The notification (title, body) for a new :meth:`problem`."""
+        return "History not saved", (f"{problem}. Watching and reminders go on; saving "
+                                     "resumes by itself.")
 
 
 class LogHistory(HistorySink):

@@ -10,15 +10,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from posturewatch.app import quiet_file
 from posturewatch.app.clock import Clock, SystemClock
-from posturewatch.app.desk_watchers import camera_node, desk_watchers
+from posturewatch.app.desk_watchers import Watcher, camera_node, desk_watchers
 from posturewatch.app.grabbers import CameraGrabber, Grabber, ReplayGrabber, one_thread
 from posturewatch.app.history_sink import HistorySink, LogHistory
 from posturewatch.app.monitor import Monitor
+from posturewatch.app.monitor_messages import Notice
+from posturewatch.app.quiet_file import QuietFile
 from posturewatch.app.sinks import Sink
 from posturewatch.app.store_history import StoreHistory
+from posturewatch.capture.file_names import shown
 from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.steady_scene import steady
+from posturewatch.core.baseline import CalibrationError
 from posturewatch.core.typed_settings import Settings
 from posturewatch.core.watch.happened import Calibrated, Message
 from posturewatch.storage.baseline_file import default_path, find_baseline, save_baseline
@@ -44,7 +49,9 @@ class LiveOptions:
 
     @property
     def source_name(self) -> str:
-        return str(self.recording) if self.recording is not None else f"camera {self.camera}"
+        if self.recording is not None:
+            return shown(self.recording)  # printed, logged and stored: any bytes shown
+        return f"camera {shown(self.camera) if isinstance(self.camera, str) else self.camera}"
 
 
 class BaselineFile(Sink):
@@ -62,11 +69,12 @@ class BaselineFile(Sink):
 
 
 def open_history(options: LiveOptions) -> HistorySink:
-    """The history sink; the store is opened once now, so a bad store fails at once."""
+    """The history sink. A store it cannot write (a full or read-only disk, a newer
+    version's) does not keep the monitor from starting: it watches, says so, and keeps
+    what it sees until the store takes it; a damaged one is moved aside for a new one."""
     if not options.keep_history:
         return LogHistory()
     store = options.store or default_store()
-    History.open(store).close()
     return StoreHistory.for_settings(lambda: History.open(store), options.settings)
 
 
@@ -88,23 +96,32 @@ def live_monitor(options: LiveOptions) -> Iterator[Monitor]:
     fresh looks): about a quarter less CPU (bench/monitor_cpu.py)."""
     settings = options.settings
     one_thread()
-    baseline = find_baseline(options.baseline)
+    try:
+        baseline, unread = find_baseline(options.baseline), None
+    except CalibrationError as exc:  # watched without it, and said: no reason to stop
+        baseline, unread = None, Notice("Calibration not read", f"{exc}. Judged against "
+                                        "your own recent upright posture meanwhile.",
+                                        logging.WARNING)
     clock = SystemClock()
     open_grabber = grabber_opener(options, clock)  # a recording plays from now on
     history = open_history(options)
     watch = ConfigWatch(options.config_file)
     with PoseEstimator(options.model, settings.pose, video=False) as pose:
         estimator = steady(pose, settings.steady)
-        monitor = Monitor(
-            settings, open_grabber=open_grabber, estimator=estimator,
-            baseline=baseline, catalog=load_catalog(), clock=clock, history=history,
-            source_name=options.source_name, config_changed=watch.changed,
-            sinks=[BaselineFile(options.baseline or default_path())],
-        )
-        watchers = desk_watchers(monitor.submit, calls=settings.desk.calls,
-                                 battery=settings.desk.battery,
-                                 node=camera_node(options.camera, options.recording))
+        watchers: list[Watcher] = []
         try:
+            monitor = Monitor(
+                settings, open_grabber=open_grabber, estimator=estimator,
+                baseline=baseline, catalog=load_catalog(), clock=clock, history=history,
+                source_name=options.source_name, config_changed=watch.changed,
+                sinks=[BaselineFile(options.baseline or default_path()),
+                       QuietFile(quiet_file.default_path())],
+            )
+            if unread is not None:  # shown where notices are, once the desk is up
+                monitor.events.put(unread)
+            watchers = desk_watchers(monitor.submit, calls=settings.desk.calls,
+                                     battery=settings.desk.battery,
+                                     node=camera_node(options.camera, options.recording))
             for watcher in watchers:  # facts queue up until the loop runs
                 watcher.start()
             yield monitor

@@ -172,7 +172,7 @@ class Monitor:
     def _loop(self) -> None:
         self._sinks.begin(self._day, self._source_name)
         try:
-            carry = self._history.carry(self._day, self.settings.sitting.min_break_s)
+            carry = self._sinks.carry(self._day, self.settings.sitting.min_break_s)
             self._session.carry_on(carry)
         except Exception:  # a restart that cannot read the past still watches
             log.exception("the last run's state was not read")
@@ -326,12 +326,11 @@ class Monitor:
             else "off"
 
     def _publish(self) -> None:
-        for name, problem in self._sinks.check().items():
-            log.warning("%s: %s", name, problem)
-            if name == self._history.name:
-                self._sinks.send(Notice("History not saved", f"{problem}. Watching and "
-                                        "reminders go on; saving resumes by itself.",
-                                        logging.WARNING))
+        for name, problem in self._sinks.check(self._now).items():
+            if name != self._history.name:
+                log.warning("%s: %s", name, problem)
+            else:  # the notice is logged where it is shown
+                self._sinks.send(Notice(*self._history.notice(problem), logging.WARNING))
         self._sinks.send(self._session.publish(self._now, history=self._history_state(),
                                                camera_open=self._camera.use.share(self._now)))
 
@@ -353,8 +352,7 @@ class SavedSettings:
             self._next = now + CONFIG_CHECK_S
         try:
             return self._config_changed()
-        except PostureWatchError as exc:
-            log.error("settings not reloaded, the old ones stay: %s", exc)
+        except PostureWatchError as exc:  # the notice is logged where it is shown, once
             self._send(Notice("Settings not reloaded", f"{exc}. The old settings stay.",
                               logging.ERROR))
             return None

@@ -107,7 +107,8 @@ def place_clip(source: FrameSource, start: float | None) -> tuple[float, str | N
     same clip stored again at the same place replaces itself."""
     if source.live:
         return (start if start is not None else now_utc()), None
-    paths = list(getattr(source, "paths", None) or [Path(source.name)])
+    paths = list(getattr(source, "paths", None) or [getattr(source, "path", None)
+                                                     or Path(source.name)])
     if start is None:
         created = creation_time(paths[0]) if len(paths) == 1 else None
         modified = max(p.stat().st_mtime for p in paths)

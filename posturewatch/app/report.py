@@ -13,16 +13,30 @@ from __future__ import annotations
 
 import html
 import io
+import os
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-import matplotlib
-import numpy as np
+from posturewatch.storage.paths import user_cache_dir
+from posturewatch.storage.private import private_folder, tighten
+
+# matplotlib keeps a font list (written as it is imported, under the umask) in a folder
+# of its own: in ours, private, rather than ~/.cache/matplotlib and ~/.config/matplotlib,
+# unless the person chose one
+_FONT_CACHE = None if "MPLCONFIGDIR" in os.environ else user_cache_dir() / "matplotlib"
+if _FONT_CACHE is not None:
+    os.environ["MPLCONFIGDIR"] = str(private_folder(_FONT_CACHE))
+
+import matplotlib  # noqa: E402
+import numpy as np  # noqa: E402
 
 matplotlib.use("Agg")  # never a window: the report is rendered off screen
 
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+
+for _kept in _FONT_CACHE.iterdir() if _FONT_CACHE is not None else ():
+    tighten(_kept)
 
 from posturewatch.app import report_sections, summary_text  # noqa: E402
 from posturewatch.app.page_style import CSS  # noqa: E402

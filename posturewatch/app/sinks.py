@@ -17,14 +17,19 @@ handle them in :meth:`Sink.take`, and pass it to the monitor (``Monitor(..., sin
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from posturewatch.core.watch.calendar import Calendar
 from posturewatch.core.watch.happened import Message
+from posturewatch.core.watch.session import Carry
 
 log = logging.getLogger(__name__)
+
+EPISODE_GAP_S = 120.0  # a sink's problem back within this long is the same episode
 
 
 class Sink:
@@ -45,6 +50,11 @@ class Sink:
 
     def problem(self) -> str | None:
         """What is wrong with this sink right now, if it knows (shown in the status)."""
+        return None
+
+    def carry(self, calendar: Calendar, min_break_s: float) -> Carry | None:
+        """What the last run left that this sink kept, to go on with (after
+        :meth:`begin`); None: nothing."""
         return None
 
 
@@ -89,6 +99,7 @@ class SinkDispatcher:
         self._sinks = [(sink, Guard(sink.name)) for sink in sinks]
         self._routes: dict[type, list[tuple[Sink, Guard]]] = {}
         self.failing: dict[str, str] = {}  # as of the last :meth:`check`
+        self._last_failing: dict[str, float] = {}  # sink name -> when it last had a problem
 
     def begin(self, calendar: Calendar, source: str) -> None:
         for sink, guard in self._sinks:
@@ -106,11 +117,25 @@ class SinkDispatcher:
         for sink, guard in self._sinks:
             guard.call(lambda: sink.close(t), "close")  # noqa: B023 - called at once
 
-    def check(self) -> dict[str, str]:
-        """Update :attr:`failing`; return the problems that are new since the last check."""
-        now = self.problems()
-        new = {name: problem for name, problem in now.items() if name not in self.failing}
-        self.failing = now
+    def carry(self, calendar: Calendar, min_break_s: float) -> Carry | None:
+        """What the last run left, from every sink that kept some of it."""
+        found: list[Carry | None] = []
+        for sink, guard in self._sinks:
+            guard.call(lambda: found.append(sink.carry(calendar, min_break_s)),  # noqa: B023
+                       "carry")
+        carried = [c for c in found if c is not None]
+        return None if not carried else functools.reduce(Carry.merged, carried)
+
+    def check(self, now: float) -> dict[str, str]:
+        """Update :attr:`failing`; return the problems that begin a new episode at ``now``
+        (timeline seconds): a sink that had a problem within ``EPISODE_GAP_S`` is still in
+        the same one (a full disk lets a small write through now and then)."""
+        problems = self.problems()
+        new = {name: problem for name, problem in problems.items()
+               if name not in self.failing
+               and now - self._last_failing.get(name, -math.inf) >= EPISODE_GAP_S}
+        self._last_failing.update(dict.fromkeys(problems, now))
+        self.failing = problems
         return new
 
     def problems(self) -> dict[str, str]:

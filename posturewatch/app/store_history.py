@@ -15,6 +15,14 @@ timeline), and :meth:`StoreHistory.problem` says what is wrong. A removed sessio
 begun anew. What ``forget`` removed stays removed, except the bout, break or pause still
 going on: that is written again whole (from today's midnight at the earliest), as it
 would have been when it ended, so the sitting in progress still counts.
+
+The store's file itself may go: removed (``rm history.sqlite3*``), replaced, or random
+bytes written over it. SQLite would go on writing to the file it opened, which nobody can
+read any more, so before each commit and at each status the path is checked
+(``storage/store_file.py``): a file gone is noticed within seconds and a new store begun
+at the path with everything still held (the spans going on, whole, and what waited); a
+damaged one is kept aside. Made-up observations across a gap (a suspend of hours) never
+commit by themselves: they go with the next real one, in one transaction.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from posturewatch.app.history_rows import TAKES, CappedSpans, HistoryRows, SessionRow
 from posturewatch.app.history_sink import HistorySink
@@ -39,13 +48,15 @@ from posturewatch.core.watch.happened import (
     SpellChanged,
 )
 from posturewatch.core.watch.session import Carry
-from posturewatch.storage.history import History, HistoryError
+from posturewatch.storage import store_file
+from posturewatch.storage.history import History, HistoryError, StoreDamaged
 
 log = logging.getLogger(__name__)
 
 SPAN_EVERY_S = 10.0  # a bout or break going on is written at least this often
 MAX_PENDING = 5_000  # records kept while the store fails (a few days of intervals)
 RETRY_MIN_S, RETRY_MAX_S = 2.0, 60.0
+RENEWED_SHOWN_S = 600.0  # the status says a new store was begun for this long
 
 
 class StoreHistory(HistorySink):
@@ -64,6 +75,10 @@ class StoreHistory(HistorySink):
         self._failed_at = 0.0
         self._retry_at = 0.0
         self._retry_s = RETRY_MIN_S
+        self._path: Path | None = None  # the store's path, once opened
+        self._opened: store_file.Identity | None = None  # the file it was, last connected
+        self._companions: tuple[store_file.Identity | None, ...] = ()  # its -wal and -shm
+        self._renewed: tuple[float, str] | None = None  # when a new file was begun, and why
 
     @classmethod
     def for_settings(cls, open_history: Callable[[], History],
@@ -109,6 +124,8 @@ class StoreHistory(HistorySink):
     def take(self, message: Message) -> None:
         self._now = max(self._now, _time_of(message, self._now))
         now = self._rows.take(message)
+        if isinstance(message, Observed) and message.cause is not None:
+            return  # made up across a gap (a suspend: hours at once): with the next real one
         if now:
             self._commit()
         elif isinstance(message, Observed):
@@ -130,31 +147,49 @@ class StoreHistory(HistorySink):
         self._disconnect()
 
     def problem(self) -> str | None:
-        if self._problem is None:
-            return None
+        """Also where the file is checked while nothing is written (a stat and 16 bytes,
+        each time the status is published): a file gone is noticed within seconds."""
+        if self._problem is None and self._check_file():
+            self._commit(force=True)  # the new file gets what the monitor holds, now
+        if self._problem is not None:
+            return f"not saved since {self._clock(self._failed_at)}: {self._problem}"
+        if self._renewed is not None and self._now - self._renewed[0] < RENEWED_SHOWN_S:
+            return f"a new store since {self._clock(self._renewed[0])}: {self._renewed[1]}"
+        return None
+
+    def notice(self, problem: str) -> tuple[str, str]:
+        if problem.startswith("a new store"):
+            return "History store renewed", (f"{problem[0].upper()}{problem[1:]}; it holds "
+                                             "what the monitor still held.")
+        return super().notice(problem)
+
+    def _clock(self, t: float) -> str:
         assert self._calendar is not None
-        local = datetime.fromtimestamp(self._calendar.local(self._failed_at), UTC)
-        since = local.strftime("%H:%M")  # the local wall clock (local() is UTC-based)
-        return f"not saved since {since}: {self._problem}"
+        local = datetime.fromtimestamp(self._calendar.local(t), UTC)
+        return local.strftime("%H:%M")  # the local wall clock (local() is UTC-based)
 
     # -- committing ----------------------------------------------------------------------
 
     def _commit(self, *, force: bool = False) -> None:
-        """Write what waits, in one transaction; on failure keep it for the next try."""
-        if not self._rows.waiting:
-            return
+        """Write what waits, in one transaction, into the file the store's path names now;
+        on failure keep it for the next try."""
         if self._problem is not None and self._now < self._retry_at and not force:
+            return
+        self._check_file()
+        if not self._rows.waiting:
             return
         row = SessionRow("live", self._source)
         for attempt in (1, 2):
             try:
                 self._rows.write(self._connect(), row)
             except (HistoryError, sqlite3.Error, OSError) as exc:
-                if attempt == 1 and self._session_lost():
+                if attempt == 1 and (self._session_lost() or self._damaged(exc)):
                     continue  # begun anew: once more, at once
                 self._failed(self._now, exc)
                 return
             break
+        if self.history is not None:
+            self._companions = store_file.companions(self.history.path)
         self._next_span_write = self._now + SPAN_EVERY_S
         if self._problem is not None:
             log.info("history store writes again; what waited is saved")
@@ -163,8 +198,48 @@ class StoreHistory(HistorySink):
 
     def _connect(self) -> History:
         if self.history is None:
-            self.history = self._open_history()
+            there = self._path is None or self._path.exists()
+            try:
+                history = self._open_history()
+            except StoreDamaged as exc:  # found damaged on opening: aside, and a new one
+                self._renew(store_file.Change.DAMAGED, exc.path)
+                history = self._open_history()
+            opened = store_file.identity(history.path)
+            if self._opened is not None and opened != self._opened:  # while disconnected
+                self._renew(store_file.Change.REPLACED if there else store_file.Change.REMOVED,
+                            history.path)
+            self.history, self._opened, self._path = history, opened, history.path
         return self.history
+
+    def _check_file(self) -> bool:
+        """The connection's file is still the one at the store's path, undamaged; else a
+        new store is begun there with all the monitor still holds (True)."""
+        if self.history is None or self._opened is None:
+            return False
+        path = self.history.path
+        if (change := store_file.what_changed(path, self._opened)) is None:
+            return False
+        self._renew(change, path)
+        return True
+
+    def _damaged(self, exc: Exception) -> bool:
+        """A write found the file damaged: aside with it, and a new one (True)."""
+        if not isinstance(exc, StoreDamaged) or self.history is None:
+            return False
+        self._renew(store_file.Change.DAMAGED, self.history.path)
+        return True
+
+    def _renew(self, change: store_file.Change, path: Path) -> None:
+        why = f"{path.name} was {change.value}"
+        if change is store_file.Change.DAMAGED:
+            why += f", kept as {store_file.move_aside(path).name}"
+        # the person hears of it in a notice (logged where it is shown)
+        log.info("history: %s; a new store is begun with what the monitor still held", why)
+        self._disconnect()
+        store_file.drop_companions(path, self._companions)  # the old file's, not the new's
+        self._opened, self._companions = None, ()
+        self._rows.lost_file()
+        self._renewed = (self._now, why)
 
     def _disconnect(self) -> None:
         if self.history is not None:
@@ -192,7 +267,8 @@ class StoreHistory(HistorySink):
     def _failed(self, now: float, exc: Exception) -> None:
         if self._problem is None:
             self._failed_at = now
-            log.warning("history not saved (%s); kept and retried, the monitor goes on", exc)
+            # the person hears of it once per episode (the monitor's notice, logged)
+            log.info("history not saved (%s); kept and retried, the monitor goes on", exc)
         else:
             log.debug("history still not saved: %s", exc)
         self._problem = str(exc)

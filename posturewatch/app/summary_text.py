@@ -65,6 +65,8 @@ def rows(summary: Summary) -> list[tuple[str, str, str]]:
         ("slouch episodes", _count(t.slouch_episodes), delta("slouch_episodes", "count")),
         ("reminders fired / acted on", f"{t.reminders_fired} / {t.reminders_acted}",
          delta("reminders_acted", "count")),
+    ] + ([("reminder outcomes", outcomes(t.reminder_outcomes), "")]
+         if t.reminder_outcomes else []) + [
         ("away / unknown / unseen", f"{duration(t.away_s)} / {duration(t.unknown_s)} / "
          f"{duration(t.unseen_s)}", ""),
         ("in calls / screen locked", f"{duration(t.call_s)} / {duration(t.locked_s)}", ""),
@@ -73,6 +75,14 @@ def rows(summary: Summary) -> list[tuple[str, str, str]]:
          f"{reps} in {sets} set{'' if sets == 1 else 's'}", "")
         for exercise, (reps, sets) in summary.counted().items()] + (
         [("days with data", str(sum(d.has_data for d in summary.days)), "")] if week else [])
+
+
+OUTCOME_ORDER = ("acted", "done", "snoozed", "dismissed", "ignored", "expired", "open")
+
+
+def outcomes(counts: dict[str, int]) -> str:
+    """``2 acted, 1 snoozed, 1 ignored``: each outcome the reminders had, in a fixed order."""
+    return ", ".join(f"{counts[k]} {k}" for k in OUTCOME_ORDER if counts.get(k))
 
 
 def reasons(seconds: dict[str, float], most: int = 3) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from posturewatch.capture import native_logs as quiet  # noqa: F401  (silences OpenCV before cv2 loads)
+from posturewatch.capture.file_names import opencv_name, read_image, shown
 from posturewatch.errors import SourceError
 
 import cv2  # noqa: E402
@@ -73,10 +74,10 @@ def natural_key(path: Path) -> list[object]:
 
 
 def _read_image(path: Path) -> np.ndarray:
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    bgr = read_image(path)
     if bgr is None:
         raise SourceError(
-            f"cannot read image {path}", "check it is a JPEG, PNG, BMP, WebP or TIFF file"
+            f"cannot read image {shown(path)}", "check it is a JPEG, PNG, BMP, WebP or TIFF file"
         )
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
@@ -129,13 +130,14 @@ class ImageSequence(_Images):
 
 class VideoFile(FrameSource):
     def __init__(self, path: Path, fps: float) -> None:
-        self.name = str(path)
+        self.name, self.path = shown(path), path
         if not path.is_file():
-            raise SourceError(f"no such video file: {path}", "check the path")
-        self._capture = cv2.VideoCapture(str(path))
+            raise SourceError(f"no such video file: {self.name}", "check the path")
+        with opencv_name(path) as name:
+            self._capture = cv2.VideoCapture(name)
         if not self._capture.isOpened():
             raise SourceError(
-                f"cannot read video {path}: not a format OpenCV can decode",
+                f"cannot read video {self.name}: not a format OpenCV can decode",
                 "check the file plays, or convert it to MP4",
             )
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
@@ -184,12 +186,16 @@ class Camera(FrameSource):
         height: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.name = f"camera {device}"
+        self.name = f"camera {shown(device) if isinstance(device, str) else device}"
         self._clock = clock
         self._stopping = threading.Event()
-        self._capture = cv2.VideoCapture(device)
+        if isinstance(device, str):
+            with opencv_name(Path(device)) as name:
+                self._capture = cv2.VideoCapture(name)
+        else:
+            self._capture = cv2.VideoCapture(device)
         if not self._capture.isOpened():
-            where = f"index {device}" if isinstance(device, int) else device
+            where = f"index {device}" if isinstance(device, int) else shown(device)
             raise SourceError(
                 f"no camera at {where}, or it is in use",
                 "connect a webcam, close other apps using it, or try another --camera index",
@@ -227,10 +233,10 @@ def _check_one_readable(images: list[Path], folder: Path) -> None:
     """A folder whose files all fail to decode is as useless as an empty one: say so now,
     before the model loads, rather than judge nothing. Stops at the first good image."""
     for image in images:
-        if cv2.imread(str(image), cv2.IMREAD_REDUCED_GRAYSCALE_8) is not None:
+        if read_image(image, cv2.IMREAD_REDUCED_GRAYSCALE_8) is not None:
             return
     raise SourceError(
-        f"no readable image in folder {folder} ({len(images)} files could not be read)",
+        f"no readable image in folder {shown(folder)} ({len(images)} files could not be read)",
         "check they are JPEG, PNG, BMP, WebP or TIFF files that open in an image viewer",
     )
 
@@ -246,17 +252,18 @@ def open_source(spec: str, *, fps: float, sequence: bool = False) -> FrameSource
             key=natural_key,
         )
         if not images:
-            raise SourceError(f"no images in folder {path}", "point at a folder of JPEG/PNG files")
+            raise SourceError(f"no images in folder {shown(path)}",
+                              "point at a folder of JPEG/PNG files")
         _check_one_readable(images, path)
         if sequence:
-            return ImageSequence(images, str(path), fps)
-        return ImageSet(images, str(path), from_folder=True)
+            return ImageSequence(images, shown(path), fps)
+        return ImageSet(images, shown(path), from_folder=True)
     if path.suffix.lower() in IMAGE_SUFFIXES:
         if not path.is_file():
-            raise SourceError(f"no such image: {path}", "check the path")
+            raise SourceError(f"no such image: {shown(path)}", "check the path")
         # Read once now (a small decode), so a bad image is reported before the model is
         # looked up or downloaded.
-        if cv2.imread(str(path), cv2.IMREAD_REDUCED_GRAYSCALE_8) is None:
+        if read_image(path, cv2.IMREAD_REDUCED_GRAYSCALE_8) is None:
             _read_image(path)  # raises the one-line error
-        return ImageSet([path], str(path), from_folder=False)
+        return ImageSet([path], shown(path), from_folder=False)
     return VideoFile(path, fps)

@@ -16,7 +16,7 @@ from posturewatch.app.analysis import FrameResult, JudgementNotes, Totals, judge
 from posturewatch.app.local_time import parse_time, utc_offset_s
 from posturewatch.app.recording import Recording, place_clip
 from posturewatch.capture.sources import FrameSource
-from posturewatch.cli import frame_input
+from posturewatch.cli import frame_input, history_options
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
 from posturewatch.cli.report_json import ReportStream
 from posturewatch.core.baseline import Baseline
@@ -84,8 +84,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.sources and args.camera is None:
         raise SourceError("nothing to analyze", "name a video, image or folder, or use --camera N")
-    if args.json not in (None, "-"):
-        check_writable(path_arg(args.json))  # before minutes of work, not after
+    if args.json not in (None, "-"):  # before minutes of work, not after
+        store = [] if args.store is None else history_options.store_files(
+            path_arg(args.store) if args.store else default_store())
+        check_writable(path_arg(args.json), [*frame_input.files_read(args, args.sources),
+                                             *store])
     config = frame_input.load(args)
     classifier = config.classifier
     baseline = find_baseline(args.baseline)

@@ -50,8 +50,12 @@ def run(args: argparse.Namespace) -> int:
     elif args.action == "disable":
         autostart.disable()
     on, path = autostart.enabled(), autostart.entry_path()
+    changed = autostart.tampered() if on else None
     if args.json:
-        print(json.dumps({"enabled": on, "path": str(path)}))
+        print(json.dumps({"enabled": on, "path": str(path), "changed": changed}))
+    elif changed is not None:
+        print(f"autostart changed: {path}: {changed}; check it, then `posturewatch "
+              "autostart enable` writes posturewatch's own again (or `disable`)")
     else:
         print(f"autostart {'on' if on else 'off'}: {path}")
-    return 0
+    return 1 if changed is not None else 0

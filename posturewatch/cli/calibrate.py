@@ -82,7 +82,9 @@ def _calibrate(args: argparse.Namespace, window: LookWindow | None) -> int:
     live = args.camera is not None
     seconds = args.seconds if args.seconds is not None else (section.seconds if live else None)
     out = args.out or default_path()
-    check_writable(out)
+    specs = [args.source] if args.source else []
+    check_writable(out, [(what, path) for what, path in frame_input.files_read(args, specs)
+                         if what != "the baseline"])  # the baseline is what it replaces
     classifier = config.classifier
     if window is not None:
         starting(window, classifier)

@@ -15,6 +15,7 @@ from posturewatch.core.daily import exercise_dict
 from posturewatch.core.intervals import aware_datetime
 from posturewatch.core.records import Records
 from posturewatch.storage.atomic import check_writable, write_atomic
+from posturewatch.storage.history import default_store
 
 EPILOG = """examples:
   posturewatch export --format csv --out history.csv   everything, as one CSV table
@@ -112,7 +113,9 @@ def as_csv(records: Records) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if args.out:
-        check_writable(path_arg(args.out))
+        check_writable(path_arg(args.out), [
+            *history_options.store_files(args.store or default_store()),
+            *history_options.config_files(args)])
     with history_options.open_store(args) as history:
         records = history.read(args.first, args.last)
     text = as_csv(records) if args.format == "csv" else json.dumps(as_json(records), indent=2) + "\n"

@@ -11,13 +11,22 @@ from pathlib import Path
 from posturewatch.app.local_time import today
 from posturewatch.cli.parsing import path_arg
 from posturewatch.storage.history import History, default_store
+from posturewatch.storage.paths import user_config_file
+
+FIRST_DAY = date(1970, 1, 1)  # no history is older (times are seconds since then)
+LAST_DAY = date(9999, 12, 30)  # the calendar's last day but one: a day's end still counts
 
 
 def date_arg(text: str) -> date:
+    """A local day from 1970 on: a week before 0001-01-01, or its comparison days, would
+    be outside the calendar (an OverflowError traceback)."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"a date like 2026-03-28, not {text!r}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(f"a date from {FIRST_DAY} to {LAST_DAY}, not {text!r}")
+    return day
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:
@@ -56,3 +65,17 @@ def open_store(args: argparse.Namespace) -> History:
     """The store for reading: a missing one is one line, never created."""
     path: Path = args.store or default_store()
     return History.open(path, create=False, readonly=True)
+
+
+def store_files(path: Path) -> list[tuple[str, Path | None]]:
+    """The store and the files SQLite keeps beside it: an output written over any of them
+    would destroy the history (for ``check_writable``'s ``reads``)."""
+    return [("the history store", path), *(
+        ("part of the history store", path.with_name(path.name + suffix))
+        for suffix in ("-wal", "-shm", "-journal"))]
+
+
+def config_files(args: argparse.Namespace) -> list[tuple[str, Path | None]]:
+    """The config files a command reads (for ``check_writable``'s ``reads``)."""
+    return [("the config file", getattr(args, "config", None)),
+            ("your config file", user_config_file())]

@@ -14,6 +14,7 @@ from posturewatch.core.daily import day_range, day_totals, summarize
 from posturewatch.storage.atomic import check_writable, write_atomic
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_settings
+from posturewatch.storage.history import default_store
 from posturewatch.storage.paths import user_cache_dir
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.out or reports_dir() / (
         f"posturewatch-report-{span.first.isoformat()}"
         + ("" if span.first == span.last else f"-to-{span.last.isoformat()}") + ".html")
-    check_writable(out)
+    check_writable(out, [*history_options.store_files(args.store or default_store()),
+                         *history_options.config_files(args)])
     compare = load_settings(args.config).history.compare_days
     trend_first = span.last - timedelta(days=6)
     with history_options.open_store(args) as history:
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     trend = day_totals(records, day_range(trend_first, span.last))
     page = report.render(summary, records, trend, store=store,
                          generated=today().strftime("%Y-%m-%d %H:%M"), catalog=load_catalog())
-    write_atomic(out, page)
+    write_atomic(out, page)  # private in the cache; elsewhere as the umask says
     print(f"report written to {out}" + ("" if args.open else " (--open shows it)"))
     if args.open:
         webbrowser.open(out.resolve().as_uri())

@@ -13,12 +13,16 @@ from typing import TYPE_CHECKING
 
 from posturewatch.cli import frame_input
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg
-from posturewatch.errors import PostureWatchError, SourceError
+from posturewatch.errors import ConfigError, PostureWatchError, SourceError
 from posturewatch.interrupts import INTERRUPTED
 
 if TYPE_CHECKING:
-    from posturewatch.app.control import ControlServer
+    from collections.abc import Callable
+
+    from posturewatch.app.control import ControlServer, InstanceLock
     from posturewatch.app.monitor import Monitor
+    from posturewatch.app.monitor_messages import Notice
+    from posturewatch.core.typed_settings import Settings
     from posturewatch.desktop.screen_lock import ScreenLockWatch
 
 log = logging.getLogger(__name__)
@@ -75,9 +79,9 @@ def run(args: argparse.Namespace) -> int:
         print("posturewatch: no display found, running headless (state changes and "
               "reminders print here)", file=sys.stderr)
         headless = True
-    config = frame_input.load(args)
-    if args.source is not None and not args.source.is_file():
-        raise SourceError(f"no recording at {args.source}", "check the path given to --source")
+    config, unread = _settings(args)
+    if args.source is not None:
+        _check_recording(args.source)
     lock = InstanceLock()
     lock.acquire()
     try:
@@ -89,10 +93,13 @@ def run(args: argparse.Namespace) -> int:
         if not headless:  # the browser and editor the tray opens keep their network
             no_network.keep_a_way_out(config_file=user_config_file())
         with live_monitor(options) as monitor:
+            if unread is not None:  # said where notices are shown, once the desk is up
+                monitor.events.put(unread)
             server = ControlServer(monitor)
             started = Started(options.source_name, log_file)
             try:
-                error = _serve(monitor, server, headless=headless, args=args, started=started)
+                error = _serve(monitor, server, lock, headless=headless, args=args,
+                               started=started)
             finally:
                 server.close()
     finally:
@@ -100,7 +107,39 @@ def run(args: argparse.Namespace) -> int:
         lock.release()
     if error is not None:
         raise PostureWatchError(error)
+    if started.signal is None and args.source is not None:  # it ends by itself only so
+        started.stopped_by("the recording has ended")
     return _stopped(started.signal)
+
+
+def _check_recording(path: Path) -> None:
+    """A recording that is not there, or that cannot be decoded (a text file), is one
+    line now, as for `analyze`: replayed, it was a camera problem retried forever."""
+    from posturewatch.capture.sources import VideoFile
+
+    if not path.is_file():
+        raise SourceError(f"no recording at {path}", "check the path given to --source")
+    VideoFile(path, fps=0).close()
+
+
+def _settings(args: argparse.Namespace) -> tuple[Settings, Notice | None]:
+    """The settings ``run`` starts with. A bad edit does not keep the monitor from
+    starting (under autostart that would be no monitor and no message): without the file
+    that is wrong, and a notice saying so; a saved fix is picked up while running."""
+    from posturewatch.app.monitor_messages import Notice
+    from posturewatch.storage.config_file import load_settings
+
+    try:
+        return frame_input.load(args), None
+    except ConfigError as exc:
+        problem = exc
+    try:  # a bad --config: the user's own file alone; a bad user file: the defaults
+        settings = load_settings(user=args.config is not None)
+        kept = "your config file" if args.config is not None else "the default settings"
+    except ConfigError:
+        settings, kept = load_settings(user=False), "the default settings"
+    return settings, Notice("Settings not read", f"{problem}. Watching with {kept} until "
+                            "it is fixed; a saved change is picked up.", logging.WARNING)
 
 
 class Started:
@@ -122,16 +161,20 @@ class Started:
 
 def _stopped(by: int | str | None) -> int:
     """The one closing line: Ctrl-C exits 130 like any other command; SIGTERM (a logout,
-    ``kill``) and Quit are the asked-for way to stop, exit 0."""
+    ``kill``) and Quit are the asked-for way to stop, exit 0; the end of a recording, or
+    another monitor having taken over, is said too."""
     if by == signal.SIGINT:
         print("posturewatch: interrupted", file=sys.stderr)
         return INTERRUPTED
-    how = " (SIGTERM)" if by == signal.SIGTERM else " (Quit)" if by == "Quit" else ""
+    if by == signal.SIGTERM or by == "Quit":
+        how = f" ({'SIGTERM' if by == signal.SIGTERM else by})"
+    else:
+        how = f": {by}" if isinstance(by, str) else ""
     print(f"posturewatch: stopped{how}", file=sys.stderr)
     return 0
 
 
-def _serve(monitor: Monitor, server: ControlServer, *, headless: bool,
+def _serve(monitor: Monitor, server: ControlServer, lock: InstanceLock, *, headless: bool,
            args: argparse.Namespace, started: Started) -> str | None:
     """Run the monitor in a worker thread; the tray or the printer in this one."""
     from posturewatch.desktop.desk import Desk, DeskHooks
@@ -140,6 +183,7 @@ def _serve(monitor: Monitor, server: ControlServer, *, headless: bool,
     worker = threading.Thread(target=monitor.run, name="monitor")
     window = LookLauncher(look_command(args.camera, args.source, config=args.config,
                                        baseline=args.baseline, model=args.model), monitor.submit)
+    done = threading.Event()
     desk = Desk(monitor, monitor.settings, DeskHooks(
         summary=lambda: _open_summary(args), open_config=_open_config, started=started.say,
         quit=lambda: started.stopped_by("Quit"), look=window.show), headless=headless)
@@ -150,16 +194,24 @@ def _serve(monitor: Monitor, server: ControlServer, *, headless: bool,
         monitor.stop()
         desk.stop()
 
+    def taken_over() -> None:
+        started.stopped_by("another monitor took over while the runtime folder was gone")
+        monitor.stop()
+        desk.stop()
+
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    lock = _follow_the_lock(monitor)
+    screen_lock = _follow_the_lock(monitor)
     server.start()  # commands (and so tests) reach it only once a signal stops it cleanly
     worker.start()
+    threading.Thread(target=_keep_reachable, args=(lock, server, done, taken_over),
+                     name="runtime keeper", daemon=True).start()
     try:
         return desk.run()
     finally:
-        if lock is not None:
-            lock.stop()
+        if screen_lock is not None:
+            screen_lock.stop()
         window.close()
+        done.set()
         monitor.stop()
         worker.join(timeout=5)
         for sig, handler in previous.items():
@@ -175,6 +227,42 @@ def _follow_the_lock(monitor: Monitor) -> ScreenLockWatch | None:
     watch = ScreenLockWatch(monitor.submit)
     watch.start()
     return watch
+
+
+KEEP_EVERY_S = 1.0  # how often the runtime folder's files are looked at (a few stats)
+
+
+def _keep_reachable(lock: InstanceLock, server: ControlServer, done: threading.Event,
+                    taken_over: Callable[[], None]) -> None:
+    """The runtime folder can go while the monitor runs (logind at logout, a cleaner of
+    temporary files): its lock, pid, socket and key are made again within a second, so a
+    second ``run`` is still refused and commands still reach this one. Should another
+    monitor have taken the lock in that second, this one stops."""
+    from posturewatch.app.control import AlreadyRunning
+
+    failing = False
+    while not done.wait(KEEP_EVERY_S):
+        try:
+            made = []
+            if lock.lost():
+                lock.retake()
+                made.append("lock")
+            if server.lost():
+                server.renew()
+                made.append("control socket")
+            if made:
+                log.warning("the monitor's %s in %s went (a logout, a cleaner?): made again",
+                            " and ".join(made), lock.path.parent)
+            failing = False
+        except AlreadyRunning as exc:
+            log.error("%s: this monitor stops", exc.problem)
+            taken_over()
+            return
+        except (OSError, PostureWatchError) as exc:
+            if not failing:
+                log.warning("cannot make the runtime folder's files again (%s); retrying",
+                            exc)
+            failing = True
 
 
 def _open_config() -> None:
@@ -223,9 +311,10 @@ def _open_summary(args: argparse.Namespace) -> None:
     """Today's report from the history store, in the browser (``posturewatch report``),
     started outside the network block: a browser it starts must keep its network."""
     from posturewatch.capture.no_network import start_outside
+    from posturewatch.storage.private import private_folder
 
     try:
-        summary_file().parent.mkdir(parents=True, exist_ok=True)
+        private_folder(summary_file().parent)
         start_outside(summary_command(args))
     except OSError as exc:
         log.warning("cannot make today's summary (%s): try `posturewatch report --open`", exc)

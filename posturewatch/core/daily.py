@@ -8,7 +8,8 @@
 - Upright share is upright over upright plus slouched (away, unknown and standing are not
   seated posture). Standing time is the seconds seen standing.
 - Slouch episodes: times the settled state turned to slouched.
-- Reminders acted on: outcome ``acted`` (seen by the camera) or ``done`` (confirmed).
+- Reminders acted on: outcome ``acted`` (seen by the camera) or ``done`` (confirmed);
+  ``reminder_outcomes`` counts every outcome (``open`` for one still being decided).
 - Exercises: the sets the camera counted (wall angels, neck tilts, side bends, stand-ups)
   that began on the period's days.
 - The change is this period's daily average against the daily average of the days with
@@ -50,6 +51,9 @@ class DayTotals:
     reminders_fired: int = 0
     reminders_acted: int = 0
     reasons: dict[str, float] = field(default_factory=dict)
+    # how many reminders ended each way (acted, done, snoozed, dismissed, ignored,
+    # expired; "open" while one is still being decided)
+    reminder_outcomes: dict[str, int] = field(default_factory=dict)
 
     @property
     def seen_s(self) -> float:
@@ -72,6 +76,8 @@ class DayTotals:
                 continue
             if f.name == "reasons":
                 value = {k: round(v, 1) for k, v in sorted(value.items())}
+            elif f.name == "reminder_outcomes":
+                value = dict(sorted(value.items()))
             elif isinstance(value, float):
                 value = round(value, 1)
             out[f.name] = value
@@ -203,6 +209,8 @@ def day_totals(records: Records, days: Sequence[date]) -> list[DayTotals]:
         if (totals := by_day.get(day)) is not None:
             totals.reminders_fired += 1
             totals.reminders_acted += reminder.acted
+            outcome = reminder.outcome or "open"
+            totals.reminder_outcomes[outcome] = totals.reminder_outcomes.get(outcome, 0) + 1
     return [by_day[d] for d in days]
 
 
@@ -210,12 +218,14 @@ def _sum(days: Sequence[DayTotals]) -> DayTotals:
     out = DayTotals(None)
     for d in days:
         for f in fields(DayTotals):
-            if f.name in ("day", "reasons", "longest_bout_s"):
+            if f.name in ("day", "reasons", "longest_bout_s", "reminder_outcomes"):
                 continue
             setattr(out, f.name, getattr(out, f.name) + getattr(d, f.name))
         out.longest_bout_s = max(out.longest_bout_s, d.longest_bout_s)
         for reason, seconds in d.reasons.items():
             out.reasons[reason] = out.reasons.get(reason, 0.0) + seconds
+        for outcome, count in d.reminder_outcomes.items():
+            out.reminder_outcomes[outcome] = out.reminder_outcomes.get(outcome, 0) + count
     return out
 
 
@@ -228,13 +238,13 @@ def _average(days: Sequence[DayTotals]) -> DayTotals | None:
     n = len(with_data)
     out = DayTotals(None)
     for f in fields(DayTotals):
-        if f.name in ("day", "reasons"):
+        if f.name in ("day", "reasons", "reminder_outcomes"):
             continue
         source = [d.longest_bout_s for d in with_data] if f.name == "longest_bout_s" else None
         value = sum(source) if source is not None else getattr(total, f.name)
         setattr(out, f.name, value / n)
     out.reasons = {k: v / n for k, v in total.reasons.items()}
-    return out
+    return out  # outcomes are counted, not averaged
 
 
 def summarize(records: Records, first: date, last: date, *, compare_days: int = 7) -> Summary:

@@ -47,7 +47,9 @@ class Status:
     reminders_today: int = 0
     pid: int = 0
     calibration: str = "none"  # "ok", "stale" (the camera or seat moved) or "none"
-    history: str = "ok"  # "ok", "off" (run --no-store) or why it is not being saved
+    history: str = "ok"  # "ok", "off" (run --no-store), "not saved since HH:MM: why", or for
+    # a while after the store's file was removed or damaged "a new store since HH:MM: what
+    # became of it"
     not_looking: tuple[str, ...] = ()  # why not: paused, locked, in a call, camera lent to …
     call_since: float | None = None  # epoch seconds the call going on began
     locked_since: float | None = None
@@ -75,8 +77,10 @@ class Status:
             parts.append("on battery: looking less often")
         if self.calibration == "stale":
             parts.append("calibrate again: the view has changed")
-        if self.history not in ("ok", "off"):
+        if self.history.startswith("not saved"):
             parts.append("history not saved (retrying)")
+        elif self.history not in ("ok", "off"):
+            parts.append(f"history: {self.history}")
         return "\n".join(parts)
 
     def to_json(self) -> dict[str, Any]:

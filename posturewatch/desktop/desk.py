@@ -107,7 +107,8 @@ class Desk:
                                       on_stopped=lambda error: tray.stop())
         threading.Thread(target=self._dispatcher.run, name="dispatch", daemon=True).start()
         self.hooks.started(tray.where(), "Ctrl-C here, or Quit in the tray menu"
-                           if tray.has_menu else f"Ctrl-C here, or kill {os.getpid()}")
+                           if tray.has_menu and tray.showing  # a menu one can open now
+                           else f"Ctrl-C here, or kill {os.getpid()}")
 
     def _answer(self, reminder_id: int, outcome: str) -> None:
         if self._dispatcher is not None:

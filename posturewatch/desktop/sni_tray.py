@@ -300,6 +300,10 @@ class SniTray:
 
     # -- the Tray interface --------------------------------------------------------------
 
+    @property
+    def showing(self) -> bool:
+        return self._host
+
     def where(self) -> str:
         if not self._host:
             return NO_HOST_LINE

@@ -32,6 +32,11 @@ class Tray(Protocol):
     backend: str
     has_menu: bool
 
+    @property
+    def showing(self) -> bool:
+        """A panel shows the icon now (its menu can be opened)."""
+        ...
+
     def where(self) -> str:
         """Where the icon is, for the one line ``run`` prints."""
         ...
@@ -86,6 +91,8 @@ class PystrayTray:
         self.backend = type(self.icon).__module__.rsplit(".", 1)[-1].lstrip("_")
         self.has_menu = bool(self.icon.HAS_MENU)
         self._state: TrayState | None = None
+
+    showing = True  # the platform's own status area is always there
 
     def where(self) -> str:
         return "icon in the menu bar" if sys.platform == "darwin" else "icon in the taskbar tray"

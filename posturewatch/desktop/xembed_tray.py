@@ -116,6 +116,10 @@ class XEmbedTray:
 
     # -- any thread ---------------------------------------------------------------------
 
+    @property
+    def showing(self) -> bool:
+        return self._manager is not None
+
     def where(self) -> str:
         if self._manager is None:
             return "no system tray running yet: the icon appears when one starts"

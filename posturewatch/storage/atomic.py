@@ -1,6 +1,7 @@
 """Files are written whole or not at all: a temporary file beside the target, flushed to
 disk, then renamed over it. A file replaced keeps its permission bits (a 0600 file stays
-0600); a new one gets what the user's umask gives new files.
+0600); a new one gets what the user's umask gives new files, except a private one (what
+posturewatch keeps in its own folders, ``storage/private.py``), which is 0600 either way.
 
 A target that is not a regular file (``/dev/null``, a FIFO, ``/dev/stdout`` on a pipe) is
 never renamed over: that would replace the device with a file. Such targets are written
@@ -16,12 +17,13 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TextIO
 
 from posturewatch.errors import PostureWatchError
+from posturewatch.storage.private import FILE, ours, private_folder
 
 
 class OutputError(PostureWatchError):
@@ -88,9 +90,22 @@ def is_stdout(path: Path) -> bool:
     return (ours.st_dev, ours.st_ino) == (theirs.st_dev, theirs.st_ino)
 
 
-def check_writable(path: Path) -> None:
-    """Fail early, before any work, if ``path`` could not be written later. Never opens
-    the target: opening a FIFO would wait for a reader."""
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them is not there yet: the same name is the same file
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_writable(path: Path, reads: Iterable[tuple[str, Path | None]] = ()) -> None:
+    """Fail early, before any work, if ``path`` could not be written later, or is one of
+    the files the command reads (``reads``: what each is, and where), which the output
+    would replace (``export --out`` the store, ``analyze --json`` the recording). Never
+    opens the target: opening a FIFO would wait for a reader."""
+    for what, source in reads:
+        if source is not None and _same_file(path, source):
+            raise OutputError(f"cannot write {path}: it is {what} this command reads",
+                              "choose another file to write")
     target = _rename_target(path)
     if target is None:
         if not os.access(path, os.W_OK):
@@ -143,9 +158,12 @@ def _open_through(path: Path) -> TextIO:
 
 
 @contextmanager
-def atomic_output(path: Path) -> Iterator[TextIO]:
+def atomic_output(path: Path, *, private: bool | None = None) -> Iterator[TextIO]:
     """A text stream whose content replaces ``path`` whole when the block ends without an
-    error; on an error nothing is changed and no temporary file is left."""
+    error; on an error nothing is changed and no temporary file is left. ``private``: a
+    file posturewatch keeps, 0600 in 0700 folders whatever the umask and whatever the file
+    was before; by default, whatever goes into posturewatch's own folders (the saved
+    baseline, the config, a report or page in its cache)."""
     if is_stdout(path):  # /dev/stdout and the like: our own descriptor, at its offset
         with spooled(lambda: nullcontext(sys.stdout)) as out:
             yield out
@@ -155,8 +173,13 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
         with spooled(lambda: _open_through(path)) as out:
             yield out
         return
+    if private is None:
+        private = ours(target.parent)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if private:
+            private_folder(target.parent)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise _failure(path, exc) from None
@@ -169,7 +192,7 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
             except OSError as exc:
                 raise _failure(path, exc) from None
         try:
-            os.chmod(tmp, _mode_for(target))
+            os.chmod(tmp, FILE if private else _mode_for(target))
             os.replace(tmp, target)
         except OSError as exc:
             raise _failure(path, exc) from None
@@ -178,8 +201,8 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
         raise
 
 
-def write_atomic(path: Path, text: str) -> None:
-    with atomic_output(path) as out:
+def write_atomic(path: Path, text: str, *, private: bool | None = None) -> None:
+    with atomic_output(path, private=private) as out:
         out.write(text)
 
 

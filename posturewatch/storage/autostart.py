@@ -7,6 +7,7 @@ import os
 import plistlib
 import shlex
 import shutil
+import stat
 import sys
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def entry_text(platform: str = sys.platform, argv: list[str] | None = None) -> s
 
 def enable() -> Path:
     path = entry_path()
-    write_atomic(path, entry_text())
+    write_atomic(path, entry_text(), private=True)
     return path
 
 
@@ -68,3 +69,27 @@ def disable() -> bool:
 
 def enabled() -> bool:
     return entry_path().exists()
+
+
+def tampered() -> str | None:
+    """What is wrong with the entry if it is not the one :func:`enable` writes, this
+    user's alone: another user owns it, others may rewrite it, or its text (the command
+    it starts) was changed. None if it is ours, or there is none."""
+    path = entry_path()
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            return "it is a symbolic link"
+        if os.name == "posix" and info.st_uid != os.getuid():
+            return f"it belongs to another user (uid {info.st_uid})"
+        if os.name == "posix" and info.st_mode & 0o022:
+            return f"others may rewrite it (mode {stat.S_IMODE(info.st_mode):o})"
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    if text != entry_text():
+        started = next((line for line in text.splitlines() if line.startswith("Exec=")), "")
+        return f"it is not the entry posturewatch writes ({started or 'changed'})"
+    return None

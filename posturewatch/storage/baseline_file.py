@@ -41,6 +41,10 @@ def load_baseline(path: Path) -> Baseline:
         raise CalibrationError(
             f"no baseline file at {path}", "run `posturewatch calibrate` or fix --baseline"
         ) from None
+    except RecursionError:  # [[[[... nested thousands deep: no baseline is
+        raise CalibrationError(f"baseline {path} is not a posturewatch baseline (nested "
+                               "too deeply to read)",
+                               "run `posturewatch calibrate` to record a new one") from None
     except (OSError, ValueError, TypeError, AttributeError) as exc:
         raise CalibrationError(
             f"baseline {path} is not a posturewatch baseline ({exc})",

@@ -88,6 +88,10 @@ def _parse(path: Path | Traversable) -> tuple[dict[str, Any], str]:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax at that line") from None
+    except RecursionError:  # the parser recurses once per level: [[[[... a thousand deep
+        raise ConfigError(f"{path}: arrays or tables nested too deeply to read",
+                          "a setting is a section and a key with a plain value; remove "
+                          "the nesting") from None
 
 
 def _rules(text: str, values: dict[str, Any]) -> dict[tuple[str, str], Rule]:
@@ -226,18 +230,20 @@ def _refuse_clashes(merged: dict[str, dict[str, Any]], origins: dict[str, str]) 
         raise ConfigError(f"{where}: {clash.problem}", clash.fix)
 
 
-def load_config(path: Path | None = None, *, user_file: Path | None = None) -> Config:
-    """Defaults, then the user's file if it exists, then ``path`` (which must exist)."""
+def load_config(path: Path | None = None, *, user_file: Path | None = None,
+                user: bool = True) -> Config:
+    """Defaults, then the user's file if it exists (and ``user``), then ``path`` (which
+    must exist)."""
     defaults_file = bundled_config("default.toml")
     defaults, default_text = _parse(defaults_file)
     rules = _rules(default_text, defaults)
     merged = {section: dict(table) for section, table in defaults.items()}
     files = [str(defaults_file)]
-    user = user_file if user_file is not None else user_config_file()
+    mine = user_file if user_file is not None else user_config_file()
     origins: dict[str, str] = {}
-    if user.is_file():
-        _overlay(merged, rules, user, origins)
-        files.append(str(user))
+    if user and mine.is_file():
+        _overlay(merged, rules, mine, origins)
+        files.append(str(mine))
     if path is not None:
         if not path.is_file():
             raise ConfigError(f"config file not found: {path}", "check the path given to --config")
@@ -247,6 +253,7 @@ def load_config(path: Path | None = None, *, user_file: Path | None = None) -> C
     return Config(merged, tuple(files))
 
 
-def load_settings(path: Path | None = None, *, user_file: Path | None = None) -> Settings:
+def load_settings(path: Path | None = None, *, user_file: Path | None = None,
+                  user: bool = True) -> Settings:
     """:func:`load_config`, typed (what every command but ``config`` works with)."""
-    return Settings.from_config(load_config(path, user_file=user_file))
+    return Settings.from_config(load_config(path, user_file=user_file, user=user))

@@ -70,6 +70,7 @@ from posturewatch.core.records import (
 )
 from posturewatch.errors import PostureWatchError
 from posturewatch.storage.paths import user_data_dir
+from posturewatch.storage.private import create_private, keep_private
 
 SCHEMA_VERSION = 4
 APPLICATION_ID = 0x50575354  # "PWST": marks the file as a posturewatch store
@@ -79,6 +80,21 @@ STORE_NAME = "history.sqlite3"
 
 class HistoryError(PostureWatchError):
     exit_code = 8
+
+
+class StoreDamaged(HistoryError):
+    """The file at ``path`` is damaged (SQLite: "malformed", "not a database"): nothing
+    written to it can be read back. Unwritable (a full or read-only disk) is a plain
+    HistoryError."""
+
+    path: Path
+
+
+def _damaged(path: Path, exc: sqlite3.Error) -> StoreDamaged:
+    damaged = StoreDamaged(f"history store {path}: unreadable or corrupt ({exc})",
+                           "move it aside to start a new history; it was left untouched")
+    damaged.path = path
+    return damaged
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +301,27 @@ def _refuse(path: Path, problem: str, fix: str) -> HistoryError:
     return HistoryError(f"history store {path}: {problem}", fix)
 
 
+def _connect(path: Path, *, exists: bool, create: bool) -> sqlite3.Connection:
+    """The file opened by SQLite, made private first; nothing read or set up yet."""
+    if exists and not path.is_file():
+        raise _refuse(path, "not a file", "give --store a file path")
+    if not exists and not create:
+        raise _refuse(path, "no history yet",
+                      "store some with `posturewatch analyze --store` or the monitor")
+    try:  # this user's alone (with its -wal and -shm, which SQLite makes alike)
+        create_private(path) if not exists else keep_private(path)
+    except OSError as exc:
+        raise _refuse(path, f"cannot create it ({exc.strerror})",
+                      "choose a writable --store path") from None
+    mode = "rw" if exists else "rwc"  # read-only opens still need the WAL index
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True,
+                               isolation_level=None, timeout=10.0)
+    except sqlite3.Error as exc:
+        raise _refuse(path, f"cannot open it ({exc})", "check the path and permissions") \
+            from None
+
+
 class History:
     """An open store. Use :meth:`open`; close it (or use ``with``) when done."""
 
@@ -303,24 +340,7 @@ class History:
         readers: it sets nothing up, unless an older file must be upgraded first."""
         path = Path(path) if path is not None else default_store()
         exists = path.exists()
-        if exists and not path.is_file():
-            raise _refuse(path, "not a file", "give --store a file path")
-        if not exists and not create:
-            raise _refuse(path, "no history yet",
-                          "store some with `posturewatch analyze --store` or the monitor")
-        if not exists:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise _refuse(path, f"cannot create its folder ({exc.strerror})",
-                              "choose a writable --store path") from None
-        mode = "rw" if exists else "rwc"  # read-only opens still need the WAL index
-        try:
-            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True,
-                                 isolation_level=None, timeout=10.0)
-        except sqlite3.Error as exc:
-            raise _refuse(path, f"cannot open it ({exc})", "check the path and permissions") \
-                from None
+        db = _connect(path, exists=exists, create=create)
         history = cls(db, path)
         try:
             history._prepare(readonly=readonly, new=not exists)
@@ -329,9 +349,9 @@ class History:
             if not readonly and not os.access(path, os.W_OK):  # a read-only disk or file
                 raise _refuse(path, f"cannot write to it ({exc})",
                               "make the file and its folder writable") from None
-            raise _refuse(path, f"unreadable or corrupt ({exc})",
-                          "move it aside to start a new history; it was left untouched") \
-                from None
+            if type(exc) is sqlite3.DatabaseError:  # malformed: the rest (a full disk) is not
+                raise _damaged(path, exc) from None
+            raise history._failure("write to", exc) from None
         except BaseException:
             db.close()
             raise
@@ -345,6 +365,9 @@ class History:
         if app_id != APPLICATION_ID and (tables or version):
             raise _refuse(self.path, "not a posturewatch history store",
                           "give --store a different file; it was left untouched")
+        if readonly and not tables and not version:  # an empty file: read, never set up
+            raise _refuse(self.path, "no history yet (an empty file)",
+                          "store some with `posturewatch analyze --store` or the monitor")
         if version > SCHEMA_VERSION:
             raise _refuse(self.path, f"schema version {version} is newer than this "
                           f"posturewatch understands ({SCHEMA_VERSION})",
@@ -412,8 +435,7 @@ class History:
             return _refuse(self.path, f"cannot {what} it: another posturewatch holds it",
                            "wait a moment and try again")
         if type(exc) is sqlite3.DatabaseError:  # "malformed", "not a database": damage
-            return _refuse(self.path, f"unreadable or corrupt ({exc})",
-                           "move it aside to start a new history; it was left untouched")
+            return _damaged(self.path, exc)
         if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc):
             return _refuse(self.path, f"cannot {what} it: the session was removed meanwhile "
                            "(`posturewatch forget`?)", "start a new session")
@@ -473,19 +495,21 @@ class History:
             return int(self._db.execute(f"INSERT INTO {table} VALUES ({marks})",
                                         values).lastrowid or 0)
 
-    def _extend(self, table: str, row_id: int, end_utc: float, extra: str = "",
-                value: float = 0.0) -> bool:
+    def _extend(self, table: str, row_id: int, start_utc: float | None, end_utc: float,
+                extra: str = "", value: float = 0.0) -> bool:
+        """A span going on, kept current; ``start_utc``: placed anew (the clock was set)."""
         with self.transaction():
             row = self._db.execute(f"SELECT start_utc, utc_offset_s FROM {table} WHERE rowid = ?",
                                    (row_id,)).fetchone()
             if row is None:
                 return False  # forgotten meanwhile
-            start, offset = row
+            start, offset = (row[0] if start_utc is None else start_utc), row[1]
             if end_utc < start:
                 raise ValueError(f"{table}: end {end_utc} before start {start}")
-            self._db.execute(
-                f"UPDATE {table} SET end_utc = ?, end_day = ?{extra} WHERE rowid = ?",
-                (end_utc, local_day(end_utc, offset), *((value,) if extra else ()), row_id))
+            self._db.execute(f"UPDATE {table} SET start_utc = ?, start_day = ?, end_utc = ?, "
+                             f"end_day = ?{extra} WHERE rowid = ?",
+                             (start, local_day(start, offset), end_utc, local_day(end_utc, offset),
+                              *((value,) if extra else ()), row_id))
             return True
 
     def write_bout(self, session_id: int, start_utc: float, end_utc: float,
@@ -495,17 +519,20 @@ class History:
         return self._span("bouts", (round(sitting_s, 3),), session_id, start_utc, end_utc,
                           utc_offset_s)
 
-    def update_bout(self, bout_id: int, end_utc: float, sitting_s: float) -> bool:
+    def update_bout(self, bout_id: int, end_utc: float, sitting_s: float, *,
+                    start_utc: float | None = None) -> bool:
         """False if the row is gone (``forget`` while it was going on)."""
-        return self._extend("bouts", bout_id, end_utc, ", sitting_s = ?", round(sitting_s, 3))
+        return self._extend("bouts", bout_id, start_utc, end_utc, ", sitting_s = ?",
+                            round(sitting_s, 3))
 
     def write_break(self, session_id: int, start_utc: float, end_utc: float,
                     utc_offset_s: int) -> int:
         """A break (returns its id for :meth:`update_break` while it lasts)."""
         return self._span("breaks", (), session_id, start_utc, end_utc, utc_offset_s)
 
-    def update_break(self, break_id: int, end_utc: float) -> bool:
-        return self._extend("breaks", break_id, end_utc)
+    def update_break(self, break_id: int, end_utc: float, *, start_utc: float | None = None
+                     ) -> bool:
+        return self._extend("breaks", break_id, start_utc, end_utc)
 
     def write_pause(self, session_id: int, start_utc: float, end_utc: float,
                     utc_offset_s: int) -> int:
@@ -513,14 +540,16 @@ class History:
         :meth:`update_pause` while it lasts."""
         return self._span("pauses", (), session_id, start_utc, end_utc, utc_offset_s)
 
-    def update_pause(self, pause_id: int, end_utc: float) -> bool:
-        return self._extend("pauses", pause_id, end_utc)
+    def update_pause(self, pause_id: int, end_utc: float, *, start_utc: float | None = None
+                     ) -> bool:
+        return self._extend("pauses", pause_id, start_utc, end_utc)
 
     def write_spell(self, spell: str, *span: Any) -> int:  # "call" | "locked", as a pause
         return self._span(SPELL_TABLES[spell], (), *span)
 
-    def update_spell(self, spell: str, row: int, end_utc: float) -> bool:
-        return self._extend(SPELL_TABLES[spell], row, end_utc)
+    def update_spell(self, spell: str, row: int, end_utc: float, *,
+                     start_utc: float | None = None) -> bool:
+        return self._extend(SPELL_TABLES[spell], row, start_utc, end_utc)
 
     def has_session(self, session_id: int) -> bool:
         """Whether the session is still there (``forget --all`` removes a running one)."""
@@ -529,8 +558,7 @@ class History:
                                     (session_id,)).fetchone() is not None
 
     def write_reminder(self, session_id: int, at_utc: float, utc_offset_s: int, *, rule: str,
-                       kind: str, title: str, level: int = 1,
-                       outcome: str | None = None) -> int:
+                       kind: str, title: str, level: int = 1, outcome: str | None = None) -> int:
         """A reminder sent; returns its id for :meth:`update_reminder_outcome`."""
         _check_outcome(outcome)
         with self.transaction():

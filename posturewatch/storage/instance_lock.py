@@ -34,11 +34,16 @@ class InstanceLock:
     """Held for the monitor's lifetime; a second ``run`` cannot take it."""
 
     def __init__(self, folder: Path | None = None) -> None:
+        self._folder = folder
         folder = folder if folder is not None else runtime_dir()
         self.path = folder / "monitor.lock"
         self.pid_path = folder / "monitor.pid"
-        self._lock = filelock.FileLock(self.path, timeout=0, mode=0o600,
-                                       thread_local=False, is_singleton=False)
+        self._lock = self._new_lock()
+        self._held: tuple[int, int] | None = None  # (device, inode) of the file locked
+
+    def _new_lock(self) -> filelock.BaseFileLock:
+        return filelock.FileLock(self.path, timeout=0, mode=0o600, thread_local=False,
+                                 is_singleton=False)
 
     def acquire(self) -> None:
         if self.path.is_symlink():  # refused by the library too; this names the problem
@@ -53,12 +58,32 @@ class InstanceLock:
                 raise self._planted() from None
             raise LockRefused(f"cannot take the lock {self.path}: {exc.strerror or exc}",
                               "check the runtime folder is yours and writable") from None
+        self._held = _identity(self.path)
         write_private(self.pid_path, str(os.getpid()).encode())
+
+    def lost(self) -> bool:
+        """The lock file or its pid file is gone (the runtime folder removed at logout or
+        by a temporary-file cleaner) or is another file: a second monitor could start."""
+        return self._lock.is_locked and (_identity(self.path) != self._held
+                                         or not self.pid_path.is_file())
+
+    def retake(self) -> None:
+        """Lock a new file at the lock's path (the folder made again); the old one, which
+        nobody can reach any more, is let go. ``AlreadyRunning`` if another monitor has
+        taken it meanwhile."""
+        if self._folder is None:
+            runtime_dir()  # made again, user-only
+        old, self._lock = self._lock, self._new_lock()
+        try:
+            self.acquire()
+        finally:
+            old.release()
 
     def release(self) -> None:
         if self._lock.is_locked:
-            with contextlib.suppress(OSError):
-                self.pid_path.unlink()
+            if _identity(self.path) == self._held:  # never another monitor's pid file
+                with contextlib.suppress(OSError):
+                    self.pid_path.unlink()
             self._lock.release()
 
     def _holder(self) -> str:
@@ -70,3 +95,11 @@ class InstanceLock:
     def _planted(self) -> LockRefused:
         return LockRefused(f"the lock file {self.path} is a symbolic link",
                            "remove it (posturewatch never makes one), then start again")
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import sys
 import warnings
 from importlib.resources import files
@@ -39,6 +40,10 @@ def user_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP))
 
 
+def user_log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP))
+
+
 def runtime_dir() -> Path:
     """The folder of the instance lock, the control socket and its key, created user-only
     (0700 on POSIX): ``$XDG_RUNTIME_DIR/posturewatch`` in a desktop session. Without
@@ -57,12 +62,12 @@ def runtime_dir() -> Path:
             base = Path(platformdirs.user_runtime_dir())
         base.mkdir(parents=True, exist_ok=True, mode=0o700)
         shared = not (xdg and base == Path(xdg)) and sys.platform not in ("darwin", "win32")
-        if shared:  # ours alone, or refused
-            if base.lstat().st_uid != os.getuid():
-                raise PermissionError(0, "it belongs to another user", str(base))
+        _yours(base)  # ours alone, or refused
+        if shared:
             os.chmod(base, 0o700)
         folder = base / (f"{APP}-{home_tag()}" if shared else APP)
         folder.mkdir(exist_ok=True, mode=0o700)
+        _yours(folder)
         os.chmod(folder, 0o700)
     except OSError as exc:  # e.g. the shared fallback made by another user
         where = f" {exc.filename}" if exc.filename else ""
@@ -70,6 +75,16 @@ def runtime_dir() -> Path:
             f"cannot use the runtime folder{where}: {exc.strerror or exc}",
             "set XDG_RUNTIME_DIR to a folder of your own (mode 0700)") from None
     return folder
+
+
+def _yours(folder: Path) -> None:
+    """A folder of this user's own, not a link: another user's would see (or swap) the
+    lock, the socket and its key. Refused (PermissionError) otherwise, even for root."""
+    info = folder.lstat()
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise PermissionError(0, f"it belongs to another user (uid {info.st_uid})", str(folder))
+    if not stat.S_ISDIR(info.st_mode):
+        raise PermissionError(0, "it is not a folder (a link?)", str(folder))
 
 
 def home_tag() -> str:

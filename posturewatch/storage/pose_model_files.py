@@ -31,6 +31,7 @@ from tqdm import tqdm
 from posturewatch.core.typed_settings import ModelSettings
 from posturewatch.errors import Interrupted, ModelError
 from posturewatch.storage import paths
+from posturewatch.storage.private import ours, private_folder
 
 ENV_MODEL_DIR = "POSTUREWATCH_MODEL_DIR"
 ENV_URL_BASE = "POSTUREWATCH_MODEL_URL_BASE"
@@ -223,7 +224,7 @@ def fetch(
             f"cannot download {source}: not an http(s) or file URL", f"check {ENV_URL_BASE}"
         )
     try:
-        dest_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(dest_dir)
         fd, name = tempfile.mkstemp(prefix=f".{spec.file}.", suffix=".part", dir=dest_dir)
     except OSError as exc:
         raise ModelError(
@@ -234,7 +235,10 @@ def fetch(
     log.info("downloading %s (%s bytes) from %s", spec.file, f"{spec.size:,}", source)
     try:
         _download(source, fd, temp, spec, progress, dest_dir)
-        os.chmod(temp, 0o644)  # mkstemp made it private; a model is not a secret
+        # kept private (mkstemp's 0600) in the user's cache; a model is not a secret,
+        # so one kept beside the program (a checkout's models/) is for everyone to read
+        if not ours(dest_dir):
+            os.chmod(temp, 0o644)
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)

@@ -74,6 +74,20 @@ class Carry:
 
     bout: Bout | None  # the bout it was in, if the silence since is shorter than a break
     sent: tuple[Sent, ...]  # the reminders it sent today
+    # the person's pause and snooze it left going on: when they end (math.inf: a pause
+    # until resumed), None for none
+    paused_until: float | None = None
+    snoozed_until: float | None = None
+
+    def merged(self, other: Carry | None) -> Carry:
+        """This carry with what ``other`` knows and this one does not."""
+        if other is None:
+            return self
+        return Carry(self.bout or other.bout, self.sent or other.sent,
+                     self.paused_until if self.paused_until is not None
+                     else other.paused_until,
+                     self.snoozed_until if self.snoozed_until is not None
+                     else other.snoozed_until)
 
 
 class WatchSession:
@@ -98,6 +112,7 @@ class WatchSession:
         self._last_state: Posture | None = None  # settled state of the last real observation
         self._going_bout: Bout | None = None  # the bout in progress as last handed out
         self._answered: set[int] = set()  # reminders the person answered
+        self._settled: set[int] = set()  # reminders with an outcome
         self._tray, self._since = TrayState.STARTING, 0.0
         self._closer_s = math.inf  # a closer look wanted (a wall angel watched, calibrating)
         self._shown: tuple[object, ...] | None = None  # the status last shown, in brief
@@ -112,6 +127,7 @@ class WatchSession:
         first frame."""
         if carry is not None:
             self._engine.carry_on(carry.bout, carry.sent)
+            self._quiet_carried(carry)
 
     def frame(self, frame: JudgedFrame) -> Happened:
         """A settled frame: the tracker and rules, the exercise watch, the calibration."""
@@ -202,7 +218,8 @@ class WatchSession:
 
     def close(self, t: float) -> Happened:
         """The watching ends: every set and watch settles, the bout and break going on
-        end here, a pause going on is kept up to now, and the day's totals."""
+        end here, a pause, call or lock going on is kept up to now, reminders left open
+        are settled, and the day's totals."""
         self._exercise_news(self._exercises.flush(t))
         tracker = self._engine.sitting
         if (going := tracker.going_bout) is not None:
@@ -212,6 +229,7 @@ class WatchSession:
         if self._quiet.paused_at is not None:
             self._emit(PauseChanged(self._quiet.paused_at, t))
         self._desk.close(t)
+        self._settle_left_open()
         self._emit(DayTotals(tracker.totals(), self._engine.reminders))
         return self._happened()
 
@@ -369,6 +387,16 @@ class WatchSession:
         elif reminder.id not in self._answered:
             self._emit(ReminderSettled(reminder, ReminderOutcome.IGNORED, note))
 
+    def _settle_left_open(self) -> None:
+        """The watching ends (the monitor stops, the recording ends) with reminders nobody
+        answered and the camera has not judged: a bubble still up, one answered only with
+        "Show me how", one whose window the camera missed. Nothing answered and nothing
+        seen is what "ignored" means; the note says why (docs/HISTORY.md)."""
+        for reminder in self._engine.reminders:
+            if reminder.id not in self._settled:
+                self._emit(ReminderSettled(reminder, ReminderOutcome.IGNORED,
+                                           "no answer before the watching ended"))
+
     def _answer(self, t: float, reminder_id: int, outcome: str) -> None:
         reminders = self._engine.reminders
         try:
@@ -396,6 +424,21 @@ class WatchSession:
     def _say_stance(self, stance: str) -> None:
         if (told := self._stance.say(stance)) is not None:
             self._notice("Stance", told)
+
+    def _quiet_carried(self, carry: Carry) -> None:
+        """The pause or snooze the last run left going on goes on (its pause row ended
+        with that run: this run's begins now). Said once, with how to end it."""
+        if carry.snoozed_until is not None and carry.snoozed_until > 0:
+            self._quiet.snooze(0.0, carry.snoozed_until)
+        if carry.paused_until is None or carry.paused_until <= 0:
+            return
+        self._quiet.pause(0.0, None if carry.paused_until == math.inf else carry.paused_until)
+        self._emit(PauseChanged(0.0, None))
+        self._show(0.0, TrayState.PAUSED)
+        until = "until you resume" if carry.paused_until == math.inf else \
+            f"for {carry.paused_until / 60:.0f} more minutes"
+        self._notice("Still paused", f"Paused before the restart, {until}: Resume in the "
+                     "menu or `posturewatch resume` watches again.")
 
     # -- calibration ---------------------------------------------------------------------
 
@@ -438,6 +481,8 @@ class WatchSession:
         self._emit(Notice(title, body, level))
 
     def _emit(self, message: Message) -> None:
+        if isinstance(message, ReminderSettled):
+            self._settled.add(message.reminder.id)
         self._out.append(message)
 
     def _happened(self) -> Happened:

@@ -1,0 +1,175 @@
+"""`run` as a process against the faults of issue 21: it starts after every fault the
+running monitor survives, says what is wrong in one line and watches (a store on a full
+or read-only disk: it exited 8 with "unreadable or corrupt — move it aside", advice that
+throws the history away; a bad config: exit 3; a damaged calibration: exit 6; under
+autostart each was no monitor and no message); its runtime folder removed under it (a
+second `run` started beside it, and SIGTERM ended in a traceback). Real processes, on
+recordings that end by themselves."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from posturewatch.storage.history import History
+
+from conftest import assert_one_line_error, real_inputs, run_cli, write_clip
+from desktop_session import poll
+from monitor_harness import fill, remount, small_disk
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory, pools: dict) -> Path:
+    return write_clip(tmp_path_factory.mktemp("starts") / "sitting.mp4",
+                      [(pools["upright"], 4)], fps=5)
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    return subprocess.run([sys.executable, "-m", "posturewatch", "run", "--headless",
+                           *map(str, args)], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "move it aside" not in result.stderr
+    return [line for line in result.stderr.splitlines() if ": WARNING: " in line
+            or ": ERROR: " in line]
+
+
+@real_inputs
+def test_a_store_on_a_full_or_read_only_disk(clip: Path, tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        store = disk / "history.sqlite3"
+        with History.open(store) as history:
+            history.begin_session(kind="live", source="before", start_utc=1.7e9,
+                                  utc_offset_s=0)
+        fill(disk)
+        full = warnings(run("--source", clip, "--store", store))
+        assert full[0].startswith("posturewatch: WARNING: History not saved: not saved since")
+        assert "check the disk has room" in full[0] and "Watching and reminders go on" in full[0]
+        (disk / "filler").unlink()
+        remount(disk, "ro")
+        readonly = warnings(run("--source", clip, "--store", store))
+        assert "History not saved" in readonly[0] and "cannot write to it" in readonly[0]
+        remount(disk, "rw")
+        with History.open(store) as history:
+            assert history.read().intervals == ()  # nothing half-written, nothing lost
+
+
+@real_inputs
+def test_a_bad_config_and_a_damaged_calibration(
+    clip: Path, tmp_path: Path, isolated_home: Path
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[sitting]\nbreak_after_min = -4\n")
+    store = tmp_path / "history.sqlite3"
+    said = warnings(run("--source", clip, "--config", config, "--store", store))
+    assert said == [f"posturewatch: WARNING: Settings not read: {config}:2: "
+                    "sitting.break_after_min is -4.0, outside 1..480 — use a value in that "
+                    "range. Watching with your config file until it is fixed; a saved change "
+                    "is picked up."]
+    with History.open(store) as history:
+        assert sum(i.upright_s for i in history.read().intervals) > 2  # it watched
+
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text('{"version": 1, "frames": "many"')
+    said = warnings(run("--source", clip, "--baseline", baseline, "--no-store"))
+    assert len(said) == 1 and said[0].startswith(
+        f"posturewatch: WARNING: Calibration not read: baseline {baseline} is not a "
+        "posturewatch baseline")
+    assert json.loads(baseline.read_text() + "}")["frames"] == "many"  # left as it was
+
+
+@real_inputs
+def test_the_runtime_folder_removed_under_a_running_monitor(
+    tmp_path: Path, pools: dict, isolated_home: Path
+) -> None:
+    """Removed at logout or by a cleaner: within a second the monitor has its lock, pid,
+    socket and key again, so a second `run` is refused, commands reach it, and SIGTERM
+    ends it with its one line."""
+    long_clip = write_clip(tmp_path / "long.mp4", [(pools["upright"], 120)], fps=2)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    first = subprocess.Popen([sys.executable, "-m", "posturewatch", "run", "--headless",
+                              "--source", long_clip, "--no-store"], env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        poll(lambda: run_cli("status", check=False).returncode == 0, 60, "the monitor")
+        folder = isolated_home / "runtime" / "posturewatch"
+        shutil.rmtree(folder)
+        poll(lambda: (folder / "control.sock").exists() and (folder / "monitor.pid").exists(),
+             5, "the runtime files made again")
+        second = run_cli("run", "--headless", "--source", long_clip, "--no-store",
+                         check=False)
+        assert second.returncode == 1
+        assert_one_line_error(second, f"a monitor is already running (pid {first.pid})")
+        assert json.loads(run_cli("status", "--json").stdout)["pid"] == first.pid
+    finally:
+        first.send_signal(signal.SIGTERM)
+        _, err = first.communicate(timeout=30)
+    assert first.returncode == 0, err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == "posturewatch: stopped (SIGTERM)"
+    assert [line for line in err.splitlines() if "WARNING" in line] == [
+        "posturewatch: WARNING: the monitor's lock and control socket in "
+        f"{folder} went (a logout, a cleaner?): made again"]
+
+
+@real_inputs
+def test_a_pause_survives_kill_9(tmp_path: Path, pools: dict) -> None:
+    """`pause 2h`, kill -9, `run`: it was watching again, camera on."""
+    long_clip = write_clip(tmp_path / "long.mp4", [(pools["upright"], 120)], fps=2)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    argv = [sys.executable, "-m", "posturewatch", "run", "--headless", "--source", long_clip,
+            "--no-store"]
+    first = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        poll(lambda: run_cli("status", check=False).returncode == 0, 60, "the monitor")
+        paused = json.loads(run_cli("pause", "2h", "--json").stdout)["paused_until"]
+        run_cli("snooze", "3h")
+    finally:
+        first.kill()
+        first.wait(timeout=10)
+    again = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        poll(lambda: run_cli("status", check=False).returncode == 0, 60, "the restart")
+        status = poll(lambda: (s := json.loads(run_cli("status", "--json").stdout))["pid"]
+                      == again.pid and s["state"] == "paused" and s, 20, "paused again")
+        assert status["paused_until"] == paused and status["camera"] == "paused"
+        assert status["snoozed_until"] is not None
+        run_cli("resume")
+        poll(lambda: json.loads(run_cli("status", "--json").stdout)["state"] == "upright",
+             30, "watching after resume")
+    finally:
+        again.send_signal(signal.SIGTERM)
+        out, err = again.communicate(timeout=30)
+    assert again.returncode == 0, err
+    assert "Still paused: Paused before the restart, for 1" in out
+
+
+@real_inputs
+def test_a_recording_that_cannot_be_decoded_and_one_that_ends(
+    clip: Path, tmp_path: Path
+) -> None:
+    """A text file as `run --source` was a camera problem retried forever; now one line
+    and exit 5, as `analyze` says it. A recording that ends says so in the closing line
+    (it said only "stopped")."""
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video\n")
+    result = run_cli("run", "--headless", "--source", text, "--no-store", check=False)
+    assert result.returncode == 5
+    assert_one_line_error(result, f"cannot read video {text}: not a format OpenCV can decode")
+    ended = run("--source", clip, "--no-store")
+    assert ended.returncode == 0, ended.stderr
+    assert ended.stderr.splitlines()[-1] == "posturewatch: stopped: the recording has ended"
