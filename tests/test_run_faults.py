@@ -27,8 +27,9 @@ from monitor_harness import fill, remount, small_disk
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory, pools: dict) -> Path:
+    # 6 s: a first look (with the picture settling) and a few frames to confirm it
     return write_clip(tmp_path_factory.mktemp("starts") / "sitting.mp4",
-                      [(pools["upright"], 4)], fps=5)
+                      [(pools["upright"], 12)], fps=2)
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
