@@ -5,14 +5,25 @@ config nested a thousand deep. Each refused in one line, nothing changed."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from posturewatch.storage.history import History
 
-from conftest import FRONTAL, assert_one_line_error, labelled, real_inputs, run_cli, write_clip
+from conftest import (
+    FRONTAL,
+    assert_one_line_error,
+    labelled,
+    real_inputs,
+    run_cli,
+    run_process,
+    write_clip,
+)
 
 
 def digest(path: Path) -> str:
@@ -116,3 +127,45 @@ def test_a_config_nested_a_thousand_deep_is_one_line(tmp_path: Path) -> None:
             result = run_cli("--config", deep, *command, check=False)
             assert result.returncode == 3
             assert_one_line_error(result, "nested too deeply to read")
+
+
+def test_a_report_with_no_cache_folder_to_be_had_is_one_line_or_made(
+    store: Path, tmp_path: Path
+) -> None:
+    """The cache folder cannot be made (a full disk; here its place is under a file): a
+    report written elsewhere is made all the same (matplotlib finds a place of its own for
+    its font list), and one for the cache is refused in one line, not a traceback from
+    importing the report module."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"}
+    env["XDG_CACHE_HOME"] = str(blocker / "cache")
+    out = tmp_path / "r.html"
+    run_process("report", "--date", "2026-02-01", "--store", store, "--out", out, env=env)
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    refused = run_process("report", "--date", "2026-02-01", "--store", store, check=False,
+                          env=env)
+    assert_one_line_error(refused, "cannot write")
+
+
+def test_a_source_folder_that_cannot_be_listed_is_one_line(tmp_path: Path) -> None:
+    """A folder of photos the user may not list (root too, without its override): one
+    line naming it, from `analyze` (with and without --json, whose check of what it
+    reads listed the folder first) and `calibrate`; it was a PermissionError traceback."""
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("root reads any folder; setpriv drops that")
+    as_user = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search",
+               "--inh-caps", "-all"] if os.geteuid() == 0 else []
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0)
+    try:
+        for args in (("analyze", folder), ("analyze", folder, "--json", tmp_path / "o.json"),
+                     ("calibrate", "--source", folder, "--out", tmp_path / "b.json")):
+            result = subprocess.run([*as_user, sys.executable, "-m", "posturewatch",
+                                     *map(str, args)], capture_output=True, text=True,
+                                    timeout=120)
+            assert_one_line_error(result, f"cannot list folder {folder}", "permissions")
+    finally:
+        folder.chmod(0o700)
+    assert not (tmp_path / "o.json").exists() and not (tmp_path / "b.json").exists()

@@ -102,7 +102,9 @@ def test_a_focused_full_screen_window_is_busy(tmp_path: Path) -> None:
         window = subprocess.Popen(["xmessage", "-name", "pwfull", "full screen"],
                                   env=desktop.env)
         try:
-            poll(lambda: "pwfull" in desktop.run("wmctrl", "-l", "-x").stdout, 10, "window")
+            # wmctrl fails until openbox has set up its client list (a busy machine)
+            poll(lambda: "pwfull" in desktop.run("wmctrl", "-l", "-x", check=False).stdout, 10,
+                 "window")
             check = [sys.executable, "-c",
                      "from posturewatch.desktop.focus import busy; print(busy())"]
             desktop.run("wmctrl", "-x", "-a", "pwfull")

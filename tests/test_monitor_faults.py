@@ -6,7 +6,9 @@ disk, a long suspend."""
 from __future__ import annotations
 
 import json
+import logging
 import os
+import subprocess
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -151,6 +153,49 @@ def test_a_store_removed_or_damaged_while_running_is_begun_again_with_all_it_hel
     summary = json.loads(run_cli("summary", "--json", "--date", "2026-03-02", "--store",
                                  store).stdout)
     assert summary["totals"]["sitting_s"] / MIN == pytest.approx(12, abs=0.3)
+
+
+def test_a_damaged_store_that_cannot_be_moved_aside_waits_without_a_traceback(
+    rig: dict, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Random bytes over the store, and its folder read-only from minute 4 to 8 (a disk
+    with errors is remounted read-only): the damaged file cannot be moved aside. The
+    status says "not saved", the log has no traceback (the move's OSError escaped to the
+    sink's guard), and once the folder is writable again the store holds the whole bout
+    (here SQLite, closing the file, wrote its pages back over the bytes: a file still
+    damaged would be kept aside and a new store begun, as above)."""
+    if os.geteuid() != 0:
+        pytest.skip("a read-only bind mount needs root")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    store = folder / "history.sqlite3"
+    seen: list = []
+
+    def damage_and_lock() -> None:
+        scribble_over(store)
+        # read-only from here on, for what is done by name (the monitor's open file
+        # descriptors keep their own, writable mount)
+        subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], check=True)
+
+    def actions(clock: FakeClock, monitor: Monitor) -> None:
+        clock.at(4 * MIN, damage_and_lock)
+        clock.at(5 * MIN, lambda: seen.append(monitor.status().history))
+        clock.at(8 * MIN, lambda: subprocess.run(["umount", str(folder)], check=True))
+
+    try:
+        with caplog.at_level(logging.DEBUG):
+            run = run_monitor(rig, [Segment(10, "upright")], history=store_sink(store),
+                              actions=actions)
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True, check=False)
+    assert seen[0].startswith("not saved since 10:04: "), seen
+    tracebacks = [r.getMessage() for r in caplog.records if r.exc_info]
+    assert not tracebacks, tracebacks
+    assert len(run.notices("History not saved")) == 1
+    assert run.of(StatusChanged)[-1].status.history == "ok"
+    (bout,) = read(store).bouts
+    assert bout.sitting_s / MIN == pytest.approx(10, abs=0.2)
 
 
 def test_a_store_replaced_while_running_gets_what_the_monitor_held(

@@ -8,6 +8,7 @@ recordings that end by themselves."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from posturewatch.storage.config_file import load_settings
 from posturewatch.storage.history import History
 
 from conftest import assert_one_line_error, real_inputs, run_cli, write_clip
@@ -89,6 +91,31 @@ def test_a_bad_config_and_a_damaged_calibration(
         f"posturewatch: WARNING: Calibration not read: baseline {baseline} is not a "
         "posturewatch baseline")
     assert json.loads(baseline.read_text() + "}")["frames"] == "many"  # left as it was
+
+
+def test_a_bad_file_of_your_own_leaves_the_config_given_in_force(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    """`run --config team.toml` with a mistake in your own file: watched with team.toml
+    alone (it was the defaults, team.toml dropped with the file that was wrong)."""
+    from posturewatch.cli.run import _settings
+    from posturewatch.storage.paths import user_config_file
+
+    mine = user_config_file()
+    mine.parent.mkdir(parents=True, exist_ok=True)
+    mine.write_text("[sitting]\nbreak_after_min = -4\n")
+    given = tmp_path / "team.toml"
+    given.write_text("[sitting]\nbreak_after_min = 50\n")
+    try:
+        settings, notice = _settings(argparse.Namespace(config=given))
+        assert settings.rules.breaks.break_after_min == 50  # the default: 45
+        assert notice is not None and f"Watching with {given} alone" in notice.body
+        given.write_text("[sitting]\nbreak_after_min = 0\n")  # both wrong: the defaults
+        settings, notice = _settings(argparse.Namespace(config=given))
+        assert settings.files == load_settings(user=False).files
+        assert notice is not None and "Watching with the default settings" in notice.body
+    finally:
+        mine.unlink()
 
 
 @real_inputs

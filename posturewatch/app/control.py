@@ -52,6 +52,7 @@ from posturewatch.app.monitor_messages import (
 from posturewatch.core.monitor_status import MAX_DURATION_S, Status
 from posturewatch.errors import PostureWatchError
 from posturewatch.storage.atomic import write_private
+from posturewatch.storage.file_identity import Identity, identity
 from posturewatch.storage.instance_lock import AlreadyRunning, InstanceLock, LockRefused
 from posturewatch.storage.paths import runtime_dir
 
@@ -252,7 +253,7 @@ class UnixListener:
             os.umask(old)
         os.chmod(address, 0o600)
         self._socket.listen(8)
-        self._file = _identity(address)
+        self._file = identity(address)
         self._closed = False
 
     def accept(self) -> Connection:
@@ -261,7 +262,7 @@ class UnixListener:
         return Connection(conn.detach())
 
     def here(self) -> bool:
-        return _identity(self.address) == self._file
+        return identity(self.address) == self._file
 
     def close(self) -> None:
         if self._closed:
@@ -273,14 +274,6 @@ class UnixListener:
         if self.here():
             with contextlib.suppress(OSError):
                 os.unlink(self.address)
-
-
-def _identity(path: str | Path) -> tuple[int, int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
 
 
 class ControlServer:
@@ -308,9 +301,9 @@ class ControlServer:
         self._clients = threading.BoundedSemaphore(MAX_CLIENTS)
         self._thread = threading.Thread(target=self._serve, name="control", daemon=True)
 
-    def _write_key(self) -> tuple[int, int] | None:
+    def _write_key(self) -> Identity | None:
         write_private(self.key_path, self._key)
-        return _identity(self.key_path)
+        return identity(self.key_path)
 
     def _listen(self) -> Listener | UnixListener:
         if self.family != "AF_UNIX":
@@ -322,7 +315,7 @@ class ControlServer:
         at logout or by a cleaner): no client can reach this monitor any more."""
         if not isinstance(self._listener, UnixListener):
             return False
-        return not self._listener.here() or _identity(self.key_path) != self._key_file
+        return not self._listener.here() or identity(self.key_path) != self._key_file
 
     def renew(self) -> None:
         """Listen again at the same address with the same key (the folder made again)."""
@@ -344,7 +337,7 @@ class ControlServer:
                     Client(self.address, self.family).close()
             self._thread.join(timeout=TIMEOUT_S + 1)
         self._listener.close()  # its socket file, only while it is still this one
-        if _identity(self.key_path) == self._key_file:  # never another monitor's key
+        if identity(self.key_path) == self._key_file:  # never another monitor's key
             with contextlib.suppress(OSError):
                 self.key_path.unlink()
 

@@ -11,21 +11,41 @@ Text in the SVGs is drawn as paths, so the file looks the same without any font.
 
 from __future__ import annotations
 
+import atexit
 import html
 import io
 import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from datetime import date, timedelta
+from pathlib import Path
 
 from posturewatch.storage.paths import user_cache_dir
 from posturewatch.storage.private import private_folder, tighten
 
-# matplotlib keeps a font list (written as it is imported, under the umask) in a folder
-# of its own: in ours, private, rather than ~/.cache/matplotlib and ~/.config/matplotlib,
-# unless the person chose one
-_FONT_CACHE = None if "MPLCONFIGDIR" in os.environ else user_cache_dir() / "matplotlib"
-if _FONT_CACHE is not None:
-    os.environ["MPLCONFIGDIR"] = str(private_folder(_FONT_CACHE))
+
+def _private_font_cache() -> Path | None:
+    """matplotlib keeps a font list (written as it is imported, under the umask) in a
+    folder of its own: in ours, private, rather than ~/.cache/matplotlib and
+    ~/.config/matplotlib, unless the person chose one. If the cache folder cannot be made
+    (a full disk), a private temporary one for this run: the report is still made."""
+    if "MPLCONFIGDIR" in os.environ:
+        return None
+    folder = user_cache_dir() / "matplotlib"
+    try:
+        private_folder(folder)
+    except OSError:
+        try:
+            folder = Path(tempfile.mkdtemp(prefix="posturewatch-matplotlib-"))  # 0700
+        except OSError:
+            return None  # matplotlib finds a place of its own, and says so
+        atexit.register(shutil.rmtree, folder, True)
+    os.environ["MPLCONFIGDIR"] = str(folder)
+    return folder
+
+
+_FONT_CACHE = _private_font_cache()
 
 import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402

@@ -219,7 +219,11 @@ class StoreHistory(HistorySink):
         path = self.history.path
         if (change := store_file.what_changed(path, self._opened)) is None:
             return False
-        self._renew(change, path)
+        try:
+            self._renew(change, path)
+        except OSError as exc:  # a damaged file that cannot be moved aside (read-only)
+            self._failed(self._now, exc)  # kept and retried, as a write that failed
+            return False
         return True
 
     def _damaged(self, exc: Exception) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from posturewatch.core.daily import DayTotals, Summary
 from posturewatch.core.watch.exercises import NAMES
+from posturewatch.core.watch.happened import ReminderOutcome
 
 
 def duration(seconds: float) -> str:
@@ -77,7 +78,7 @@ def rows(summary: Summary) -> list[tuple[str, str, str]]:
         [("days with data", str(sum(d.has_data for d in summary.days)), "")] if week else [])
 
 
-OUTCOME_ORDER = ("acted", "done", "snoozed", "dismissed", "ignored", "expired", "open")
+OUTCOME_ORDER = (*ReminderOutcome, "open")  # "open": one the monitor is still deciding
 
 
 def outcomes(counts: dict[str, int]) -> str:

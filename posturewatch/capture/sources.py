@@ -246,8 +246,13 @@ def open_source(spec: str, *, fps: float, sequence: bool = False) -> FrameSource
     Hidden files in a folder (``.DS_Store``, ``._photo.jpg``) are not images of the user."""
     path = Path(spec).expanduser()
     if path.is_dir():
+        try:
+            names = list(path.iterdir())
+        except OSError as exc:
+            raise SourceError(f"cannot list folder {shown(path)}: {exc.strerror or exc}",
+                              "check its permissions") from None
         images = sorted(
-            (p for p in path.iterdir()
+            (p for p in names
              if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")),
             key=natural_key,
         )

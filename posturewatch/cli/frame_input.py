@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TextIO
 
@@ -116,7 +116,8 @@ def files_read(args: argparse.Namespace, specs: list[str]) -> list[tuple[str, Pa
         path = Path(spec).expanduser()
         reads.append(("a source", path))
         if path.is_dir():
-            reads += [("an image in a source folder", p) for p in path.iterdir()]
+            with suppress(OSError):  # a folder it cannot list: the source says so
+                reads += [("an image in a source folder", p) for p in path.iterdir()]
     reads += [("the baseline", getattr(args, "baseline", None) or default_path()),
               ("the pose model", args.model), ("the config file", args.config),
               ("your config file", user_config_file())]

@@ -12,6 +12,7 @@ from posturewatch.app.local_time import today
 from posturewatch.cli.parsing import path_arg
 from posturewatch.storage.history import History, default_store
 from posturewatch.storage.paths import user_config_file
+from posturewatch.storage.store_file import COMPANIONS
 
 FIRST_DAY = date(1970, 1, 1)  # no history is older (times are seconds since then)
 LAST_DAY = date(9999, 12, 30)  # the calendar's last day but one: a day's end still counts
@@ -72,7 +73,7 @@ def store_files(path: Path) -> list[tuple[str, Path | None]]:
     would destroy the history (for ``check_writable``'s ``reads``)."""
     return [("the history store", path), *(
         ("part of the history store", path.with_name(path.name + suffix))
-        for suffix in ("-wal", "-shm", "-journal"))]
+        for suffix in COMPANIONS)]
 
 
 def config_files(args: argparse.Namespace) -> list[tuple[str, Path | None]]:

@@ -133,13 +133,21 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, Notice | None]:
         return frame_input.load(args), None
     except ConfigError as exc:
         problem = exc
-    try:  # a bad --config: the user's own file alone; a bad user file: the defaults
-        settings = load_settings(user=args.config is not None)
-        kept = "your config file" if args.config is not None else "the default settings"
-    except ConfigError:
-        settings, kept = load_settings(user=False), "the default settings"
-    return settings, Notice("Settings not read", f"{problem}. Watching with {kept} until "
-                            "it is fixed; a saved change is picked up.", logging.WARNING)
+
+    def said(kept: str) -> Notice:
+        return Notice("Settings not read", f"{problem}. Watching with {kept} until it is "
+                      "fixed; a saved change is picked up.", logging.WARNING)
+
+    # with --config, either file may be the wrong one: your own file alone, else the
+    # --config file alone; else (or without --config) the defaults
+    tries = [] if args.config is None else [(None, True, "your config file"),
+                                            (args.config, False, f"{args.config} alone")]
+    for path, user, kept in tries:
+        try:
+            return load_settings(path, user=user), said(kept)
+        except ConfigError:
+            continue
+    return load_settings(user=False), said("the default settings")
 
 
 class Started:

@@ -158,12 +158,12 @@ def _open_through(path: Path) -> TextIO:
 
 
 @contextmanager
-def atomic_output(path: Path, *, private: bool | None = None) -> Iterator[TextIO]:
+def atomic_output(path: Path, *, private: bool = False) -> Iterator[TextIO]:
     """A text stream whose content replaces ``path`` whole when the block ends without an
-    error; on an error nothing is changed and no temporary file is left. ``private``: a
-    file posturewatch keeps, 0600 in 0700 folders whatever the umask and whatever the file
-    was before; by default, whatever goes into posturewatch's own folders (the saved
-    baseline, the config, a report or page in its cache)."""
+    error; on an error nothing is changed and no temporary file is left. A file
+    posturewatch keeps is 0600 in 0700 folders whatever the umask and whatever the file was
+    before: whatever goes into its own folders (the saved baseline, the config, a report or
+    page in its cache), and elsewhere with ``private`` (the autostart entry)."""
     if is_stdout(path):  # /dev/stdout and the like: our own descriptor, at its offset
         with spooled(lambda: nullcontext(sys.stdout)) as out:
             yield out
@@ -173,8 +173,7 @@ def atomic_output(path: Path, *, private: bool | None = None) -> Iterator[TextIO
         with spooled(lambda: _open_through(path)) as out:
             yield out
         return
-    if private is None:
-        private = ours(target.parent)
+    private = private or ours(target.parent)
     try:
         if private:
             private_folder(target.parent)
@@ -201,7 +200,7 @@ def atomic_output(path: Path, *, private: bool | None = None) -> Iterator[TextIO
         raise
 
 
-def write_atomic(path: Path, text: str, *, private: bool | None = None) -> None:
+def write_atomic(path: Path, text: str, *, private: bool = False) -> None:
     with atomic_output(path, private=private) as out:
         out.write(text)
 

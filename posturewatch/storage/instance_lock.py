@@ -19,6 +19,7 @@ import filelock
 
 from posturewatch.errors import PostureWatchError
 from posturewatch.storage.atomic import write_private
+from posturewatch.storage.file_identity import Identity, identity
 from posturewatch.storage.paths import runtime_dir
 
 
@@ -39,7 +40,7 @@ class InstanceLock:
         self.path = folder / "monitor.lock"
         self.pid_path = folder / "monitor.pid"
         self._lock = self._new_lock()
-        self._held: tuple[int, int] | None = None  # (device, inode) of the file locked
+        self._held: Identity | None = None  # the file locked
 
     def _new_lock(self) -> filelock.BaseFileLock:
         return filelock.FileLock(self.path, timeout=0, mode=0o600, thread_local=False,
@@ -58,13 +59,13 @@ class InstanceLock:
                 raise self._planted() from None
             raise LockRefused(f"cannot take the lock {self.path}: {exc.strerror or exc}",
                               "check the runtime folder is yours and writable") from None
-        self._held = _identity(self.path)
+        self._held = identity(self.path)
         write_private(self.pid_path, str(os.getpid()).encode())
 
     def lost(self) -> bool:
         """The lock file or its pid file is gone (the runtime folder removed at logout or
         by a temporary-file cleaner) or is another file: a second monitor could start."""
-        return self._lock.is_locked and (_identity(self.path) != self._held
+        return self._lock.is_locked and (identity(self.path) != self._held
                                          or not self.pid_path.is_file())
 
     def retake(self) -> None:
@@ -81,7 +82,7 @@ class InstanceLock:
 
     def release(self) -> None:
         if self._lock.is_locked:
-            if _identity(self.path) == self._held:  # never another monitor's pid file
+            if identity(self.path) == self._held:  # never another monitor's pid file
                 with contextlib.suppress(OSError):
                     self.pid_path.unlink()
             self._lock.release()
@@ -95,11 +96,3 @@ class InstanceLock:
     def _planted(self) -> LockRefused:
         return LockRefused(f"the lock file {self.path} is a symbolic link",
                            "remove it (posturewatch never makes one), then start again")
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino

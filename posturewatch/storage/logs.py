@@ -15,8 +15,6 @@ from typing import TextIO
 from posturewatch.storage.paths import user_log_dir
 from posturewatch.storage.private import FILE, private_folder, tighten
 
-__all__ = ["log_to_file", "user_log_dir"]
-
 log = logging.getLogger(__name__)
 
 

@@ -22,6 +22,7 @@ from posturewatch.storage.paths import (
     user_data_dir,
     user_log_dir,
 )
+from posturewatch.storage.store_file import COMPANIONS
 
 FOLDER, FILE = 0o700, 0o600
 POSIX = os.name == "posix"
@@ -90,6 +91,5 @@ def keep_private(store: Path) -> None:
     """A SQLite file and the files SQLite keeps beside it (which it makes with the
     file's own mode) made this user's alone if they were not (a store from before)."""
     private_folder(store.parent)
-    for path in (store, *(store.with_name(store.name + s) for s in ("-wal", "-shm",
-                                                                      "-journal"))):
+    for path in (store, *(store.with_name(store.name + s) for s in COMPANIONS)):
         tighten(path)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+from posturewatch.storage.file_identity import Identity, identity
 
 MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 COMPANIONS = ("-wal", "-shm", "-journal")  # what SQLite keeps beside the file
@@ -26,22 +27,6 @@ class Change(StrEnum):
     REMOVED = "removed"
     REPLACED = "replaced by another file"
     DAMAGED = "damaged"
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """Which file a path named when the store was opened."""
-
-    device: int
-    inode: int
-
-
-def identity(path: Path | str) -> Identity | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return Identity(info.st_dev, info.st_ino)
 
 
 def what_changed(path: Path, opened: Identity) -> Change | None:
