@@ -195,7 +195,7 @@ def test_a_damaged_store_that_cannot_be_moved_aside_waits_without_a_traceback(
     assert len(run.notices("History not saved")) == 1
     assert run.of(StatusChanged)[-1].status.history == "ok"
     (bout,) = read(store).bouts
-    assert bout.sitting_s / MIN == pytest.approx(10, abs=0.2)
+    assert bout.sitting_s / MIN == pytest.approx(10, abs=0.26)  # up to the last look
 
 
 def test_a_store_replaced_while_running_gets_what_the_monitor_held(
