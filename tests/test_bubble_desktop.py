@@ -76,9 +76,9 @@ def bubble(tmp_path_factory: pytest.TempPathFactory, isolated_home: Path) -> dic
             assert sender.stdout is not None and sender.stdin is not None
             lines = [sender.stdout.readline(), sender.stdout.readline()]
             assert lines[1].strip() == "sent", "".join(lines) + sender.stdout.read()
-            poll(lambda: int(desktop.dunst("count", "displayed")) >= 1, 10, "the bubble")
+            poll(lambda: int(desktop.dunst("count", "displayed")) >= 1, 30, "the bubble")
             desktop.press("#Show me how (Sit tall)")
-            seen["opened"] = poll(lambda: opened.exists() and opened.read_text().strip(), 20,
+            seen["opened"] = poll(lambda: opened.exists() and opened.read_text().strip(), 40,
                                   "the guidance page to be opened")
             desktop.dunst("close-all")
             started = time.monotonic()

@@ -77,8 +77,8 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, pools: dict, model: Path)
             seen["status_before"] = status(desktop)
             desktop.press("#Snooze (Sit tall)")
             seen["status_after"] = poll(
-                lambda: (s := status(desktop))["snoozed_until"] is not None and s, 10,
-                "the snooze in status")
+                lambda: (s := status(desktop))["snoozed_until"] is not None and s, 30,
+                "the snooze in status")  # 30 s: on a busy machine the button, bus and loop
             seen["buttons"] = desktop.buttons("Sit tall")
             desktop.dunst("close-all")
             seen["history"] = json.loads(desktop.dunst("history"))
