@@ -211,8 +211,9 @@ def timeline_chart(records: Records, days: Sequence[date]) -> Figure:
     step = next(s for s in (0.25, 0.5, 1, 2, 3, 6) if (high - low) / s <= 12)
     ticks = [low + n * step for n in range(int((high - low) / step + 1e-9) + 1)]
     ax.set_xticks(ticks, [f"{int(h) % 24:02d}:{round(h % 1 * 60):02d}" for h in ticks])
-    ax.set_xlabel("local time (posture above, each minute stacked by its seconds; sitting "
-                  "bouts, breaks, pauses, calls, locked below; ▼ reminders, dark green = acted on)")
+    ax.set_xlabel("local time: posture above, each minute stacked by its seconds; sitting "
+                  "bouts, breaks, pauses,\ncalls and locked screen below; ▼ reminders (dark "
+                  "green = acted on)")  # two lines: one is wider than the chart
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     handles = [Patch(color=COLOURS[k], label=k) for k in
