@@ -16,6 +16,7 @@ import csv
 import io
 import logging
 import os
+import signal
 import subprocess
 import sys
 import traceback
@@ -34,6 +35,12 @@ from posturewatch.storage.config_file import load_settings
 import footage
 
 pytest_plugins = ["pytester"]  # test_footage_download runs this conftest in a fresh pytest
+
+# Tests press Ctrl-C (SIGINT) on the processes they start. Started in the background of a
+# non-interactive shell (`pytest &`), pytest inherits SIGINT ignored and so would every
+# process it starts; a handled signal is reset to its default across exec.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ENV_REQUIRE = "POSTUREWATCH_REQUIRE_FOOTAGE"
 REQUIRED = os.environ.get(ENV_REQUIRE, "") == "1"
