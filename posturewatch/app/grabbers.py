@@ -20,7 +20,13 @@ from typing import Protocol
 import numpy as np
 
 from posturewatch.capture import native_logs as quiet  # noqa: F401  (before cv2)
-from posturewatch.capture.file_names import opencv_name, shown
+from posturewatch.capture.file_names import (
+    camera_name,
+    camera_shown,
+    open_camera,
+    opencv_name,
+    shown,
+)
 from posturewatch.errors import SourceError
 
 import cv2  # noqa: E402
@@ -53,16 +59,12 @@ class CameraGrabber:
     mode)."""
 
     def __init__(self, device: int | str, width: int, height: int) -> None:
-        where = shown(device) if isinstance(device, str) else device
-        self.name = f"camera {where}"
-        if isinstance(device, str):
-            with opencv_name(Path(device)) as name:
-                self._capture = cv2.VideoCapture(name)
-        else:
-            self._capture = cv2.VideoCapture(device)
+        self.name = camera_name(device)
+        self._capture = open_camera(device)
         if not self._capture.isOpened():
             self._capture.release()
-            raise SourceError(f"no camera at {where}, or it is in use by another app")
+            raise SourceError(f"no camera at {camera_shown(device)}, or it is in use by "
+                              "another app")
         self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         self._capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)

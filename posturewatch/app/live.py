@@ -20,7 +20,7 @@ from posturewatch.app.monitor_messages import Notice
 from posturewatch.app.quiet_file import QuietFile
 from posturewatch.app.sinks import Sink
 from posturewatch.app.store_history import StoreHistory
-from posturewatch.capture.file_names import shown
+from posturewatch.capture.file_names import camera_name, shown
 from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.steady_scene import steady
 from posturewatch.core.baseline import CalibrationError
@@ -51,7 +51,7 @@ class LiveOptions:
     def source_name(self) -> str:
         if self.recording is not None:
             return shown(self.recording)  # printed, logged and stored: any bytes shown
-        return f"camera {shown(self.camera) if isinstance(self.camera, str) else self.camera}"
+        return camera_name(self.camera)
 
 
 class BaselineFile(Sink):

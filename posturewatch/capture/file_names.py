@@ -74,3 +74,22 @@ def opencv_name(path: Path) -> Iterator[str]:
         yield f"{folder}/{fd}"
     finally:
         os.close(fd)
+
+
+def camera_shown(device: int | str) -> str:
+    """A webcam's index, or its device path fit to print."""
+    return shown(device) if isinstance(device, str) else str(device)
+
+
+def camera_name(device: int | str) -> str:
+    """A webcam as the status, log and store say it."""
+    return f"camera {camera_shown(device)}"
+
+
+def open_camera(device: int | str) -> cv2.VideoCapture:
+    """The webcam at an index or a device path (one whose name is not UTF-8 too); the
+    caller checks ``isOpened()``."""
+    if isinstance(device, int):
+        return cv2.VideoCapture(device)
+    with opencv_name(Path(device)) as name:
+        return cv2.VideoCapture(name)

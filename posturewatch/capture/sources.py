@@ -18,7 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from posturewatch.capture import native_logs as quiet  # noqa: F401  (silences OpenCV before cv2 loads)
-from posturewatch.capture.file_names import opencv_name, read_image, shown
+from posturewatch.capture.file_names import (
+    camera_name,
+    open_camera,
+    opencv_name,
+    read_image,
+    shown,
+)
 from posturewatch.errors import SourceError
 
 import cv2  # noqa: E402
@@ -186,14 +192,10 @@ class Camera(FrameSource):
         height: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.name = f"camera {shown(device) if isinstance(device, str) else device}"
+        self.name = camera_name(device)
         self._clock = clock
         self._stopping = threading.Event()
-        if isinstance(device, str):
-            with opencv_name(Path(device)) as name:
-                self._capture = cv2.VideoCapture(name)
-        else:
-            self._capture = cv2.VideoCapture(device)
+        self._capture = open_camera(device)
         if not self._capture.isOpened():
             where = f"index {device}" if isinstance(device, int) else shown(device)
             raise SourceError(

@@ -62,6 +62,11 @@ class Status:
     def looking(self) -> bool:
         return not self.not_looking
 
+    @property
+    def history_failing(self) -> bool:
+        """Writes to the store fail and are retried (``history`` then says since when)."""
+        return self.history.startswith("not saved")
+
     def tooltip(self) -> str:
         parts = [f"posturewatch: {self.state.value}",
                  f"sitting {_duration(self.sitting_s)}"]
@@ -77,7 +82,7 @@ class Status:
             parts.append("on battery: looking less often")
         if self.calibration == "stale":
             parts.append("calibrate again: the view has changed")
-        if self.history.startswith("not saved"):
+        if self.history_failing:
             parts.append("history not saved (retrying)")
         elif self.history not in ("ok", "off"):
             parts.append(f"history: {self.history}")

@@ -155,7 +155,7 @@ class Dispatcher:
                     tray = self.tray
                     self._try("tray", lambda: tray.update(status), None, "update")
                 camera = "" if status.camera == "ok" else f"; {status.camera}"
-                history = "; history not saved" if status.history.startswith("not saved") \
+                history = "; history not saved" if status.history_failing \
                     else "" if status.history in ("ok", "off") else f"; {status.history}"
                 self._print(f"state: {status.state.value} (sitting "
                             f"{status.sitting_s / 60:.1f} min{camera}{history})")
