@@ -172,10 +172,15 @@ def pause_from_the_panel(desktop: Desktop, icon: tuple[int, int, int] | None,
         desktop.click((x, y, "right"), (x + dx, y + dy, "left"))
 
 
+# foot runs this instead of the login shell: a CI runner's shell may end at once (no
+# terminal, SHELL=/bin/false), and foot's window closes with it ("goodbye" in its log).
+FOOT_COMMAND = ("sleep", "3600")
+
+
 def sway_full_screen(desktop: Desktop) -> dict:
     """do-not-disturb off but a Wayland window full screen: still held; closed: sent."""
     seen: dict = {}
-    foot = desktop.start("foot", log="foot.log")
+    foot = desktop.start("foot", *FOOT_COMMAND, log="foot.log")
     try:
         poll(lambda: '"foot"' in desktop.run("swaymsg", "-t", "get_tree").stdout, 20, "foot")
     except AssertionError as exc:
@@ -200,7 +205,7 @@ def gnome_full_screen(desktop: Desktop, folder: Path) -> dict:
     do-not-disturb off with a Wayland window (foot) full screen: the reminder is sent and
     GNOME keeps the banner back; the window closed, the banner shows."""
     seen: dict = {}
-    foot = desktop.start("foot", "--fullscreen", log="foot.log")
+    foot = desktop.start("foot", "--fullscreen", *FOOT_COMMAND, log="foot.log")
     time.sleep(3)  # mapped, full screen
     do_not_disturb(desktop, False)
     seen["sent_while_full_screen"] = poll(lambda: reminders(desktop), 30, "the reminder")
