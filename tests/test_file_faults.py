@@ -159,7 +159,8 @@ def test_a_damaged_or_foreign_store_is_found_on_open_by_every_command(
 ) -> None:
     damaged: Path = request.getfixturevalue(kind)
     before = damaged.read_bytes()
-    clip = write_clip(tmp_path / "clip.mp4", [(pools["upright"], 2)], fps=5)
+    # long enough to be judged after the monitor starts on a loaded machine (2 s was not)
+    clip = write_clip(tmp_path / "clip.mp4", [(pools["upright"], 5)], fps=5)
     out = tmp_path / "report.json"
     for argv in (["summary", "--date", "2026-03-04"], ["export"], ["analyze", clip, "--json", out]):
         result = run_cli(*argv, "--store", damaged, check=False)
@@ -179,7 +180,7 @@ def test_a_damaged_or_foreign_store_is_found_on_open_by_every_command(
         (aside,) = damaged.parent.glob("history.sqlite3.damaged-*[0-9]")
         assert aside.read_bytes() == before
         with History.open(damaged) as history:
-            assert history.read().intervals  # the new store has the run
+            assert history.read().intervals, ran.stderr  # the new store has the run
     else:
         assert "History not saved" in said and problem in said
         assert damaged.read_bytes() == before
