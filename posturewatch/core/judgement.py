@@ -339,9 +339,10 @@ def judge(
 
     Against the population priors alone, a head cut by the frame's top edge
     (``PostureMetrics.face_cut``) is ``unknown`` unless plainly too near: refusing beats
-    guessing from a face the model made up. Against the person's own frames (a calibration
-    or a baseline learned from the stream) it is judged as usual: the model guesses a
-    face cut the same way each time, so a change from it still shows.
+    guessing from a face the model made up. Against a baseline of the person's own frames
+    (a calibration, or one learned from the stream) it is judged as before: a head cut
+    just at the eyes is mostly placed right (a camera moved down, the eyes at the edge),
+    but a face wholly guessed can still read as a slump (docs/ACCURACY.md).
 
     ``standing`` (``core/stance.py``): the person is on their feet, which the seated
     posture judgement does not apply to: never slouched."""
