@@ -75,19 +75,33 @@ def _share(hits: int, n: int) -> str:
 
 def stills(people: Sequence[Person], s: ClassifierSettings) -> list[str]:
     """Balanced accuracy per person (unknown and away count as wrong); a person with one
-    kind of frame only gets that kind's recall."""
+    kind of frame only gets that kind's recall. Where some frames are refused (unknown),
+    also how many, and the balanced accuracy of the frames judged."""
     medians = {p.name: upright_medians(p, s) for p in people}
     lines = []
     for p in people:
         held = held_out(s, medians, p.name)
         states = [judge(m, None, held).state for m in metrics(p.found)]
-        good = [st is Posture.UPRIGHT for st, bad in zip(states, p.bad) if not bad]
-        poor = [st is Posture.SLOUCHED for st, bad in zip(states, p.bad) if bad]
-        parts = [sum(x) / len(x) for x in (good, poor) if x]
+        unknown = states.count(Posture.UNKNOWN)
+        judged = "" if not unknown else (
+            f"; unknown {unknown}, of the judged "
+            f"{_balanced([(st, b) for st, b in zip(states, p.bad) if st is not Posture.UNKNOWN])}")
+        good, poor = _recalls(list(zip(states, p.bad)))
         lines.append(f"| uncalibrated stills, priors from the others: {p.name} ({p.where}) | "
-                     f"{sum(parts) / len(parts):.3f} (upright {_share(sum(good), len(good))}, "
-                     f"poor posture {_share(sum(poor), len(poor))}) | {len(states)} |")
+                     f"{_balanced(list(zip(states, p.bad)))} (upright "
+                     f"{_share(sum(good), len(good))}, poor posture "
+                     f"{_share(sum(poor), len(poor))}{judged}) | {len(states)} |")
     return lines
+
+
+def _recalls(pairs: Sequence[tuple[Posture, bool]]) -> tuple[list[bool], list[bool]]:
+    return ([st is Posture.UPRIGHT for st, bad in pairs if not bad],
+            [st is Posture.SLOUCHED for st, bad in pairs if bad])
+
+
+def _balanced(pairs: Sequence[tuple[Posture, bool]]) -> str:
+    parts = [sum(x) / len(x) for x in _recalls(pairs) if x]
+    return f"{sum(parts) / len(parts):.3f}" if parts else "—"
 
 
 def _windows(ms: Sequence[PostureMetrics | None]) -> list[list[PostureMetrics | None]]:

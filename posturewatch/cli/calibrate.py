@@ -14,7 +14,13 @@ from posturewatch.app.local_time import now_utc, utc_offset_s
 from posturewatch.cli import frame_input
 from posturewatch.cli.look import Shower, starting
 from posturewatch.cli.parsing import add_command, camera_arg, path_arg, seconds_arg
-from posturewatch.core.baseline import Baseline, CalibrationError, build_baseline
+from posturewatch.core.baseline import (
+    HEAD_CUT,
+    HEAD_CUT_FIX,
+    Baseline,
+    CalibrationError,
+    build_baseline,
+)
 from posturewatch.core.judgement import check_calibration, describe
 from posturewatch.core.metrics import PostureMetrics
 from posturewatch.desktop.look_window import LookWindow, WindowClosed
@@ -91,7 +97,7 @@ def _calibrate(args: argparse.Namespace, window: LookWindow | None) -> int:
     (source,), model = frame_input.inputs(args, config, [args.source] if args.source else [])
     samples: list[PostureMetrics] = []
     seen = 0
-    lacking = {"no person found": 0, "face hidden": 0}
+    lacking = {"no person found": 0, "face hidden": 0, HEAD_CUT: 0}
     recorded = 0.0
     if live:
         print(f"Sit tall and look at the screen (at most {seconds:g} seconds)…", file=sys.stderr)
@@ -112,6 +118,8 @@ def _calibrate(args: argparse.Namespace, window: LookWindow | None) -> int:
                     lacking["no person found"] += 1
                 elif m.face_visibility < classifier.min_visibility:
                     lacking["face hidden"] += 1
+                elif m.face_cut:
+                    lacking[HEAD_CUT] += 1
                 else:  # whatever else is visible counts; each value is a median of its own
                     samples.append(m)
                 if show is not None:
@@ -126,7 +134,8 @@ def _calibrate(args: argparse.Namespace, window: LookWindow | None) -> int:
         baseline = build_baseline(samples, section.min_frames, seen=seen)
     except CalibrationError as exc:
         if seen := ", ".join(f"{n} with {why}" for why, n in lacking.items() if n):
-            raise CalibrationError(f"{exc.problem}; frames not used: {seen}", exc.fix) from None
+            fix = HEAD_CUT_FIX if lacking[HEAD_CUT] == max(lacking.values()) else exc.fix
+            raise CalibrationError(f"{exc.problem}; frames not used: {seen}", fix) from None
         raise
     check = check_calibration(baseline, classifier)
     if check.refused and not args.keep_posture:

@@ -111,6 +111,11 @@ def population(priors: Mapping[str, Any], view: str) -> Baseline:
     )
 
 
+# Frames whose head the picture's top edge cuts make no calibration: the model guessed
+# the face there (metrics.face_cut). What to say when that is why there is none:
+HEAD_CUT = "the head cut by the top of the picture"
+HEAD_CUT_FIX = ("aim the camera so your whole head is in the picture (tilt it up or raise "
+                "it), then calibrate again")
 # A calibration may lose this share of its frames to misdetections (and frames with
 # nobody found) and still be made from the rest, but never from fewer than three.
 MAX_MISDETECTED = 0.4
@@ -147,15 +152,17 @@ def build_baseline(samples: Sequence[PostureMetrics], min_frames: int,
                    *, seen: int | None = None) -> Baseline:
     """Medians (robust to the odd bad frame) over the consistent frames of the most common
     view. ``seen``: frames read in all (default: the samples); at least ``min_frames``,
-    of which up to ``MAX_MISDETECTED`` may be misdetected or without a person."""
+    of which up to ``MAX_MISDETECTED`` may be misdetected, without a person or with the
+    head cut by the picture's top edge (``PostureMetrics.face_cut``)."""
     if not samples:
         raise CalibrationError(
             "calibration found no person with clearly visible head and shoulders",
             "sit tall facing the camera, in good light, and run calibrate again",
         )
     seen = max(seen or 0, len(samples))
-    view = statistics.mode(m.view for m in samples)
-    chosen = consistent([m for m in samples if m.view == view])
+    whole = [m for m in samples if not m.face_cut]  # a cut head is partly a guess
+    view = statistics.mode(m.view for m in whole) if whole else "front"
+    chosen = consistent([m for m in whole if m.view == view])
     needed = max(_FEWEST, math.ceil((1 - MAX_MISDETECTED) * min_frames))
     if seen < min_frames or len(chosen) < needed:
         got = f"{len(chosen)} usable of {seen} frames"

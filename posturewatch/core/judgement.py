@@ -307,6 +307,18 @@ def shoulders_misplaced(m: PostureMetrics, reference: Baseline | None = None) ->
     return rise - face_rise > _RAISED
 
 
+def _cut_head(m: PostureMetrics, base: Baseline, s: ClassifierSettings,
+              limit: float) -> Judgement:
+    """A head cut by the frame's top edge, judged against the population priors: where
+    the face sits (its height, tilt and pitch) is the model's guess, and the priors, made
+    of whole faces, cannot tell a guess from a slouch, so the frame is ``unknown``; only a
+    head so big that it overflows the picture is plainly too near the screen."""
+    near = deviations(m, base, s, head_only=True).get(LEANING_IN, 0.0)
+    if near >= limit:
+        return Judgement(Posture.SLOUCHED, near, base.calibrated, (LEANING_IN,))
+    return Judgement(Posture.UNKNOWN)
+
+
 def judge(
     m: PostureMetrics | None,
     baseline: Baseline | None,
@@ -324,6 +336,13 @@ def judge(
     close), or where no seated person's shoulders can be (``shoulders_misplaced``, against
     ``reference``, the calibration with its view, or else the baseline), the head alone is
     judged: whatever it shows on its own counts, the shoulders never make a slouch.
+
+    Against the population priors alone, a head cut by the frame's top edge
+    (``PostureMetrics.face_cut``) is ``unknown`` unless plainly too near: refusing beats
+    guessing from a face the model made up. Against a baseline of the person's own frames
+    (a calibration, or one learned from the stream) it is judged as before: a head cut
+    just at the eyes is mostly placed right (a camera moved down, the eyes at the edge),
+    but a face wholly guessed can still read as a slump (docs/ACCURACY.md).
 
     ``standing`` (``core/stance.py``): the person is on their feet, which the seated
     posture judgement does not apply to: never slouched."""
@@ -343,9 +362,11 @@ def judge(
     base = baseline_for_view(m, baseline, s)
     if base.head_size and m.head_size < _FARTHEST * base.head_size:
         return Judgement(Posture.UNKNOWN)  # twice as far as the baseline: not at the desk
+    limit = s.release_ratio if was_slouched else 1.0
+    if m.face_cut and (baseline is None or baseline.view != m.view):
+        return _cut_head(m, base, s, limit)  # against the priors alone
     scores = deviations(m, base, s, head_only=head_only)
     score = max(scores.values(), default=0.0)
-    limit = s.release_ratio if was_slouched else 1.0
     if score >= limit:
         reasons = tuple(sorted((k for k, v in scores.items() if v >= limit),
                                key=lambda k: -scores[k]))

@@ -33,6 +33,10 @@ Both views:
   for some deviations while the shoulders are out of frame).
 - ``inverted``: the eyes below the nose in the frame: a face upside down, which no seated
   person shows (a stray detection).
+- ``face_cut``: the frame's top edge cuts through the head: the eyes lie less than half a
+  head width below it (a head's crown is about 0.8 head widths above the eyes). Where the
+  eyes are out of the picture (a webcam aimed at the chest) the model guesses a face inside
+  it, lower than the real one, at full visibility.
 Anatomical sides (MediaPipe names landmarks by the person's left and right, so these hold
 whether or not the webcam mirrors the picture), front view:
 - ``head_roll_deg``: the head tilted sideways, mean of the ear line and the outer-eye line
@@ -59,6 +63,8 @@ _LEFT_EYE_OUTER, _RIGHT_EYE_OUTER = 3, 6
 _SIDE_VIEW_RATIO = 0.8  # shoulder width / ear height below this = seen from the side
 _FACE_SIDES = (Point.NOSE, Point.LEFT_EAR, Point.RIGHT_EAR)
 _SHOULDERS = (Point.LEFT_SHOULDER, Point.RIGHT_SHOULDER)
+_EYES = range(1, 7)
+_CUT_EYES = 0.5  # eyes nearer the top edge than this many head widths: the head is cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,7 @@ class PostureMetrics:
     resolution: tuple[int, int] | None = None  # the frame's width and height in pixels
     inverted: bool = False
     shoulders_in_frame: bool = True
+    face_cut: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -109,6 +116,16 @@ def _roll_deg(left: np.ndarray, right: np.ndarray) -> float:
     return math.degrees(math.atan2(left[1] - right[1], abs(left[0] - right[0]) + 1e-9))
 
 
+def _face_cut(lm: Landmarks) -> bool:
+    """The eyes within ``_CUT_EYES`` head widths of the top edge. The head's width is the
+    largest of ear to ear and nose to either ear, so a head turned aside (ears nearer each
+    other) does not look cut."""
+    nose, ears = lm.xy(Point.NOSE), (lm.xy(Point.LEFT_EAR), lm.xy(Point.RIGHT_EAR))
+    width = max(float(np.linalg.norm(ears[0] - ears[1])),
+                *(float(np.linalg.norm(nose - ear)) for ear in ears))
+    return float(lm.points[list(_EYES), 1].min()) < _CUT_EYES * width
+
+
 def compute_metrics(lm: Landmarks) -> PostureMetrics:
     left_sh, right_sh = lm.xy(Point.LEFT_SHOULDER), lm.xy(Point.RIGHT_SHOULDER)
     left_ear, right_ear = lm.xy(Point.LEFT_EAR), lm.xy(Point.RIGHT_EAR)
@@ -129,6 +146,7 @@ def compute_metrics(lm: Landmarks) -> PostureMetrics:
         resolution=(int(lm.width), int(lm.height)),
         inverted=bool(lm.points[1:7, 1].mean() > nose[1]),
         shoulders_in_frame=all(lm.inside(p) for p in _SHOULDERS),
+        face_cut=_face_cut(lm),
     )
 
     if shoulder_width >= _SIDE_VIEW_RATIO * abs(ear_height) and shoulder_width > 0:
