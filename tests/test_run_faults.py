@@ -46,12 +46,26 @@ def quick_looks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def run(config_home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+def start_run(config_home: Path, *args: str | Path, **env_vars: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    env["XDG_CONFIG_HOME"] = str(config_home)
-    return subprocess.run([sys.executable, "-m", "posturewatch", "run", "--headless",
-                           *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=120)
+    env.update(XDG_CONFIG_HOME=str(config_home), **{k: str(v) for k, v in env_vars.items()})
+    return subprocess.Popen([sys.executable, "-m", "posturewatch", "run", "--headless",
+                             *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+
+
+def finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+    try:
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def run(config_home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return finish(start_run(config_home, *args))
 
 
 def warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -66,22 +80,31 @@ def warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
 def test_a_store_on_a_full_or_read_only_disk(
     clip: Path, tmp_path: Path, quick_looks: Path
 ) -> None:
-    with small_disk(tmp_path / "disk") as disk:
-        store = disk / "history.sqlite3"
-        with History.open(store) as history:
-            history.begin_session(kind="live", source="before", start_utc=1.7e9,
-                                  utc_offset_s=0)
-        fill(disk)
-        full = warnings(run(quick_looks, "--source", clip, "--store", store))
+    # Two monitors at once, one per disk, each with a runtime folder of its own (one monitor
+    # per user) and its own log; they spend their time waiting for the recording's frames.
+    with small_disk(tmp_path / "full") as full_disk, small_disk(tmp_path / "ro") as ro_disk:
+        stores = [disk / "history.sqlite3" for disk in (full_disk, ro_disk)]
+        for store in stores:
+            with History.open(store) as history:
+                history.begin_session(kind="live", source="before", start_utc=1.7e9,
+                                      utc_offset_s=0)
+        fill(full_disk)
+        remount(ro_disk, "ro")
+        runs = []
+        for store, name in zip(stores, ("full", "ro")):
+            (tmp_path / f"runtime-{name}").mkdir(mode=0o700)
+            runs.append(start_run(quick_looks, "--source", clip, "--store", store,
+                                  XDG_RUNTIME_DIR=tmp_path / f"runtime-{name}",
+                                  XDG_STATE_HOME=tmp_path / f"state-{name}"))
+        full, readonly = [warnings(finish(process)) for process in runs]
         assert full[0].startswith("posturewatch: WARNING: History not saved: not saved since")
         assert "check the disk has room" in full[0] and "Watching and reminders go on" in full[0]
-        (disk / "filler").unlink()
-        remount(disk, "ro")
-        readonly = warnings(run(quick_looks, "--source", clip, "--store", store))
         assert "History not saved" in readonly[0] and "cannot write to it" in readonly[0]
-        remount(disk, "rw")
-        with History.open(store) as history:
-            assert history.read().intervals == ()  # nothing half-written, nothing lost
+        (full_disk / "filler").unlink()
+        remount(ro_disk, "rw")
+        for store in stores:
+            with History.open(store) as history:
+                assert history.read().intervals == ()  # nothing half-written, nothing lost
 
 
 @pytest.fixture(scope="module")
