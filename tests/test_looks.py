@@ -79,7 +79,7 @@ def test_the_recording_is_held_only_while_looking_and_lent_to_another_app(
             assert lent["not_looking"] == ["in a call", f"camera lent to {name} (pid {other.pid})"]
             assert lent["camera"] == f"lent to {name} (pid {other.pid})"
             time.sleep(1.0)
-            share, opens = watch_holding(process.pid, clip, 12.0)
+            share, opens = watch_holding(process.pid, clip, 8.0)  # past a look's time
             assert (share, opens) == (0.0, 0)  # not taken back while the other app has it
         finally:
             other.kill()
