@@ -9,12 +9,14 @@ recordings that end by themselves."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -90,13 +92,13 @@ def test_a_store_on_a_full_or_read_only_disk(
                                       utc_offset_s=0)
         fill(full_disk)
         remount(ro_disk, "ro")
-        runs = []
-        for store, name in zip(stores, ("full", "ro")):
-            (tmp_path / f"runtime-{name}").mkdir(mode=0o700)
-            runs.append(start_run(quick_looks, "--source", clip, "--store", store,
-                                  XDG_RUNTIME_DIR=tmp_path / f"runtime-{name}",
-                                  XDG_STATE_HOME=tmp_path / f"state-{name}"))
-        full, readonly = [warnings(finish(process)) for process in runs]
+        with contextlib.ExitStack() as folders:  # short paths: a socket's is at most 107
+            runs = [start_run(quick_looks, "--source", clip, "--store", store,
+                              XDG_RUNTIME_DIR=Path(folders.enter_context(
+                                  tempfile.TemporaryDirectory(prefix="pw-run-"))),
+                              XDG_STATE_HOME=tmp_path / f"state-{name}")
+                    for store, name in zip(stores, ("full", "ro"))]
+            full, readonly = [warnings(finish(process)) for process in runs]
         assert full[0].startswith("posturewatch: WARNING: History not saved: not saved since")
         assert "check the disk has room" in full[0] and "Watching and reminders go on" in full[0]
         assert "History not saved" in readonly[0] and "cannot write to it" in readonly[0]
