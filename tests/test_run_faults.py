@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,10 +67,6 @@ def finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
-def run(config_home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return finish(start_run(config_home, *args))
-
-
 def warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -78,57 +75,68 @@ def warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
             or ": ERROR: " in line]
 
 
-@real_inputs
-def test_a_store_on_a_full_or_read_only_disk(
-    clip: Path, tmp_path: Path, quick_looks: Path
-) -> None:
-    # Two monitors at once, one per disk, each with a runtime folder of its own (one monitor
-    # per user) and its own log; they spend their time waiting for the recording's frames.
-    with small_disk(tmp_path / "full") as full_disk, small_disk(tmp_path / "ro") as ro_disk:
-        stores = [disk / "history.sqlite3" for disk in (full_disk, ro_disk)]
-        for store in stores:
-            with History.open(store) as history:
-                history.begin_session(kind="live", source="before", start_utc=1.7e9,
-                                      utc_offset_s=0)
-        fill(full_disk)
-        remount(ro_disk, "ro")
-        with contextlib.ExitStack() as folders:  # short paths: a socket's is at most 107
-            runs = [start_run(quick_looks, "--source", clip, "--store", store,
-                              XDG_RUNTIME_DIR=Path(folders.enter_context(
-                                  tempfile.TemporaryDirectory(prefix="pw-run-"))),
-                              XDG_STATE_HOME=tmp_path / f"state-{name}")
-                    for store, name in zip(stores, ("full", "ro"))]
-            full, readonly = [warnings(finish(process)) for process in runs]
-        assert full[0].startswith("posturewatch: WARNING: History not saved: not saved since")
-        assert "check the disk has room" in full[0] and "Watching and reminders go on" in full[0]
-        assert "History not saved" in readonly[0] and "cannot write to it" in readonly[0]
-        (full_disk / "filler").unlink()
-        remount(ro_disk, "rw")
-        for store in stores:
-            with History.open(store) as history:
-                assert history.read().intervals == ()  # nothing half-written, nothing lost
-
-
 @pytest.fixture(scope="module")
-def bad_files(clip: Path, tmp_path_factory: pytest.TempPathFactory, testdata: Path,
-              model: Path, quick_looks: Path) -> dict:
-    """One `run` started with both files of the user's wrong: a config with a value out of
-    range and a damaged calibration. Each is its own warning; the monitor watches anyway
-    (into a working store) until the recording ends."""
-    folder = tmp_path_factory.mktemp("bad-files")
+def starts(clip: Path, tmp_path_factory: pytest.TempPathFactory, testdata: Path, model: Path,
+           quick_looks: Path) -> Iterator[dict]:
+    """Three monitors started at once, each on its copy of the recording, with a runtime
+    folder of its own (one monitor per user) and its own log; they spend their time waiting
+    for the frames. "full": its store on a full disk; "ro": on a read-only disk; "bad_files": both
+    files of the user's wrong, a config with a value out of range and a damaged
+    calibration (each its own warning; it watches anyway, into a working store). Each
+    runs until the recording ends; the tests read what they said and left."""
+    folder = tmp_path_factory.mktemp("starts")
     config = folder / "bad.toml"
     config.write_text("[sitting]\nbreak_after_min = -4\n")
     baseline = folder / "baseline.json"
     baseline.write_text('{"version": 1, "frames": "many"')
-    store = folder / "history.sqlite3"
-    result = run(quick_looks, "--source", clip, "--config", config, "--baseline", baseline,
-                 "--store", store)
-    return {"result": result, "config": config, "baseline": baseline, "store": store}
+    found: dict = {"config": config, "baseline": baseline,
+                   "store": folder / "history.sqlite3"}
+    args = {"bad_files": ("--config", config, "--baseline", baseline, "--store",
+                          found["store"])}
+    with contextlib.ExitStack() as stack:
+        try:
+            disks = [stack.enter_context(small_disk(folder / name)) for name in ("full", "ro")]
+        except pytest.skip.Exception as exc:  # no tmpfs to be had: the store test skips
+            found["no_disks"] = str(exc)
+        else:
+            found["disks"] = disks
+            for disk, name in zip(disks, ("full", "ro")):
+                with History.open(disk / "history.sqlite3") as history:
+                    history.begin_session(kind="live", source="before", start_utc=1.7e9,
+                                          utc_offset_s=0)
+                args[name] = ("--store", disk / "history.sqlite3")
+            fill(disks[0])
+            remount(disks[1], "ro")
+        # each its own copy: a monitor takes another opening its recording for a call
+        runs = {name: start_run(quick_looks, "--source",
+                                shutil.copy(clip, folder / f"{name}.mp4"), *rest,
+                                XDG_RUNTIME_DIR=Path(stack.enter_context(  # short: a socket
+                                    tempfile.TemporaryDirectory(prefix="pw-run-"))),
+                                XDG_STATE_HOME=folder / f"state-{name}")
+                for name, rest in args.items()}
+        found.update({name: finish(process) for name, process in runs.items()})
+        yield found
 
 
-def test_a_bad_config_and_a_damaged_calibration(bad_files: dict) -> None:
-    config, baseline = bad_files["config"], bad_files["baseline"]
-    said = warnings(bad_files["result"])
+@real_inputs
+def test_a_store_on_a_full_or_read_only_disk(starts: dict) -> None:
+    if "no_disks" in starts:
+        pytest.skip(starts["no_disks"])
+    full, readonly = warnings(starts["full"]), warnings(starts["ro"])
+    assert full[0].startswith("posturewatch: WARNING: History not saved: not saved since")
+    assert "check the disk has room" in full[0] and "Watching and reminders go on" in full[0]
+    assert "History not saved" in readonly[0] and "cannot write to it" in readonly[0]
+    full_disk, ro_disk = starts["disks"]
+    (full_disk / "filler").unlink()
+    remount(ro_disk, "rw")
+    for disk in starts["disks"]:
+        with History.open(disk / "history.sqlite3") as history:
+            assert history.read().intervals == ()  # nothing half-written, nothing lost
+
+
+def test_a_bad_config_and_a_damaged_calibration(starts: dict) -> None:
+    config, baseline = starts["config"], starts["baseline"]
+    said = warnings(starts["bad_files"])
     settings = [line for line in said if "Settings not read" in line]
     assert settings == [f"posturewatch: WARNING: Settings not read: {config}:2: "
                         "sitting.break_after_min is -4.0, outside 1..480 — use a value in "
@@ -138,7 +146,7 @@ def test_a_bad_config_and_a_damaged_calibration(bad_files: dict) -> None:
     assert len(calibration) == 1 and calibration[0].startswith(
         f"posturewatch: WARNING: Calibration not read: baseline {baseline} is not a "
         "posturewatch baseline"), said
-    with History.open(bad_files["store"]) as history:
+    with History.open(starts["store"]) as history:
         assert sum(i.upright_s for i in history.read().intervals) > 2  # it watched
     assert json.loads(baseline.read_text() + "}")["frames"] == "many"  # left as it was
 
@@ -238,16 +246,17 @@ def test_a_pause_survives_kill_9(tmp_path: Path, pools: dict) -> None:
 
 @real_inputs
 def test_a_recording_that_cannot_be_decoded_and_one_that_ends(
-    bad_files: dict, tmp_path: Path
+    starts: dict, tmp_path: Path
 ) -> None:
     """A text file as `run --source` was a camera problem retried forever; now one line
     and exit 5, as `analyze` says it. A recording that ends says so in the closing line
-    (it said only "stopped"): here the run of ``bad_files``, whose recording ran out."""
+    (it said only "stopped"): here the run of ``starts`` with the bad files, whose
+    recording ran out."""
     text = tmp_path / "notes.mp4"
     text.write_text("not a video\n")
     result = run_cli("run", "--headless", "--source", text, "--no-store", check=False)
     assert result.returncode == 5
     assert_one_line_error(result, f"cannot read video {text}: not a format OpenCV can decode")
-    ended = bad_files["result"]
+    ended = starts["bad_files"]
     assert ended.returncode == 0, ended.stderr
     assert ended.stderr.splitlines()[-1] == "posturewatch: stopped: the recording has ended"
