@@ -79,12 +79,12 @@ def warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
 def starts(clip: Path, tmp_path_factory: pytest.TempPathFactory, testdata: Path, model: Path,
            quick_looks: Path) -> Iterator[dict]:
     """Three monitors started at once, each on its copy of the recording, with a runtime
-    folder of its own (one monitor per user) and its own log; they spend their time waiting
-    for the frames. "full": its store on a full disk; "ro": on a read-only disk; "bad_files": both
-    files of the user's wrong, a config with a value out of range and a damaged
-    calibration (each its own warning; it watches anyway, into a working store). Each
-    runs until the recording ends; the tests read what they said and left."""
-    folder = tmp_path_factory.mktemp("starts")
+    folder of its own (one monitor per user) and its own log; they spend their time
+    waiting for the frames. "full": its store on a full disk; "ro": on a read-only disk;
+    "bad_files": both files of the user's wrong, a config with a value out of range and a
+    damaged calibration (each its own warning; it watches anyway, into a working store).
+    Each runs until the recording ends; the tests read what they said and left."""
+    folder = tmp_path_factory.mktemp("monitors")
     config = folder / "bad.toml"
     config.write_text("[sitting]\nbreak_after_min = -4\n")
     baseline = folder / "baseline.json"
@@ -134,6 +134,7 @@ def test_a_store_on_a_full_or_read_only_disk(starts: dict) -> None:
             assert history.read().intervals == ()  # nothing half-written, nothing lost
 
 
+@real_inputs
 def test_a_bad_config_and_a_damaged_calibration(starts: dict) -> None:
     config, baseline = starts["config"], starts["baseline"]
     said = warnings(starts["bad_files"])
