@@ -76,7 +76,10 @@ def test_a_recording_with_an_odd_name_is_analyzed_stored_and_replayed(
     assert "upright 8.0 s" in analyzed.stdout
 
     replay = tmp_path / "replay.sqlite3"
-    ran = posturewatch("run", "--headless", "--source", clip, "--store", replay)
+    quick = tmp_path / "quick.toml"  # the recording ends at the next look: in 2 s, not 15
+    quick.write_text("[camera]\nlook_every_s = 2.0\n")
+    ran = posturewatch("run", "--headless", "--source", clip, "--store", replay,
+                       "--config", quick)
     assert_clean(ran)  # ends with the recording
     with History.open(replay) as history:
         records = history.read()

@@ -61,7 +61,7 @@ def test_every_file_the_program_keeps_is_private(
 ) -> None:
     home = tmp_path / "home"
     home.mkdir(mode=0o700)
-    clip = write_clip(tmp_path / "sitting.mp4", [(pools["upright"], 6)], fps=5)
+    clip = write_clip(tmp_path / "sitting.mp4", [(pools["upright"], 3)], fps=5)  # run ends with it
     photos = tmp_path / "photos"
     photos.mkdir()
     for path in [p for p, label in labelled(FRONTAL) if label == "upright"][:5]:
@@ -82,8 +82,13 @@ def test_every_file_the_program_keeps_is_private(
     victim.write_text("mine\n")
     (log / "monitor.log").symlink_to(victim)
 
+    # a look every 2 s: the recording ends at the first look after its last frame (15 s
+    # later with the default); the file is outside the home, which is what is checked
+    quick = tmp_path / "quick.toml"
+    quick.write_text("[camera]\nlook_every_s = 2.0\n")
     monitor = subprocess.Popen([sys.executable, "-m", "posturewatch", "run", "--headless",
-                                "--source", clip], env=environment(home), umask=umask,
+                                "--source", clip, "--config", quick],
+                               env=environment(home), umask=umask,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         runtime = home / "run" / "posturewatch"

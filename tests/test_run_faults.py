@@ -9,12 +9,15 @@ recordings that end by themselves."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,11 +37,34 @@ def clip(tmp_path_factory: pytest.TempPathFactory, pools: dict) -> Path:
                       [(pools["upright"], 12)], fps=2)
 
 
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+@pytest.fixture(scope="module")
+def quick_looks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A user config folder whose config.toml looks every 2 s: a recording ends at the
+    first look after its last frame, so each `run` below lasts seconds instead of the 15 s
+    wait for the default look. The file is the user's own, so a bad `--config` still falls
+    back to it ("your config file") as it would to none."""
+    home = tmp_path_factory.mktemp("quick-config")
+    (home / "posturewatch").mkdir()
+    (home / "posturewatch" / "config.toml").write_text("[camera]\nlook_every_s = 2.0\n")
+    return home
+
+
+def start_run(config_home: Path, *args: str | Path, **env_vars: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    return subprocess.run([sys.executable, "-m", "posturewatch", "run", "--headless",
-                           *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=120)
+    env.update(XDG_CONFIG_HOME=str(config_home), **{k: str(v) for k, v in env_vars.items()})
+    return subprocess.Popen([sys.executable, "-m", "posturewatch", "run", "--headless",
+                             *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+
+
+def finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+    try:
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 def warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -49,47 +75,80 @@ def warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
             or ": ERROR: " in line]
 
 
+@pytest.fixture(scope="module")
+def starts(clip: Path, tmp_path_factory: pytest.TempPathFactory, testdata: Path, model: Path,
+           quick_looks: Path) -> Iterator[dict]:
+    """Three monitors started at once, each on its copy of the recording, with a runtime
+    folder of its own (one monitor per user) and its own log; they spend their time
+    waiting for the frames. "full": its store on a full disk; "ro": on a read-only disk;
+    "bad_files": both files of the user's wrong, a config with a value out of range and a
+    damaged calibration (each its own warning; it watches anyway, into a working store).
+    Each runs until the recording ends; the tests read what they said and left."""
+    folder = tmp_path_factory.mktemp("monitors")
+    config = folder / "bad.toml"
+    config.write_text("[sitting]\nbreak_after_min = -4\n")
+    baseline = folder / "baseline.json"
+    baseline.write_text('{"version": 1, "frames": "many"')
+    found: dict = {"config": config, "baseline": baseline,
+                   "store": folder / "history.sqlite3"}
+    args = {"bad_files": ("--config", config, "--baseline", baseline, "--store",
+                          found["store"])}
+    with contextlib.ExitStack() as stack:
+        try:
+            disks = [stack.enter_context(small_disk(folder / name)) for name in ("full", "ro")]
+        except pytest.skip.Exception as exc:  # no tmpfs to be had: the store test skips
+            found["no_disks"] = str(exc)
+        else:
+            found["disks"] = disks
+            for disk, name in zip(disks, ("full", "ro")):
+                with History.open(disk / "history.sqlite3") as history:
+                    history.begin_session(kind="live", source="before", start_utc=1.7e9,
+                                          utc_offset_s=0)
+                args[name] = ("--store", disk / "history.sqlite3")
+            fill(disks[0])
+            remount(disks[1], "ro")
+        # each its own copy: a monitor takes another opening its recording for a call
+        runs = {name: start_run(quick_looks, "--source",
+                                shutil.copy(clip, folder / f"{name}.mp4"), *rest,
+                                XDG_RUNTIME_DIR=Path(stack.enter_context(  # short: a socket
+                                    tempfile.TemporaryDirectory(prefix="pw-run-"))),
+                                XDG_STATE_HOME=folder / f"state-{name}")
+                for name, rest in args.items()}
+        found.update({name: finish(process) for name, process in runs.items()})
+        yield found
+
+
 @real_inputs
-def test_a_store_on_a_full_or_read_only_disk(clip: Path, tmp_path: Path) -> None:
-    with small_disk(tmp_path / "disk") as disk:
-        store = disk / "history.sqlite3"
-        with History.open(store) as history:
-            history.begin_session(kind="live", source="before", start_utc=1.7e9,
-                                  utc_offset_s=0)
-        fill(disk)
-        full = warnings(run("--source", clip, "--store", store))
-        assert full[0].startswith("posturewatch: WARNING: History not saved: not saved since")
-        assert "check the disk has room" in full[0] and "Watching and reminders go on" in full[0]
-        (disk / "filler").unlink()
-        remount(disk, "ro")
-        readonly = warnings(run("--source", clip, "--store", store))
-        assert "History not saved" in readonly[0] and "cannot write to it" in readonly[0]
-        remount(disk, "rw")
-        with History.open(store) as history:
+def test_a_store_on_a_full_or_read_only_disk(starts: dict) -> None:
+    if "no_disks" in starts:
+        pytest.skip(starts["no_disks"])
+    full, readonly = warnings(starts["full"]), warnings(starts["ro"])
+    assert full[0].startswith("posturewatch: WARNING: History not saved: not saved since")
+    assert "check the disk has room" in full[0] and "Watching and reminders go on" in full[0]
+    assert "History not saved" in readonly[0] and "cannot write to it" in readonly[0]
+    full_disk, ro_disk = starts["disks"]
+    (full_disk / "filler").unlink()
+    remount(ro_disk, "rw")
+    for disk in starts["disks"]:
+        with History.open(disk / "history.sqlite3") as history:
             assert history.read().intervals == ()  # nothing half-written, nothing lost
 
 
 @real_inputs
-def test_a_bad_config_and_a_damaged_calibration(
-    clip: Path, tmp_path: Path, isolated_home: Path
-) -> None:
-    config = tmp_path / "bad.toml"
-    config.write_text("[sitting]\nbreak_after_min = -4\n")
-    store = tmp_path / "history.sqlite3"
-    said = warnings(run("--source", clip, "--config", config, "--store", store))
-    assert said == [f"posturewatch: WARNING: Settings not read: {config}:2: "
-                    "sitting.break_after_min is -4.0, outside 1..480 — use a value in that "
-                    "range. Watching with your config file until it is fixed; a saved change "
-                    "is picked up."]
-    with History.open(store) as history:
-        assert sum(i.upright_s for i in history.read().intervals) > 2  # it watched
-
-    baseline = tmp_path / "baseline.json"
-    baseline.write_text('{"version": 1, "frames": "many"')
-    said = warnings(run("--source", clip, "--baseline", baseline, "--no-store"))
-    assert len(said) == 1 and said[0].startswith(
+def test_a_bad_config_and_a_damaged_calibration(starts: dict) -> None:
+    config, baseline = starts["config"], starts["baseline"]
+    said = warnings(starts["bad_files"])
+    settings = [line for line in said if "Settings not read" in line]
+    assert settings == [f"posturewatch: WARNING: Settings not read: {config}:2: "
+                        "sitting.break_after_min is -4.0, outside 1..480 — use a value in "
+                        "that range. Watching with your config file until it is fixed; a "
+                        "saved change is picked up."]
+    calibration = [line for line in said if line not in settings]
+    assert len(calibration) == 1 and calibration[0].startswith(
         f"posturewatch: WARNING: Calibration not read: baseline {baseline} is not a "
-        "posturewatch baseline")
+        "posturewatch baseline"), said
+    with History.open(starts["store"]) as history:
+        assert sum(i.upright_s for i in history.read().intervals) > 2  # it watched
     assert json.loads(baseline.read_text() + "}")["frames"] == "many"  # left as it was
 
 
@@ -188,16 +247,17 @@ def test_a_pause_survives_kill_9(tmp_path: Path, pools: dict) -> None:
 
 @real_inputs
 def test_a_recording_that_cannot_be_decoded_and_one_that_ends(
-    clip: Path, tmp_path: Path
+    starts: dict, tmp_path: Path
 ) -> None:
     """A text file as `run --source` was a camera problem retried forever; now one line
     and exit 5, as `analyze` says it. A recording that ends says so in the closing line
-    (it said only "stopped")."""
+    (it said only "stopped"): here the run of ``starts`` with the bad files, whose
+    recording ran out."""
     text = tmp_path / "notes.mp4"
     text.write_text("not a video\n")
     result = run_cli("run", "--headless", "--source", text, "--no-store", check=False)
     assert result.returncode == 5
     assert_one_line_error(result, f"cannot read video {text}: not a format OpenCV can decode")
-    ended = run("--source", clip, "--no-store")
+    ended = starts["bad_files"]
     assert ended.returncode == 0, ended.stderr
     assert ended.stderr.splitlines()[-1] == "posturewatch: stopped: the recording has ended"
