@@ -96,6 +96,7 @@ def test_the_recording_is_held_only_while_looking_and_lent_to_another_app(
     assert "state: in a call" in out
 
 
+@pytest.mark.usefixtures("model")  # the monitor loads it before it opens the camera
 def test_a_camera_that_blocks_is_not_answering_and_the_monitor_still_stops(
         tmp_path: Path) -> None:
     """Issue 21, point 10: a device path whose open blocks (a FIFO, as a stalled webcam
