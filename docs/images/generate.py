@@ -10,7 +10,8 @@
 - ``desktop-gnome.png``, ``desktop-kde.png``, ``desktop-sway.png``: the slouched icon in the
   panel and the "Sit tall" reminder as each Wayland desktop shows it (GNOME Shell 43 with
   the AppIndicator extension, KDE Plasma 5.27, sway with waybar and mako; headless, started
-  by ``tests/wayland_desktops.py``): the desktop's own chrome and posturewatch's pixels only.
+  by ``tests/wayland_desktops.py``): the desktop's own chrome and posturewatch's pixels only
+  (the wallpaper set to a plain colour first).
 
 - ``look-window.png``: `posturewatch look --no-picture` on real slouched webcam frames under
   openbox: the pose, the reference lines and the verdict on a plain background (no pixel
@@ -195,6 +196,10 @@ def report(out: Path) -> None:
 # What each picture shows of the 1024x768 screen: the icon in the panel and the bubble.
 WAYLAND_CROPS = {"gnome": (264, 0, 1024, 130), "kde": (584, 448, 1024, 768),
                  "sway": (544, 0, 1024, 170)}
+# Plasma's default wallpaper is KDE's artwork, not ours: a plain colour behind the bubble.
+PLAIN_PLASMA = ("'desktops().forEach(function (d) { d.wallpaperPlugin = \"org.kde.color\";"
+                " d.currentConfigGroup = [\"Wallpaper\", \"org.kde.color\", \"General\"];"
+                " d.writeConfig(\"Color\", \"#2e4053\"); })'")
 
 
 def wayland_desktop(kind: str, out: Path) -> None:
@@ -223,10 +228,17 @@ def wayland_desktop(kind: str, out: Path) -> None:
         try:
             if kind == "gnome":  # its session starts with the banners off
                 wayland_desktops.gnome_do_not_disturb(desktop, False)
+                for key, value in (("picture-uri", ""), ("picture-uri-dark", ""),
+                                   ("color-shading-type", "solid"),
+                                   ("primary-color", "#2e4053")):  # not the distribution's art
+                    desktop.run("gsettings", "set", "org.gnome.desktop.background", key, value)
                 # as root GNOME may greet with "Logged in as a privileged user", a banner
                 # that stays until input comes: a pointer move, and it is gone 4 s later
                 desktop.tool("gnome_input.py", "click:600,500,none")
                 time.sleep(5)
+            elif kind == "kde":
+                desktop.call("org.kde.plasmashell", "/PlasmaShell",
+                             "org.kde.PlasmaShell.evaluateScript", PLAIN_PLASMA)
             run = desktop.start(sys.executable, "-m", "posturewatch", "run", "--source",
                                 str(clip), "--baseline", str(baseline), "--config",
                                 str(folder / "now.toml"), "--no-store", log="run.log")
