@@ -206,6 +206,16 @@ def pools(testdata: Path) -> dict[str, list[np.ndarray]]:
     }
 
 
+@pytest.fixture(scope="module")
+def rig(pools: dict[str, list[np.ndarray]], model: Path) -> Iterator[dict]:
+    """The monitor harness's frames, estimator and baseline, made once per test file that
+    drives the real monitor loop (``monitor_harness.open_rig``)."""
+    from monitor_harness import open_rig
+
+    with open_rig(pools, model) as made:
+        yield made
+
+
 def write_clip(path: Path, segments: Sequence[tuple[Sequence[np.ndarray], float]], fps: float) -> Path:
     """An MP4 of ``segments``: each a pool of real frames cycled for that many seconds."""
     first = segments[0][0][0]

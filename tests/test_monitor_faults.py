@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import subprocess
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -32,18 +31,11 @@ from monitor_harness import (
     Segment,
     covered_min,
     fill,
-    open_rig,
     read,
     run_monitor,
     small_disk,
     store_sink,
 )
-
-
-@pytest.fixture(scope="module")
-def rig(pools: dict[str, list[np.ndarray]], model: Path) -> Iterator[dict]:
-    with open_rig(pools, model) as rig:
-        yield rig
 
 
 def test_a_config_nested_a_thousand_deep_keeps_the_old_settings(

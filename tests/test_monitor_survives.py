@@ -7,11 +7,9 @@ while sampling is slow, and a restart that goes on with the last run's bout and 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from posturewatch.app.monitor import (
@@ -38,20 +36,12 @@ from monitor_harness import (
     Segment,
     covered_min,
     fill,
-    open_rig,
     read,
     remount,
     run_monitor,
     small_disk,
     store_sink,
 )
-
-
-@pytest.fixture(scope="module")
-def rig(pools: dict[str, list[np.ndarray]], model: Path) -> Iterator[dict]:
-    with open_rig(pools, model) as rig:
-        yield rig
-
 
 # -- the store ---------------------------------------------------------------------------
 
