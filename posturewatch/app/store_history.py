@@ -158,7 +158,7 @@ class StoreHistory(HistorySink):
         return None
 
     def notice(self, problem: str) -> tuple[str, str]:
-        if problem.startswith("a new store"):
+        if self._problem is None and self._renewed is not None:  # problem(): a new store
             return "History store renewed", (f"{problem[0].upper()}{problem[1:]}; it holds "
                                              "what the monitor still held.")
         return super().notice(problem)

@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -186,8 +186,7 @@ def day_totals(records: Records, days: Sequence[date]) -> list[DayTotals]:
                     + getattr(interval, f"{state}_s"))
         totals.unseen_s += interval.unseen_s
         totals.slouch_episodes += interval.slouch_episodes
-        for reason, seconds in interval.reasons.items():
-            totals.reasons[reason] = totals.reasons.get(reason, 0.0) + seconds
+        _add(totals.reasons, interval.reasons)
     for bout in records.bouts:
         for day, _, share in _split(bout):
             if (totals := by_day.get(day)) is not None:
@@ -214,18 +213,24 @@ def day_totals(records: Records, days: Sequence[date]) -> list[DayTotals]:
     return [by_day[d] for d in days]
 
 
+_DICTS = ("reasons", "reminder_outcomes")  # DayTotals' fields that count per key
+
+
+def _add(into: dict, more: Mapping) -> None:
+    for key, value in more.items():
+        into[key] = into.get(key, 0) + value
+
+
 def _sum(days: Sequence[DayTotals]) -> DayTotals:
     out = DayTotals(None)
     for d in days:
         for f in fields(DayTotals):
-            if f.name in ("day", "reasons", "longest_bout_s", "reminder_outcomes"):
+            if f.name in ("day", "longest_bout_s", *_DICTS):
                 continue
             setattr(out, f.name, getattr(out, f.name) + getattr(d, f.name))
         out.longest_bout_s = max(out.longest_bout_s, d.longest_bout_s)
-        for reason, seconds in d.reasons.items():
-            out.reasons[reason] = out.reasons.get(reason, 0.0) + seconds
-        for outcome, count in d.reminder_outcomes.items():
-            out.reminder_outcomes[outcome] = out.reminder_outcomes.get(outcome, 0) + count
+        for name in _DICTS:
+            _add(getattr(out, name), getattr(d, name))
     return out
 
 
@@ -238,7 +243,7 @@ def _average(days: Sequence[DayTotals]) -> DayTotals | None:
     n = len(with_data)
     out = DayTotals(None)
     for f in fields(DayTotals):
-        if f.name in ("day", "reasons", "reminder_outcomes"):
+        if f.name in ("day", *_DICTS):
             continue
         source = [d.longest_bout_s for d in with_data] if f.name == "longest_bout_s" else None
         value = sum(source) if source is not None else getattr(total, f.name)

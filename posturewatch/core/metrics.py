@@ -63,7 +63,6 @@ _LEFT_EYE_OUTER, _RIGHT_EYE_OUTER = 3, 6
 _SIDE_VIEW_RATIO = 0.8  # shoulder width / ear height below this = seen from the side
 _FACE_SIDES = (Point.NOSE, Point.LEFT_EAR, Point.RIGHT_EAR)
 _SHOULDERS = (Point.LEFT_SHOULDER, Point.RIGHT_SHOULDER)
-_EYES = range(1, 7)
 _CUT_EYES = 0.5  # eyes nearer the top edge than this many head widths: the head is cut
 
 
@@ -116,14 +115,14 @@ def _roll_deg(left: np.ndarray, right: np.ndarray) -> float:
     return math.degrees(math.atan2(left[1] - right[1], abs(left[0] - right[0]) + 1e-9))
 
 
-def _face_cut(lm: Landmarks) -> bool:
+def _face_cut(eyes_y: np.ndarray, nose: np.ndarray, left_ear: np.ndarray,
+              right_ear: np.ndarray) -> bool:
     """The eyes within ``_CUT_EYES`` head widths of the top edge. The head's width is the
     largest of ear to ear and nose to either ear, so a head turned aside (ears nearer each
     other) does not look cut."""
-    nose, ears = lm.xy(Point.NOSE), (lm.xy(Point.LEFT_EAR), lm.xy(Point.RIGHT_EAR))
-    width = max(float(np.linalg.norm(ears[0] - ears[1])),
-                *(float(np.linalg.norm(nose - ear)) for ear in ears))
-    return float(lm.points[list(_EYES), 1].min()) < _CUT_EYES * width
+    width = max(math.dist(left_ear, right_ear), math.dist(nose, left_ear),
+                math.dist(nose, right_ear))
+    return float(eyes_y.min()) < _CUT_EYES * width
 
 
 def compute_metrics(lm: Landmarks) -> PostureMetrics:
@@ -135,6 +134,7 @@ def compute_metrics(lm: Landmarks) -> PostureMetrics:
     shoulder_width = float(np.linalg.norm(left_sh - right_sh))
     ear_height = float(mid_sh[1] - mid_ear[1])
     face_y = float(lm.points[list(_FACE), 1].mean())
+    eyes_y = lm.points[1:7, 1]
     common = dict(
         shoulder_tilt_deg=_tilt_deg(left_sh, right_sh),
         head_tilt_deg=_tilt_deg(left_ear, right_ear),
@@ -144,9 +144,9 @@ def compute_metrics(lm: Landmarks) -> PostureMetrics:
         shoulder_y=float(mid_sh[1]) / lm.height,
         shoulder_size=shoulder_width / lm.width,
         resolution=(int(lm.width), int(lm.height)),
-        inverted=bool(lm.points[1:7, 1].mean() > nose[1]),
+        inverted=bool(eyes_y.mean() > nose[1]),
         shoulders_in_frame=all(lm.inside(p) for p in _SHOULDERS),
-        face_cut=_face_cut(lm),
+        face_cut=_face_cut(eyes_y, nose, left_ear, right_ear),
     )
 
     if shoulder_width >= _SIDE_VIEW_RATIO * abs(ear_height) and shoulder_width > 0:

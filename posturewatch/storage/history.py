@@ -349,9 +349,7 @@ class History:
             if not readonly and not os.access(path, os.W_OK):  # a read-only disk or file
                 raise _refuse(path, f"cannot write to it ({exc})",
                               "make the file and its folder writable") from None
-            if type(exc) is sqlite3.DatabaseError:  # malformed: the rest (a full disk) is not
-                raise _damaged(path, exc) from None
-            raise history._failure("write to", exc) from None
+            raise history._failure("write to", exc) from None  # damage, or what else it is
         except BaseException:
             db.close()
             raise

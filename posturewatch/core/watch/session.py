@@ -383,9 +383,9 @@ class WatchSession:
         """Acted on when the camera saw it; otherwise ignored, unless the person answered
         (their answer stands)."""
         if acted:
-            self._emit(ReminderSettled(reminder, ReminderOutcome.ACTED, note))
+            self._settle(reminder, ReminderOutcome.ACTED, note)
         elif reminder.id not in self._answered:
-            self._emit(ReminderSettled(reminder, ReminderOutcome.IGNORED, note))
+            self._settle(reminder, ReminderOutcome.IGNORED, note)
 
     def _settle_left_open(self) -> None:
         """The watching ends (the monitor stops, the recording ends) with reminders nobody
@@ -394,8 +394,8 @@ class WatchSession:
         seen is what "ignored" means; the note says why (docs/HISTORY.md)."""
         for reminder in self._engine.reminders:
             if reminder.id not in self._settled:
-                self._emit(ReminderSettled(reminder, ReminderOutcome.IGNORED,
-                                           "no answer before the watching ended"))
+                self._settle(reminder, ReminderOutcome.IGNORED,
+                             "no answer before the watching ended")
 
     def _answer(self, t: float, reminder_id: int, outcome: str) -> None:
         reminders = self._engine.reminders
@@ -406,7 +406,7 @@ class WatchSession:
         if not 0 <= reminder_id < len(reminders):
             return
         self._answered.add(reminder_id)
-        self._emit(ReminderSettled(reminders[reminder_id], answer))
+        self._settle(reminders[reminder_id], answer)
         if answer is ReminderOutcome.DONE and (told := self._stance.done(
                 reminders[reminder_id].rule)):
             self._notice("Stance", told)
@@ -480,9 +480,11 @@ class WatchSession:
     def _notice(self, title: str, body: str, level: int = logging.INFO) -> None:
         self._emit(Notice(title, body, level))
 
+    def _settle(self, reminder: Reminder, outcome: ReminderOutcome, note: str = "") -> None:
+        self._settled.add(reminder.id)
+        self._emit(ReminderSettled(reminder, outcome, note))
+
     def _emit(self, message: Message) -> None:
-        if isinstance(message, ReminderSettled):
-            self._settled.add(message.reminder.id)
         self._out.append(message)
 
     def _happened(self) -> Happened:
