@@ -27,7 +27,7 @@ from posturewatch.core.watch.calendar import RecordingCalendar
 from posturewatch.core.watch.exercises import named
 from posturewatch.errors import SourceError
 from posturewatch.storage.atomic import check_writable, is_stdout
-from posturewatch.storage.baseline_file import find_baseline
+from posturewatch.storage.baseline_file import default_path, find_baseline
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.history import History, default_store
 
@@ -84,11 +84,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.sources and args.camera is None:
         raise SourceError("nothing to analyze", "name a video, image or folder, or use --camera N")
+    store = None if args.store is None else path_arg(args.store) if args.store \
+        else default_store()
     if args.json not in (None, "-"):  # before minutes of work, not after
-        store = [] if args.store is None else history_options.store_files(
-            path_arg(args.store) if args.store else default_store())
-        check_writable(path_arg(args.json), [*frame_input.files_read(args, args.sources),
-                                             *store])
+        check_writable(path_arg(args.json), [
+            *frame_input.files_read(args, args.sources),
+            ("the baseline", args.baseline or default_path()),
+            *([] if store is None else history_options.store_files(store))])
     config = frame_input.load(args)
     classifier = config.classifier
     baseline = find_baseline(args.baseline)
@@ -105,8 +107,8 @@ def run(args: argparse.Namespace) -> int:
                 )
         if start is not None and len(sources) > 1:
             raise SourceError("--start places one recording", "store the recordings one by one")
-        if args.store is not None:  # opened before the work, so a bad store fails early
-            history = History.open(path_arg(args.store) if args.store else default_store())
+        if store is not None:  # opened before the work, so a bad store fails early
+            history = History.open(store)
         with frame_input.json_output(args.json) as out:
             stream = ReportStream(out, many=len(sources) > 1) if out else None
             summaries = []

@@ -89,12 +89,11 @@ def _calibrate(args: argparse.Namespace, window: LookWindow | None) -> int:
     seconds = args.seconds if args.seconds is not None else (section.seconds if live else None)
     out = args.out or default_path()
     specs = [args.source] if args.source else []
-    check_writable(out, [(what, path) for what, path in frame_input.files_read(args, specs)
-                         if what != "the baseline"])  # the baseline is what it replaces
+    check_writable(out, frame_input.files_read(args, specs))
     classifier = config.classifier
     if window is not None:
         starting(window, classifier)
-    (source,), model = frame_input.inputs(args, config, [args.source] if args.source else [])
+    (source,), model = frame_input.inputs(args, config, specs)
     samples: list[PostureMetrics] = []
     seen = 0
     lacking = {"no person found": 0, "face hidden": 0, HEAD_CUT: 0}

@@ -12,12 +12,11 @@ from typing import TextIO
 
 from posturewatch.capture.pose import PoseEstimator
 from posturewatch.capture.sources import Camera, FrameSource, open_source
+from posturewatch.cli import history_options
 from posturewatch.cli.parsing import fps_arg, path_arg
 from posturewatch.core.typed_settings import Settings
 from posturewatch.storage.atomic import atomic_output, spooled
-from posturewatch.storage.baseline_file import default_path
 from posturewatch.storage.config_file import load_settings
-from posturewatch.storage.paths import user_config_file
 from posturewatch.storage.pose_model_files import resolve_model
 
 log = logging.getLogger(__name__)
@@ -109,8 +108,7 @@ def json_output(target: str | None) -> Iterator[TextIO | None]:
 
 def files_read(args: argparse.Namespace, specs: list[str]) -> list[tuple[str, Path | None]]:
     """What a frame-judging command reads, so no output replaces it (``check_writable``):
-    the recordings and images (a folder's files too), the baseline, the model, the
-    config files."""
+    the recordings and images (a folder's files too), the model, the config files."""
     reads: list[tuple[str, Path | None]] = []
     for spec in specs:
         path = Path(spec).expanduser()
@@ -118,7 +116,4 @@ def files_read(args: argparse.Namespace, specs: list[str]) -> list[tuple[str, Pa
         if path.is_dir():
             with suppress(OSError):  # a folder it cannot list: the source says so
                 reads += [("an image in a source folder", p) for p in path.iterdir()]
-    reads += [("the baseline", getattr(args, "baseline", None) or default_path()),
-              ("the pose model", args.model), ("the config file", args.config),
-              ("your config file", user_config_file())]
-    return reads
+    return [*reads, ("the pose model", args.model), *history_options.config_files(args)]
