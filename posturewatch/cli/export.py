@@ -15,7 +15,6 @@ from posturewatch.core.daily import exercise_dict
 from posturewatch.core.intervals import aware_datetime
 from posturewatch.core.records import Records
 from posturewatch.storage.atomic import check_writable, write_atomic
-from posturewatch.storage.history import default_store
 
 EPILOG = """examples:
   posturewatch export --format csv --out history.csv   everything, as one CSV table
@@ -113,9 +112,7 @@ def as_csv(records: Records) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if args.out:
-        check_writable(path_arg(args.out), [
-            *history_options.store_files(args.store or default_store()),
-            *history_options.config_files(args)])
+        check_writable(path_arg(args.out), history_options.files_read(args))
     with history_options.open_store(args) as history:
         records = history.read(args.first, args.last)
     text = as_csv(records) if args.format == "csv" else json.dumps(as_json(records), indent=2) + "\n"

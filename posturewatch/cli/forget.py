@@ -9,7 +9,7 @@ import sys
 from posturewatch.cli import history_options
 from posturewatch.cli.parsing import add_command
 from posturewatch.errors import PostureWatchError
-from posturewatch.storage.history import History, default_store
+from posturewatch.storage.history import History
 
 EPILOG = """examples:
   posturewatch forget --before 2026-01-01   everything of the days before 2026
@@ -43,7 +43,7 @@ def _confirm(question: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = args.store or default_store()
+    path = history_options.store_path(args)
     with History.open(path, create=False) as history:
         what = "all history" if args.all else f"the history before {args.before.isoformat()}"
         if not args.yes and not _confirm(f"Delete {what} in {path}? This cannot be undone."):

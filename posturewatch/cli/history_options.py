@@ -62,10 +62,19 @@ def period(args: argparse.Namespace) -> Period:
     return Period(first, last)
 
 
+def store_path(args: argparse.Namespace) -> Path:
+    """The store a history command names (``--store``), else the user's own."""
+    return args.store or default_store()
+
+
 def open_store(args: argparse.Namespace) -> History:
     """The store for reading: a missing one is one line, never created."""
-    path: Path = args.store or default_store()
-    return History.open(path, create=False, readonly=True)
+    return History.open(store_path(args), create=False, readonly=True)
+
+
+def files_read(args: argparse.Namespace) -> list[tuple[str, Path | None]]:
+    """What a history command reads (for ``check_writable``'s ``reads``)."""
+    return [*store_files(store_path(args)), *config_files(args)]
 
 
 def store_files(path: Path) -> list[tuple[str, Path | None]]:

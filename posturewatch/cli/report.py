@@ -14,7 +14,6 @@ from posturewatch.core.daily import day_range, day_totals, summarize
 from posturewatch.storage.atomic import check_writable, write_atomic
 from posturewatch.storage.catalog_file import load_catalog
 from posturewatch.storage.config_file import load_settings
-from posturewatch.storage.history import default_store
 from posturewatch.storage.paths import user_cache_dir
 
 log = logging.getLogger(__name__)
@@ -59,8 +58,7 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.out or reports_dir() / (
         f"posturewatch-report-{span.first.isoformat()}"
         + ("" if span.first == span.last else f"-to-{span.last.isoformat()}") + ".html")
-    check_writable(out, [*history_options.store_files(args.store or default_store()),
-                         *history_options.config_files(args)])
+    check_writable(out, history_options.files_read(args))
     compare = load_settings(args.config).history.compare_days
     trend_first = span.last - timedelta(days=6)
     with history_options.open_store(args) as history:
